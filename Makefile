@@ -1,0 +1,58 @@
+# Plateforme Clas — cibles de développement. Seul Python 3.11 est requis.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installe
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# En développement : DEBUG activé (clé secrète de développement, courriels dans la console).
+export DEBUG ?= true
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run install migrate demo test lint format e2e bench check clean
+
+run: install migrate demo ## installe, migre, charge la démo et sert http://127.0.0.1:8000
+	@echo "Plateforme Clas : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+$(STAMP): pyproject.toml requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip>=24"
+	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP) ## crée .venv et installe les dépendances épinglées
+
+migrate: install ## applique les migrations (SQLite par défaut, ou DATABASE_URL)
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## charge les données de démonstration (idempotent)
+	$(PY) manage.py charger_demo
+
+test: install ## tous les tests (hors navigateur), sur SQLite ou DATABASE_URL
+	$(PY) -m pytest -q
+
+lint: install ## format, lint, typage strict du barème, contrôles Django
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) ALLOWED_HOSTS=clas.example.fr \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+format: install ## reformate le code
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+e2e: install ## parcours dans Chromium (/usr/bin/chromium) ; captures dans tests/e2e/captures/
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m e2e tests/e2e
+
+bench: install ## mesures de performance, écrites dans bench/resultats.md
+	$(PY) bench/bareme.py
+
+clean: ## supprime l'environnement et la base locale
+	rm -rf $(VENV) db.sqlite3 staticfiles

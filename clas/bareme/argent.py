@@ -1,0 +1,29 @@
+"""Montants en euros : l'unique arrondi du projet et l'affichage à la française."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENTIME = Decimal("0.01")
+
+_ESPACE_INSECABLE = "\u00a0"
+
+
+def arrondir(montant: Decimal) -> Decimal:
+    """Arrondit au centime, demi-centime vers le haut (2,345 → 2,35)."""
+    return montant.quantize(CENTIME, rounding=ROUND_HALF_UP)
+
+
+def formater_euros(montant: Decimal) -> str:
+    """« 8 889,00 € » : arrondi au centime, espaces insécables, virgule décimale."""
+    return f"{formater_nombre(arrondir(montant))}{_ESPACE_INSECABLE}€"
+
+
+def formater_nombre(valeur: Decimal | int) -> str:
+    """Écrit la valeur telle quelle, à la française : 7886.00 → « 7 886,00 », 0.325 → « 0,325 »."""
+    # Le format "f" évite la notation scientifique (Decimal("1E+3") → "1000").
+    texte = format(valeur, "f") if isinstance(valeur, Decimal) else str(valeur)
+    signe = "-" if valeur < 0 else ""  # « -0,00 » n'a pas de sens
+    entiere, _, decimales = texte.lstrip("-").partition(".")
+    groupes = f"{int(entiere):,}".replace(",", _ESPACE_INSECABLE)
+    return f"{signe}{groupes},{decimales}" if decimales else f"{signe}{groupes}"

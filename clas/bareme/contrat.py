@@ -1,0 +1,344 @@
+"""Le contrat JSON du barème, commun à la ligne de commande, à l'API et au simulateur.
+
+`lire_entree` vérifie une valeur JSON décodée et signale toutes les erreurs à la fois ;
+`resultat_vers_json` et `entree_vers_json` écrivent les montants en texte à deux décimales.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from clas.bareme.argent import arrondir
+from clas.bareme.calcul import CollectifEntree, Entree, Resultat
+
+T = TypeVar("T")
+
+COLLECTIFS_MAX = 200
+NOM_LONGUEUR_MAX = 200
+ENTIER_MAX = 1000
+SEMAINES_MAX = 52
+MONTANT_LIMITE = Decimal("1000000000")
+
+CHAMPS_ENTREE = ("annee_scolaire", "depenses_totales", "cofinancements", "collectifs")
+CHAMPS_ENTIERS = ("nb_enfants", "nb_intervenants", "semaines_de_fonctionnement")
+CHAMPS_BOOLEENS = (
+    "milieu_rural",
+    "enfant_en_situation_de_handicap",
+    "bonus_projets_culturels",
+    "bonus_accompagnement_parents",
+)
+CHAMPS_COLLECTIF = ("nom", *CHAMPS_ENTIERS, *CHAMPS_BOOLEENS)
+
+OBLIGATOIRE = "Ce champ est obligatoire."
+
+# Séparateurs de milliers admis : espace, espace insécable, espace fine insécable.
+_SEPARATEURS_MILLIERS = re.compile("[ \u00a0\u202f]")
+_NOMBRE_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_NOMBRE_ENTIER = re.compile(r"[+-]?\d+")
+_CHIFFRES_MAX = 30
+
+
+@dataclass(frozen=True)
+class Erreur:
+    champ: str
+    message: str
+
+
+class EntreeInvalide(Exception):
+    """Toutes les erreurs d'une entrée, chacune rattachée au chemin de son champ."""
+
+    def __init__(self, erreurs: list[Erreur]) -> None:
+        super().__init__(" ".join(f"{e.champ or 'entrée'} : {e.message}" for e in erreurs))
+        self.erreurs = erreurs
+
+    def vers_json(self) -> dict[str, list[dict[str, str]]]:
+        return {"erreurs": [{"champ": e.champ, "message": e.message} for e in self.erreurs]}
+
+
+class _Invalide(Exception):
+    """Valeur refusée ; le message dit quoi corriger."""
+
+
+def lire_entree(donnees: object, annees_disponibles: Collection[str]) -> Entree:
+    """Valide une entrée JSON décodée ; lève `EntreeInvalide` avec toutes les erreurs."""
+    if not isinstance(donnees, Mapping):
+        raise EntreeInvalide(
+            [Erreur("", 'L\'entrée doit être un objet JSON, par exemple {"annee_scolaire": …}.')]
+        )
+    erreurs = _champs_inconnus(donnees, CHAMPS_ENTREE, "")
+    annee = _lire(erreurs, "annee_scolaire", donnees, lambda v: _annee(v, annees_disponibles))
+    depenses = _lire(erreurs, "depenses_totales", donnees, _montant)
+    cofinancements = _lire(erreurs, "cofinancements", donnees, _montant, defaut=Decimal("0.00"))
+    collectifs = _lire_collectifs(erreurs, donnees)
+    if erreurs:
+        raise EntreeInvalide(erreurs)
+    assert annee is not None and depenses is not None and cofinancements is not None
+    assert collectifs is not None
+    return Entree(annee, depenses, cofinancements, collectifs)
+
+
+def _lire(
+    erreurs: list[Erreur],
+    champ: str,
+    donnees: Mapping[str, object],
+    convertir: Callable[[object], T],
+    *,
+    defaut: T | None = None,
+    prefixe: str = "",
+) -> T | None:
+    """Convertit un champ ; une valeur absente ou nulle prend le défaut s'il y en a un."""
+    valeur = donnees.get(champ)
+    if valeur is None:
+        if defaut is None:
+            erreurs.append(Erreur(prefixe + champ, OBLIGATOIRE))
+        return defaut
+    try:
+        return convertir(valeur)
+    except _Invalide as invalide:
+        erreurs.append(Erreur(prefixe + champ, str(invalide)))
+        return None
+
+
+def _champs_inconnus(
+    donnees: Mapping[object, object], acceptes: tuple[str, ...], prefixe: str
+) -> list[Erreur]:
+    return [
+        Erreur(
+            f"{prefixe}{cle}",
+            f"Champ inconnu : « {cle} ». Champs acceptés : {', '.join(acceptes)}.",
+        )
+        for cle in donnees
+        if cle not in acceptes
+    ]
+
+
+def _annee(valeur: object, annees_disponibles: Collection[str]) -> str:
+    if not isinstance(valeur, str):
+        raise _Invalide("Saisissez l'année scolaire en texte, par exemple « 2025-2026 ».")
+    annee = valeur.strip()
+    if annee not in annees_disponibles:
+        disponibles = ", ".join(sorted(annees_disponibles)) or "aucune"
+        raise _Invalide(f"Année scolaire inconnue : {annee}. Années disponibles : {disponibles}.")
+    return annee
+
+
+def _montant(valeur: object) -> Decimal:
+    montant = _nombre_decimal(valeur)
+    if montant < 0:
+        raise _Invalide("Le montant doit être positif ou nul.")
+    if montant >= MONTANT_LIMITE:
+        raise _Invalide("Le montant doit être inférieur à 1 000 000 000 €.")
+    if montant != arrondir(montant):
+        raise _Invalide("Saisissez au plus deux décimales (les centimes), par exemple 24000.50.")
+    return abs(arrondir(montant))  # abs : « -0 » devient 0.00
+
+
+def _nombre_decimal(valeur: object) -> Decimal:
+    invalide = _Invalide(
+        f"Montant invalide : « {_afficher(valeur)} ». Saisissez un nombre, par exemple 24000.00"
+    )
+    if isinstance(valeur, bool):
+        raise invalide
+    if isinstance(valeur, int):
+        return Decimal(valeur)
+    if isinstance(valeur, float):
+        if not math.isfinite(valeur):
+            raise invalide
+        # str() donne l'écriture la plus courte : 0.1 reste 0.1.
+        return Decimal(str(valeur))
+    if isinstance(valeur, str):
+        texte = _SEPARATEURS_MILLIERS.sub("", valeur.strip().removesuffix("€").strip())
+        texte = texte.replace(",", ".")
+        if _NOMBRE_DECIMAL.fullmatch(texte):
+            return Decimal(texte)
+    raise invalide
+
+
+def _lire_collectifs(
+    erreurs: list[Erreur], donnees: Mapping[str, object]
+) -> tuple[CollectifEntree, ...] | None:
+    liste = donnees.get("collectifs")
+    if liste is None:
+        erreurs.append(Erreur("collectifs", OBLIGATOIRE))
+        return None
+    if not isinstance(liste, list):
+        message = 'Saisissez la liste des collectifs, par exemple [{"nb_enfants": 10, …}].'
+        erreurs.append(Erreur("collectifs", message))
+        return None
+    if not liste:
+        erreurs.append(Erreur("collectifs", "Déclarez au moins un collectif."))
+        return None
+    if len(liste) > COLLECTIFS_MAX:
+        message = f"Au plus {COLLECTIFS_MAX} collectifs par dossier ; {len(liste)} déclarés."
+        erreurs.append(Erreur("collectifs", message))
+        return None
+    nombre_erreurs = len(erreurs)
+    collectifs = [_lire_collectif(erreurs, index, element) for index, element in enumerate(liste)]
+    if len(erreurs) > nombre_erreurs:
+        return None
+    return tuple(c for c in collectifs if c is not None)
+
+
+def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> CollectifEntree | None:
+    prefixe = f"collectifs[{index}]."
+    if not isinstance(element, Mapping):
+        message = (
+            "Chaque collectif doit être un objet JSON, par exemple "
+            '{"nb_enfants": 10, "nb_intervenants": 2, "semaines_de_fonctionnement": 36}.'
+        )
+        erreurs.append(Erreur(f"collectifs[{index}]", message))
+        return None
+    erreurs += _champs_inconnus(element, CHAMPS_COLLECTIF, prefixe)
+    nom = _lire(erreurs, "nom", element, _nom, defaut="", prefixe=prefixe)
+    entiers = {
+        champ: _lire(erreurs, champ, element, _entier_pour(champ), prefixe=prefixe)
+        for champ in CHAMPS_ENTIERS
+    }
+    booleens = {
+        champ: _lire(erreurs, champ, element, _booleen, defaut=False, prefixe=prefixe)
+        for champ in CHAMPS_BOOLEENS
+    }
+    if nom is None or None in entiers.values() or None in booleens.values():
+        return None
+    return CollectifEntree(
+        nom=nom or f"Collectif {index + 1}",
+        nb_enfants=_present(entiers["nb_enfants"]),
+        nb_intervenants=_present(entiers["nb_intervenants"]),
+        semaines_de_fonctionnement=_present(entiers["semaines_de_fonctionnement"]),
+        milieu_rural=_present(booleens["milieu_rural"]),
+        enfant_en_situation_de_handicap=_present(booleens["enfant_en_situation_de_handicap"]),
+        bonus_projets_culturels=_present(booleens["bonus_projets_culturels"]),
+        bonus_accompagnement_parents=_present(booleens["bonus_accompagnement_parents"]),
+    )
+
+
+def _present(valeur: T | None) -> T:
+    assert valeur is not None
+    return valeur
+
+
+def _nom(valeur: object) -> str:
+    if not isinstance(valeur, str):
+        raise _Invalide("Saisissez le nom du collectif en texte.")
+    nom = valeur.strip()
+    if len(nom) > NOM_LONGUEUR_MAX:
+        raise _Invalide(f"Le nom fait au plus {NOM_LONGUEUR_MAX} caractères ; {len(nom)} saisis.")
+    return nom
+
+
+def _entier_pour(champ: str) -> Callable[[object], int]:
+    maximum = SEMAINES_MAX if champ == "semaines_de_fonctionnement" else ENTIER_MAX
+
+    def convertir(valeur: object) -> int:
+        nombre = _entier(valeur)
+        if nombre < 0:
+            raise _Invalide("Le nombre doit être positif ou nul.")
+        if nombre > maximum:
+            if maximum == SEMAINES_MAX:
+                raise _Invalide("Une année compte au plus 52 semaines.")
+            raise _Invalide(f"Le nombre doit être au plus {maximum:,}.".replace(",", "\u00a0"))
+        return nombre
+
+    return convertir
+
+
+def _entier(valeur: object) -> int:
+    invalide = _Invalide(
+        f"Nombre entier invalide : « {_afficher(valeur)} ». Saisissez un nombre entier, "
+        "par exemple 10."
+    )
+    if isinstance(valeur, bool):
+        raise invalide
+    if isinstance(valeur, int):
+        return valeur
+    if isinstance(valeur, float) and valeur.is_integer():
+        return int(valeur)
+    # La longueur borne int() : Python refuse de convertir un texte de plus de 4 300 chiffres.
+    texte = valeur.strip() if isinstance(valeur, str) else ""
+    if _NOMBRE_ENTIER.fullmatch(texte) and len(texte) <= _CHIFFRES_MAX:
+        return int(texte)
+    raise invalide
+
+
+def _booleen(valeur: object) -> bool:
+    if not isinstance(valeur, bool):
+        raise _Invalide(f"Répondez true ou false ; « {_afficher(valeur)} » reçu.")
+    return valeur
+
+
+def _afficher(valeur: object) -> str:
+    """La valeur telle que l'utilisateur l'a écrite en JSON."""
+    try:
+        texte = valeur if isinstance(valeur, str) else json.dumps(valeur, ensure_ascii=False)
+    except (TypeError, ValueError):  # objet non JSON, ou entier de plus de 4 300 chiffres
+        texte = type(valeur).__name__
+    return texte if len(texte) <= 50 else texte[:50] + "…"
+
+
+def _texte_montant(montant: Decimal) -> str:
+    return format(arrondir(montant), "f")
+
+
+def resultat_vers_json(resultat: Resultat) -> dict[str, object]:
+    return {
+        "annee_scolaire": resultat.annee_scolaire,
+        "montant_total": _texte_montant(resultat.montant_total),
+        "montant_avant_plafonnement": _texte_montant(resultat.montant_avant_plafonnement),
+        "plafond_reste_a_charge": _texte_montant(resultat.plafond_reste_a_charge),
+        "plafonnement_reste_a_charge": resultat.plafonnement_reste_a_charge,
+        "reduction_plafonnement": _texte_montant(resultat.reduction_plafonnement),
+        "collectifs": [
+            {
+                "nom": c.nom,
+                "eligible": c.eligible,
+                "montant": _texte_montant(c.montant),
+                "motifs_ineligibilite": [
+                    {"code": m.code, "message": m.message} for m in c.motifs_ineligibilite
+                ],
+            }
+            for c in resultat.collectifs
+        ],
+        "explication": [
+            {
+                "code": e.code,
+                "libelle": e.libelle,
+                "valeur": e.valeur,
+                "formule": e.formule,
+                "collectif": e.collectif,
+                "parametres": [
+                    {"nom": p.nom, "libelle": p.libelle, "valeur": p.valeur, "source": p.source}
+                    for p in e.parametres
+                ],
+            }
+            for e in resultat.explication
+        ],
+        "parametres": resultat.parametres.vers_dict(),
+    }
+
+
+def entree_vers_json(entree: Entree) -> dict[str, object]:
+    """L'inverse de `lire_entree`, pour conserver une entrée telle qu'elle a été calculée."""
+    return {
+        "annee_scolaire": entree.annee_scolaire,
+        "depenses_totales": _texte_montant(entree.depenses_totales),
+        "cofinancements": _texte_montant(entree.cofinancements),
+        "collectifs": [
+            {
+                "nom": c.nom,
+                "nb_enfants": c.nb_enfants,
+                "nb_intervenants": c.nb_intervenants,
+                "semaines_de_fonctionnement": c.semaines_de_fonctionnement,
+                "milieu_rural": c.milieu_rural,
+                "enfant_en_situation_de_handicap": c.enfant_en_situation_de_handicap,
+                "bonus_projets_culturels": c.bonus_projets_culturels,
+                "bonus_accompagnement_parents": c.bonus_accompagnement_parents,
+            }
+            for c in entree.collectifs
+        ],
+    }

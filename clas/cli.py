@@ -1,0 +1,111 @@
+"""La commande `clas` : `clas simuler FICHIER` (ou `-` pour l'entrée standard).
+
+Elle tourne avec les réglages et la base de la plateforme, comme manage.py : elle applique
+donc les paramètres tels que l'administrateur national les a modifiés.
+Codes de sortie : 0 calcul fait, 2 entrée refusée, 1 problème d'environnement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+USAGE = "clas simuler FICHIER   (FICHIER : un JSON d'entrée, ou - pour l'entrée standard)"
+
+
+def _ecrire(donnees: Any, sortie: TextIO) -> None:
+    json.dump(donnees, sortie, ensure_ascii=False, indent=2)
+    sortie.write("\n")
+
+
+def _lire(chemin: str) -> str:
+    if chemin == "-":
+        return sys.stdin.read()
+    with open(chemin, encoding="utf-8") as fichier:
+        return fichier.read()
+
+
+def _base_prete() -> str | None:
+    """Un message si la base n'est pas migrée, sinon None."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executeur = MigrationExecutor(connection)
+        en_attente = executeur.migration_plan(executeur.loader.graph.leaf_nodes())
+    except DatabaseError as erreur:
+        return f"La base de données ne répond pas : {erreur}"
+    if en_attente:
+        return (
+            f"La base de données n'est pas migrée ({len(en_attente)} migration(s) en attente). "
+            "Lancez « make migrate » (ou « python manage.py migrate »), puis recommencez."
+        )
+    return None
+
+
+def simuler(chemin: str) -> int:
+    from clas.bareme import EntreeInvalide, resultat_vers_json
+    from clas.referentiel.services import simuler as simuler_en_base
+
+    try:
+        texte = _lire(chemin)
+    except OSError as erreur:
+        print(f"Impossible de lire « {chemin} » : {erreur.strerror}.", file=sys.stderr)
+        return 1
+    try:
+        donnees = json.loads(texte)
+    except json.JSONDecodeError as erreur:
+        refus = {
+            "erreurs": [
+                {
+                    "champ": "",
+                    "message": f"JSON invalide ligne {erreur.lineno}, colonne {erreur.colno} : "
+                    "corrigez la syntaxe du fichier.",
+                }
+            ]
+        }
+        _ecrire(refus, sys.stdout)
+        return 2
+    probleme = _base_prete()
+    if probleme:
+        print(probleme, file=sys.stderr)
+        return 1
+    try:
+        resultat = simuler_en_base(donnees)
+    except EntreeInvalide as refus_entree:
+        _ecrire(refus_entree.vers_json(), sys.stdout)
+        return 2
+    _ecrire(resultat_vers_json(resultat), sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    analyseur = argparse.ArgumentParser(
+        prog="clas", description="Outils en ligne de commande de la plateforme Clas."
+    )
+    sous = analyseur.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
+    commande = sous.add_parser(
+        "simuler",
+        help="calcule la prestation de service d'un projet décrit en JSON",
+        description="Calcule et explique la prestation de service Clas. "
+        "Sortie : le JSON du résultat (code 0) ou du refus (code 2).",
+    )
+    commande.add_argument("fichier", help="fichier JSON d'entrée, ou - pour l'entrée standard")
+    arguments = analyseur.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    try:
+        import django
+
+        django.setup()
+    except Exception as erreur:  # noqa: BLE001 — réglages invalides : le dire simplement
+        print(f"Configuration invalide : {erreur}", file=sys.stderr)
+        return 1
+    return simuler(arguments.fichier)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UtilisateurManager(BaseUserManager["Utilisateur"]):
+    use_in_migrations = True
+
+    def create_user(
+        self, email: str, password: str | None = None, **champs: object
+    ) -> Utilisateur:
+        if not email:
+            raise ValueError("L'adresse électronique est obligatoire.")
+        utilisateur = self.model(email=self.normalize_email(email).lower(), **champs)
+        utilisateur.set_password(password)
+        utilisateur.save(using=self._db)
+        return utilisateur
+
+    def create_superuser(self, email: str, password: str, **champs: object) -> Utilisateur:
+        champs.update(is_staff=True, is_superuser=True, est_admin_national=True)
+        return self.create_user(email, password, **champs)
+
+
+class Utilisateur(AbstractBaseUser, PermissionsMixin):
+    """Une personne qui se connecte : membre d'une structure, agent de Caf ou national."""
+
+    email = models.EmailField("adresse électronique", unique=True)
+    prenom = models.CharField("prénom", max_length=100, blank=True)
+    nom = models.CharField("nom", max_length=100, blank=True)
+    est_admin_national = models.BooleanField(
+        "administrateur national",
+        default=False,
+        help_text="Gère les paramètres du barème et voit toutes les Caf.",
+    )
+    is_active = models.BooleanField("actif", default=True)
+    is_staff = models.BooleanField("accès à l'administration technique", default=False)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+
+    objects = UtilisateurManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.nom_complet or self.email
+
+    @property
+    def nom_complet(self) -> str:
+        return f"{self.prenom} {self.nom}".strip()
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AgentCaf(models.Model):
+    """Un agent rattaché à une seule Caf, avec un ou plusieurs rôles."""
+
+    utilisateur = models.OneToOneField(
+        Utilisateur, on_delete=models.CASCADE, related_name="agent", verbose_name="utilisateur"
+    )
+    caf = models.ForeignKey(
+        "referentiel.Caf", on_delete=models.PROTECT, related_name="agents", verbose_name="Caf"
+    )
+    est_instructeur = models.BooleanField("instructeur", default=False)
+    est_valideur = models.BooleanField("valideur", default=False)
+    est_comptable = models.BooleanField("comptable", default=False)
+
+    class Meta:
+        verbose_name = "agent de Caf"
+        verbose_name_plural = "agents de Caf"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(est_instructeur=True)
+                | models.Q(est_valideur=True)
+                | models.Q(est_comptable=True),
+                name="agent_a_au_moins_un_role",
+                violation_error_message="Un agent doit avoir au moins un rôle.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.utilisateur} ({self.caf})"
+
+    @property
+    def roles(self) -> list[str]:
+        libelles = [
+            (self.est_instructeur, "instructeur"),
+            (self.est_valideur, "valideur"),
+            (self.est_comptable, "comptable"),
+        ]
+        return [libelle for actif, libelle in libelles if actif]

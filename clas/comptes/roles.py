@@ -1,0 +1,64 @@
+"""Qui est qui : le profil d'un utilisateur, sa page d'accueil et sa navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .models import AgentCaf, Utilisateur
+
+
+@dataclass(frozen=True)
+class Lien:
+    libelle: str
+    url: str
+    actif: bool = False
+
+
+def agent_de(utilisateur: Utilisateur | AnonymousUser) -> AgentCaf | None:
+    """L'agent de Caf rattaché à cet utilisateur, ou None (mis en cache sur l'objet)."""
+    if not utilisateur.is_authenticated:
+        return None
+    if not hasattr(utilisateur, "_agent_caf"):
+        utilisateur._agent_caf = (  # type: ignore[union-attr]
+            AgentCaf.objects.select_related("caf").filter(utilisateur_id=utilisateur.pk).first()
+        )
+    return utilisateur._agent_caf  # type: ignore[union-attr]
+
+
+def nom_page_accueil(utilisateur: Utilisateur | AnonymousUser) -> str:
+    """Le nom d'URL de la page où chaque rôle arrive après la connexion."""
+    if not utilisateur.is_authenticated:
+        return "accueil"
+    if utilisateur.est_admin_national:  # type: ignore[union-attr]
+        return "national_accueil"
+    if agent_de(utilisateur) is not None:
+        return "caf_accueil"
+    return "structure_accueil"
+
+
+def liens_navigation(request: HttpRequest) -> list[Lien]:
+    utilisateur = request.user
+    if not utilisateur.is_authenticated:
+        liens = [("Accueil", "accueil"), ("Simulateur", "simulateur")]
+    elif utilisateur.est_admin_national:  # type: ignore[union-attr]
+        liens = [
+            ("Tableau de bord national", "national_accueil"),
+            ("Paramètres du barème", "parametres_liste"),
+            ("Simulateur", "simulateur"),
+        ]
+    elif agent_de(utilisateur) is not None:
+        liens = [("Accueil de la Caf", "caf_accueil"), ("Simulateur", "simulateur")]
+    else:
+        liens = [("Ma structure", "structure_accueil"), ("Simulateur", "simulateur")]
+    liens.append(("API", "api-1.0.0:openapi-view"))
+    chemin = request.path
+    resultat = []
+    for libelle, nom in liens:
+        url = reverse(nom)
+        actif = chemin == url if url == "/" else chemin.startswith(url)
+        resultat.append(Lien(libelle, url, actif))
+    return resultat

@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("connexion/", views.Connexion.as_view(), name="connexion"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    path("mon-accueil/", views.accueil_role, name="accueil_role"),
+    path("mot-de-passe/oublie/", views.MotDePasseOublie.as_view(), name="mot_de_passe_oublie"),
+    path("mot-de-passe/envoye/", views.MotDePasseEnvoye.as_view(), name="mot_de_passe_envoye"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.NouveauMotDePasse.as_view(),
+        name="nouveau_mot_de_passe",
+    ),
+    path("mot-de-passe/change/", views.MotDePasseChange.as_view(), name="mot_de_passe_change"),
+]

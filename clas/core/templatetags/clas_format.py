@@ -1,0 +1,75 @@
+"""Filtres d'affichage à la française, chargés dans tous les gabarits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+
+from clas.bareme import formater_euros
+
+register = template.Library()
+
+
+@register.filter
+def euros(valeur: object) -> str:
+    """2563 -> « 2 563,00 € »."""
+    if valeur is None or valeur == "":
+        return ""
+    try:
+        return formater_euros(Decimal(str(valeur)))
+    except InvalidOperation:
+        return str(valeur)
+
+
+@register.filter
+def date_fr(valeur: dt.date | dt.datetime | None) -> str:
+    """jj/mm/aaaa ; une date-heure est d'abord ramenée à l'heure de Paris."""
+    if valeur is None:
+        return ""
+    if isinstance(valeur, dt.datetime):
+        if timezone.is_aware(valeur):
+            valeur = timezone.localtime(valeur)
+        return valeur.strftime("%d/%m/%Y à %H:%M")
+    return valeur.strftime("%d/%m/%Y")
+
+
+TAUX_PARAMETRES = {"taux", "taux_acompte"}
+
+
+@register.filter
+def pourcentage(valeur: object) -> str:
+    """0.325 -> « 32,5 % »."""
+    nombre = (Decimal(str(valeur)) * 100).normalize()
+    texte = f"{nombre:f}".replace(".", ",")
+    return f"{texte}\u00a0%"
+
+
+@register.filter
+def valeur_parametre(valeur: object, nom: str) -> str:
+    """Un paramètre du barème tel qu'on le lit : taux en %, montants en euros."""
+    from clas.bareme.parametres import PARAMETRES_ENTIERS
+
+    if nom in TAUX_PARAMETRES:
+        return pourcentage(valeur)
+    if nom in PARAMETRES_ENTIERS:
+        return str(valeur)
+    return euros(valeur)
+
+
+@register.filter
+def cle(dictionnaire: object, nom: str) -> object:
+    """Lire une clé d'un dictionnaire dans un gabarit : {{ valeurs|cle:"nb_enfants" }}."""
+    if isinstance(dictionnaire, dict):
+        return dictionnaire.get(nom, "")
+    return ""
+
+
+@register.filter
+def contient(collection: object, element: object) -> bool:
+    try:
+        return element in collection  # type: ignore[operator]
+    except TypeError:
+        return False

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from clas.bareme import Parametres
+from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
+
+
+class Caf(models.Model):
+    """Une des 101 Caisses d'allocations familiales, une par département."""
+
+    code = models.CharField("code", max_length=3, unique=True)
+    departement = models.CharField("département", max_length=3, unique=True)
+    nom = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "Caf"
+        verbose_name_plural = "Caf"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+def valider_annee_scolaire(valeur: str) -> None:
+    correspondance = re.fullmatch(r"(\d{4})-(\d{4})", valeur or "")
+    if not correspondance or int(correspondance[2]) != int(correspondance[1]) + 1:
+        raise ValidationError(
+            "Année scolaire invalide : écrivez deux années qui se suivent, par exemple 2025-2026."
+        )
+
+
+TAUX = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+POSITIF = [MinValueValidator(Decimal("0"))]
+
+
+class ParametresBareme(models.Model):
+    """Les paramètres du barème pour une année scolaire, chacun avec sa source (CLAS.md §2.1)."""
+
+    annee_scolaire = models.CharField(
+        "année scolaire", max_length=9, unique=True, validators=[valider_annee_scolaire]
+    )
+    taux = models.DecimalField(
+        LIBELLES_PARAMETRES["taux"], max_digits=6, decimal_places=4, validators=TAUX
+    )
+    prix_plafond = models.DecimalField(
+        LIBELLES_PARAMETRES["prix_plafond"], max_digits=12, decimal_places=2, validators=POSITIF
+    )
+    montant_max_collectif = models.DecimalField(
+        LIBELLES_PARAMETRES["montant_max_collectif"],
+        max_digits=12,
+        decimal_places=2,
+        validators=POSITIF,
+    )
+    bonus_projets_culturels = models.DecimalField(
+        LIBELLES_PARAMETRES["bonus_projets_culturels"],
+        max_digits=12,
+        decimal_places=2,
+        validators=POSITIF,
+    )
+    bonus_accompagnement_parents = models.DecimalField(
+        LIBELLES_PARAMETRES["bonus_accompagnement_parents"],
+        max_digits=12,
+        decimal_places=2,
+        validators=POSITIF,
+    )
+    semaines_reference = models.PositiveSmallIntegerField(
+        LIBELLES_PARAMETRES["semaines_reference"],
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+    )
+    effectif_min = models.PositiveSmallIntegerField(LIBELLES_PARAMETRES["effectif_min"])
+    effectif_max = models.PositiveSmallIntegerField(LIBELLES_PARAMETRES["effectif_max"])
+    effectif_min_derogatoire = models.PositiveSmallIntegerField(
+        LIBELLES_PARAMETRES["effectif_min_derogatoire"]
+    )
+    intervenants_min = models.PositiveSmallIntegerField(LIBELLES_PARAMETRES["intervenants_min"])
+    taux_acompte = models.DecimalField(
+        LIBELLES_PARAMETRES["taux_acompte"], max_digits=5, decimal_places=4, validators=TAUX
+    )
+    sources = models.JSONField(
+        "sources", default=dict, help_text="Pour chaque paramètre, d'où vient sa valeur."
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "paramètres du barème"
+        verbose_name_plural = "paramètres du barème"
+        ordering = ["annee_scolaire"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(effectif_min_derogatoire__lte=models.F("effectif_min"))
+                & models.Q(effectif_min__lte=models.F("effectif_max")),
+                name="effectifs_ordonnes",
+                violation_error_message=(
+                    "Les effectifs doivent vérifier : minimum dérogatoire ≤ minimum ≤ maximum."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Paramètres {self.annee_scolaire}"
+
+    def clean(self) -> None:
+        if (
+            self.effectif_min_derogatoire is not None
+            and self.effectif_min is not None
+            and self.effectif_max is not None
+            and not self.effectif_min_derogatoire <= self.effectif_min <= self.effectif_max
+        ):
+            raise ValidationError(
+                "Les effectifs doivent vérifier : minimum dérogatoire ≤ minimum ≤ maximum."
+            )
+
+    def valeurs(self) -> dict[str, Any]:
+        valeurs = {nom: getattr(self, nom) for nom in NOMS_PARAMETRES}
+        # 0.3250 en base se lit 0.325 : les taux n'ont pas de décimales significatives figées.
+        for nom in ("taux", "taux_acompte"):
+            valeurs[nom] = Decimal(valeurs[nom]).normalize()
+        return valeurs
+
+    def vers_bareme(self) -> Parametres:
+        """Les paramètres sous la forme que reçoit le barème pur."""
+        return Parametres.depuis_dict(self.annee_scolaire, self.valeurs(), self.sources or {})
+
+
+class ModificationParametre(models.Model):
+    """Historique : chaque changement d'une valeur ou d'une source de paramètre."""
+
+    parametres = models.ForeignKey(
+        ParametresBareme, on_delete=models.CASCADE, related_name="modifications"
+    )
+    parametre = models.CharField("paramètre", max_length=40)
+    ancienne_valeur = models.CharField("ancienne valeur", max_length=40)
+    nouvelle_valeur = models.CharField("nouvelle valeur", max_length=40)
+    ancienne_source = models.TextField("ancienne source", blank=True)
+    nouvelle_source = models.TextField("nouvelle source", blank=True)
+    motif = models.TextField("motif")
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
+    )
+    created_at = models.DateTimeField("modifié le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "modification de paramètre"
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def libelle_parametre(self) -> str:
+        if self.parametre == "annee_scolaire":
+            return "Création de l'année"
+        return LIBELLES_PARAMETRES.get(self.parametre, self.parametre)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from clas.bareme import EntreeInvalide, Resultat
+from clas.referentiel.services import annees_disponibles, simuler
+
+from .formulaire import MAX_LIGNES, LigneCollectif, Saisie, annee_scolaire_en_cours
+
+
+def simulateur(request: HttpRequest) -> HttpResponse:
+    """Le simulateur public : fonctionne sans JavaScript ; htmx met à jour le résultat."""
+    annees = annees_disponibles()
+    resultat: Resultat | None = None
+    statut = 200
+    if request.method == "POST":
+        saisie = Saisie.depuis_post(request.POST)
+        action = request.POST.get("action", "calculer")
+        if action == "ajouter":
+            if len(saisie.lignes) < MAX_LIGNES:
+                saisie.lignes.append(LigneCollectif())
+        elif action.startswith("retirer-"):
+            indice = int(action.removeprefix("retirer-")) if action[8:].isdigit() else -1
+            if 0 <= indice < len(saisie.lignes) and len(saisie.lignes) > 1:
+                del saisie.lignes[indice]
+        else:
+            try:
+                resultat = simuler(saisie.vers_contrat())
+            except EntreeInvalide as refus:
+                saisie.ranger_erreurs(refus.erreurs)
+                statut = 200 if request.htmx else 422
+    else:
+        annee = annee_scolaire_en_cours(timezone.localdate())
+        saisie = Saisie.vide(annee if annee in annees else (annees[-1] if annees else ""))
+    return render(
+        request,
+        "simulateur/simulateur.html",
+        {
+            "titre": "Simulateur de la prestation de service Clas",
+            "saisie": saisie,
+            "annees": annees,
+            "resultat": resultat,
+            "max_lignes": MAX_LIGNES,
+        },
+        status=statut,
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StructuresConfig(AppConfig):
+    name = "clas.structures"
+    verbose_name = "Structures porteuses"

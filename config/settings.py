@@ -1,0 +1,225 @@
+"""Réglages de la plateforme Clas.
+
+Tout vient de l'environnement (voir docs/exploitation.md). Une valeur invalide arrête le
+démarrage avec un message qui dit quoi corriger : mieux vaut ne pas démarrer que démarrer faux.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+VRAI = {"1", "true", "vrai", "oui", "yes", "on"}
+FAUX = {"0", "false", "faux", "non", "no", "off", ""}
+
+
+def env_bool(nom: str, defaut: bool) -> bool:
+    brut = os.environ.get(nom)
+    if brut is None:
+        return defaut
+    valeur = brut.strip().lower()
+    if valeur in VRAI:
+        return True
+    if valeur in FAUX:
+        return False
+    raise ImproperlyConfigured(f"{nom}={brut!r} : valeur invalide, attendu true ou false.")
+
+
+def env_int(nom: str, defaut: int) -> int:
+    brut = os.environ.get(nom)
+    if brut is None or not brut.strip():
+        return defaut
+    try:
+        return int(brut)
+    except ValueError:
+        raise ImproperlyConfigured(f"{nom}={brut!r} : un nombre entier est attendu.") from None
+
+
+def env_liste(nom: str, defaut: list[str]) -> list[str]:
+    brut = os.environ.get(nom)
+    if brut is None:
+        return defaut
+    return [element.strip() for element in brut.split(",") if element.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY est obligatoire quand DEBUG est désactivé. "
+            "En développement, lancez la plateforme avec DEBUG=true (c'est ce que fait « make run »)."
+        )
+    SECRET_KEY = "dev-uniquement-jamais-en-production"  # noqa: S105
+elif len(SECRET_KEY) < 32 and not DEBUG:
+    raise ImproperlyConfigured("SECRET_KEY doit compter au moins 32 caractères.")
+
+ALLOWED_HOSTS = env_liste("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS est obligatoire quand DEBUG est désactivé "
+        "(noms d'hôte séparés par des virgules, par exemple clas.caf.fr)."
+    )
+CSRF_TRUSTED_ORIGINS = env_liste("CSRF_TRUSTED_ORIGINS", [])
+for origine in CSRF_TRUSTED_ORIGINS:
+    if not origine.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS : « {origine} » doit commencer par http:// ou https://."
+        )
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "widget_tweaks",
+    "dsfr",
+    "django_htmx",
+    "ninja",
+    "clas.core",
+    "clas.comptes",
+    "clas.referentiel",
+    "clas.structures",
+    "clas.simulateur",
+    "clas.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "clas" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "clas.core.context_processors.navigation",
+            ],
+            "builtins": ["clas.core.templatetags.clas_format"],
+        },
+    }
+]
+FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        )
+    }
+except ValueError as erreur:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL invalide ({erreur}). Exemples : sqlite:///chemin/db.sqlite3 ou "
+        "postgres://utilisateur@127.0.0.1:5432/clas"
+    ) from None
+if DATABASES["default"]["ENGINE"] not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
+    raise ImproperlyConfigured("DATABASE_URL : seules SQLite et PostgreSQL sont prises en charge.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Attendre un verrou plutôt qu'échouer quand deux requêtes écrivent en même temps.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or None}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "comptes.Utilisateur"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "connexion"
+LOGIN_REDIRECT_URL = "accueil_role"
+LOGOUT_REDIRECT_URL = "accueil"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "clas" / "static"]
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# En développement, WhiteNoise sert les fichiers des paquets sans collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Plateforme Clas <ne-pas-repondre@clas.local>")
+
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} : DEBUG, INFO, WARNING ou ERROR attendu.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

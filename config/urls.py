@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from clas.api.urls import api
+
+urlpatterns = [
+    path("", include("clas.core.urls")),
+    path("", include("clas.comptes.urls")),
+    path("", include("clas.simulateur.urls")),
+    path("", include("clas.referentiel.urls")),
+    path("", include("clas.structures.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "clas.core.views.page_introuvable"
+handler403 = "clas.core.views.acces_refuse"
+handler500 = "clas.core.views.erreur_serveur"
