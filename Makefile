@@ -42,6 +42,7 @@ lint: install ## format, lint, typage strict du barème, contrôles Django
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) ALLOWED_HOSTS=clas.example.fr \
+	  SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=true \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: install ## reformate le code

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-    except Exception as erreur:  # noqa: BLE001 — réglages invalides : le dire simplement
+    except Exception as erreur:
         print(f"Configuration invalide : {erreur}", file=sys.stderr)
         return 1
     return simuler(arguments.fichier)

@@ -7,7 +7,9 @@ from ninja import Field, Schema
 
 
 class CollectifEntreeSchema(Schema):
-    nom: str | None = Field(None, description="Facultatif ; par défaut « Collectif 1 », « Collectif 2 »…")
+    nom: str | None = Field(
+        None, description="Facultatif ; par défaut « Collectif 1 », « Collectif 2 »…"
+    )
     nb_enfants: int = Field(..., ge=0, description="Nombre d'enfants du collectif")
     nb_intervenants: int = Field(..., ge=0, description="Intervenants salariés ou bénévoles")
     semaines_de_fonctionnement: int = Field(..., ge=0, le=52)
@@ -34,8 +36,7 @@ class MotifSchema(Schema):
     code: str = Field(
         ...,
         description=(
-            "intervenants_insuffisants, effectif_insuffisant, effectif_trop_eleve ou "
-            "aucune_semaine"
+            "intervenants_insuffisants, effectif_insuffisant, effectif_trop_eleve ou aucune_semaine"
         ),
     )
     message: str

@@ -76,7 +76,9 @@ _openapi_initial = api.get_openapi_schema
 def _openapi_avec_entree(*args: Any, **kwargs: Any) -> Any:
     schema = _openapi_initial(*args, **kwargs)
     composants = schema.setdefault("components", {}).setdefault("schemas", {})
-    definition = SimulationEntreeSchema.model_json_schema(ref_template="#/components/schemas/{model}")
+    definition = SimulationEntreeSchema.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     composants.update(definition.pop("$defs", {}))
     composants["SimulationEntreeSchema"] = definition
     return schema

@@ -128,7 +128,9 @@ def _verifier(entree: Entree, parametres: Parametres) -> None:
     for nom in ("depenses_totales", "cofinancements"):
         montant: Decimal = getattr(entree, nom)
         if not montant.is_finite() or montant < 0 or not _au_centime(Fraction(montant)):
-            raise ValueError(f"« {nom} » doit être un montant positif au centime ; {montant} reçu.")
+            raise ValueError(
+                f"« {nom} » doit être un montant positif ou nul, au centime ; {montant} reçu."
+            )
     for collectif in entree.collectifs:
         nombres = (
             collectif.nb_enfants,
@@ -163,14 +165,14 @@ def _calculer_collectif(
         _etape_bonus(index, collectif, "bonus_projets_culturels", bonus_culturel, p),
         _etape_bonus(index, collectif, "bonus_accompagnement_parents", bonus_parents, p),
         _etape_semaines(index, collectif, semaines, p),
-        Etape(
-            code="montant_collectif",
-            libelle=f"Montant — {collectif.nom}",
-            valeur=texte_valeur(montant),
-            formule=f"({_euros(base)} + {_euros(bonus_culturel)} + {_euros(bonus_parents)}) "
-            f"× {semaines} ÷ {p.semaines_reference} = {_euros(exact)}"
-            + ("" if _au_centime(exact) else f", arrondi au centime : {formater_euros(montant)}"),
-            collectif=index,
+        _etape_montant(
+            index,
+            collectif,
+            termes=(base, bonus_culturel, bonus_parents),
+            semaines=semaines,
+            exact=exact,
+            montant=montant,
+            p=p,
         ),
     ]
     resultat = ResultatCollectif(
@@ -349,6 +351,29 @@ def _etape_semaines(index: int, collectif: CollectifEntree, semaines: int, p: Pa
         f"= {_compte(semaines, 'semaine')} retenue{_s(semaines)} sur {p.semaines_reference}",
         collectif=index,
         parametres=_utilises(p, "semaines_reference"),
+    )
+
+
+def _etape_montant(
+    index: int,
+    collectif: CollectifEntree,
+    *,
+    termes: tuple[Fraction, ...],
+    semaines: int,
+    exact: Fraction,
+    montant: Decimal,
+    p: Parametres,
+) -> Etape:
+    somme = " + ".join(_euros(terme) for terme in termes)
+    formule = f"({somme}) × {semaines} ÷ {p.semaines_reference} = {_euros(exact)}"
+    if not _au_centime(exact):
+        formule += f", arrondi au centime : {formater_euros(montant)}"
+    return Etape(
+        code="montant_collectif",
+        libelle=f"Montant — {collectif.nom}",
+        valeur=texte_valeur(montant),
+        formule=formule,
+        collectif=index,
     )
 
 

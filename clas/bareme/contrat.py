@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from clas.bareme.argent import arrondir
+from clas.bareme.argent import arrondir, formater_nombre
 from clas.bareme.calcul import CollectifEntree, Entree, Resultat
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 COLLECTIFS_MAX = 200
 NOM_LONGUEUR_MAX = 200
@@ -87,11 +87,11 @@ def _lire(
     erreurs: list[Erreur],
     champ: str,
     donnees: Mapping[str, object],
-    convertir: Callable[[object], T],
+    convertir: Callable[[object], _T],
     *,
-    defaut: T | None = None,
+    defaut: _T | None = None,
     prefixe: str = "",
-) -> T | None:
+) -> _T | None:
     """Convertit un champ ; une valeur absente ou nulle prend le défaut s'il y en a un."""
     valeur = donnees.get(champ)
     if valeur is None:
@@ -218,7 +218,7 @@ def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> Colle
     )
 
 
-def _present(valeur: T | None) -> T:
+def _present(valeur: _T | None) -> _T:
     assert valeur is not None
     return valeur
 
@@ -241,8 +241,8 @@ def _entier_pour(champ: str) -> Callable[[object], int]:
             raise _Invalide("Le nombre doit être positif ou nul.")
         if nombre > maximum:
             if maximum == SEMAINES_MAX:
-                raise _Invalide("Une année compte au plus 52 semaines.")
-            raise _Invalide(f"Le nombre doit être au plus {maximum:,}.".replace(",", "\u00a0"))
+                raise _Invalide(f"Une année compte au plus {SEMAINES_MAX} semaines.")
+            raise _Invalide(f"Le nombre doit être au plus {formater_nombre(maximum)}.")
         return nombre
 
     return convertir

@@ -23,7 +23,10 @@ class FormulaireConnexion(FormulaireDsfr, AuthenticationForm):
             "Adresse électronique ou mot de passe incorrect. Vérifiez votre saisie ou "
             "réinitialisez votre mot de passe."
         ),
-        "inactive": "Ce compte est désactivé. Contactez l'administrateur de votre structure ou de votre Caf.",
+        "inactive": (
+            "Ce compte est désactivé. Contactez l'administrateur de votre structure ou de "
+            "votre Caf."
+        ),
     }
 
     def clean_username(self) -> str:

@@ -8,9 +8,7 @@ from django.utils import timezone
 class UtilisateurManager(BaseUserManager["Utilisateur"]):
     use_in_migrations = True
 
-    def create_user(
-        self, email: str, password: str | None = None, **champs: object
-    ) -> Utilisateur:
+    def create_user(self, email: str, password: str | None = None, **champs: object) -> Utilisateur:
         if not email:
             raise ValueError("L'adresse électronique est obligatoire.")
         utilisateur = self.model(email=self.normalize_email(email).lower(), **champs)

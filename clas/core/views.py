@@ -28,7 +28,7 @@ def sante(request: HttpRequest) -> JsonResponse:
         en_attente = MigrationExecutor(connection).migration_plan(
             MigrationExecutor(connection).loader.graph.leaf_nodes()
         )
-    except Exception as erreur:  # noqa: BLE001 — la sonde doit répondre quoi qu'il arrive
+    except Exception as erreur:
         return JsonResponse(
             {"statut": "erreur", "base_de_donnees": f"injoignable : {type(erreur).__name__}"},
             status=503,
@@ -71,7 +71,9 @@ def caf_accueil(request: HttpRequest) -> HttpResponse:
 
 
 def page_introuvable(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/erreur.html", {"titre": "Page introuvable", "code": 404}, status=404)
+    return render(
+        request, "core/erreur.html", {"titre": "Page introuvable", "code": 404}, status=404
+    )
 
 
 def acces_refuse(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -85,4 +87,6 @@ def acces_refuse(request: HttpRequest, exception: Exception | None = None) -> Ht
 
 
 def erreur_serveur(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/erreur.html", {"titre": "Erreur du service", "code": 500}, status=500)
+    return render(
+        request, "core/erreur.html", {"titre": "Erreur du service", "code": 500}, status=500
+    )

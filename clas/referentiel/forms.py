@@ -48,7 +48,10 @@ class FormulaireParametres(ModeleFormulaireDsfr):
 class FormulaireNouvelleAnnee(forms.Form):
     annee_scolaire = forms.CharField(
         label="Année scolaire",
-        help_text="Format : 2028-2029. Les valeurs et sources de l'année la plus récente sont reprises, puis vous les modifiez.",
+        help_text=(
+            "Format : 2028-2029. Les valeurs et sources de l'année la plus récente sont "
+            "reprises, puis vous les modifiez."
+        ),
         max_length=9,
     )
 

@@ -151,6 +151,9 @@ class ModificationParametre(models.Model):
         verbose_name = "modification de paramètre"
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.parametres.annee_scolaire} — {self.libelle_parametre}"
+
     @property
     def libelle_parametre(self) -> str:
         if self.parametre == "annee_scolaire":

@@ -50,17 +50,16 @@ class Saisie:
 
     @classmethod
     def depuis_post(cls, post: Mapping[str, str]) -> Saisie:
-        indices = sorted(
-            {int(m[1]) for cle in post if (m := MOTIF_CHAMP.fullmatch(cle))}
-        )[:MAX_LIGNES]
+        indices = sorted({int(m[1]) for cle in post if (m := MOTIF_CHAMP.fullmatch(cle))})[
+            :MAX_LIGNES
+        ]
         lignes = []
         for indice in indices:
             prefixe = f"collectifs-{indice}-"
             lignes.append(
                 LigneCollectif(
                     valeurs={
-                        nom: str(post.get(prefixe + nom, "")).strip()
-                        for nom in ("nom", *ENTIERS)
+                        nom: str(post.get(prefixe + nom, "")).strip() for nom in ("nom", *ENTIERS)
                     },
                     coches={nom for nom in BOOLEENS if post.get(prefixe + nom)},
                 )
@@ -96,9 +95,9 @@ class Saisie:
             if correspondance and int(correspondance[1]) < len(self.lignes):
                 ligne = self.lignes[int(correspondance[1])]
                 ligne.erreurs.setdefault(correspondance[2], []).append(erreur.message)
-            elif (ligne_seule := MOTIF_LIGNE.fullmatch(erreur.champ)) and int(
-                ligne_seule[1]
-            ) < len(self.lignes):
+            elif (ligne_seule := MOTIF_LIGNE.fullmatch(erreur.champ)) and int(ligne_seule[1]) < len(
+                self.lignes
+            ):
                 self.lignes[int(ligne_seule[1])].erreurs_ligne.append(erreur.message)
             else:
                 self.erreurs.setdefault(erreur.champ or "formulaire", []).append(erreur.message)

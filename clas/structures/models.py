@@ -44,9 +44,7 @@ class Structure(models.Model):
     type_structure = models.CharField(
         "type de structure", max_length=30, choices=TypeStructure.choices
     )
-    siret = models.CharField(
-        "SIRET", max_length=14, unique=True, validators=[valider_siret]
-    )
+    siret = models.CharField("SIRET", max_length=14, unique=True, validators=[valider_siret])
     commune = models.CharField("commune", max_length=100)
     code_postal = models.CharField("code postal", max_length=5)
     caf = models.ForeignKey(

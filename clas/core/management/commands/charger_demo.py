@@ -15,23 +15,86 @@ from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
 from clas.structures.validators import cle_luhn
 
-MOT_DE_PASSE = "demo-clas-2026"  # noqa: S105 — comptes de démonstration, documentés
+MOT_DE_PASSE = "demo-clas-2026"
 
 STRUCTURES = [
     # (SIREN + NIC sans clé, nom, type, commune, code postal, département)
-    ("3120456780001", "Centre social des Pentes", TypeStructure.CENTRE_SOCIAL, "Lyon", "69001", "69"),
-    ("4410987650002", "Association Réussir ensemble", TypeStructure.ASSOCIATION, "Villeurbanne", "69100", "69"),
-    ("2180011220003", "Espace de vie sociale du Vimeu", TypeStructure.ESPACE_VIE_SOCIALE, "Abbeville", "80100", "80"),
+    (
+        "3120456780001",
+        "Centre social des Pentes",
+        TypeStructure.CENTRE_SOCIAL,
+        "Lyon",
+        "69001",
+        "69",
+    ),
+    (
+        "4410987650002",
+        "Association Réussir ensemble",
+        TypeStructure.ASSOCIATION,
+        "Villeurbanne",
+        "69100",
+        "69",
+    ),
+    (
+        "2180011220003",
+        "Espace de vie sociale du Vimeu",
+        TypeStructure.ESPACE_VIE_SOCIALE,
+        "Abbeville",
+        "80100",
+        "80",
+    ),
 ]
 
 COMPTES: list[dict[str, Any]] = [
-    {"email": "porteur@demo.clas.fr", "prenom": "Amina", "nom": "Benali", "structure": 0, "role": RoleMembre.ADMINISTRATEUR},
-    {"email": "porteur2@demo.clas.fr", "prenom": "Julien", "nom": "Moreau", "structure": 1, "role": RoleMembre.ADMINISTRATEUR},
-    {"email": "porteur.somme@demo.clas.fr", "prenom": "Claire", "nom": "Lefebvre", "structure": 2, "role": RoleMembre.ADMINISTRATEUR},
-    {"email": "instructeur@demo.clas.fr", "prenom": "Sophie", "nom": "Martin", "caf": "69", "roles": {"est_instructeur"}},
-    {"email": "valideur@demo.clas.fr", "prenom": "Marc", "nom": "Dubois", "caf": "69", "roles": {"est_valideur"}},
-    {"email": "comptable@demo.clas.fr", "prenom": "Nadia", "nom": "Roux", "caf": "69", "roles": {"est_comptable"}},
-    {"email": "instructeur.somme@demo.clas.fr", "prenom": "Thomas", "nom": "Petit", "caf": "80", "roles": {"est_instructeur"}},
+    {
+        "email": "porteur@demo.clas.fr",
+        "prenom": "Amina",
+        "nom": "Benali",
+        "structure": 0,
+        "role": RoleMembre.ADMINISTRATEUR,
+    },
+    {
+        "email": "porteur2@demo.clas.fr",
+        "prenom": "Julien",
+        "nom": "Moreau",
+        "structure": 1,
+        "role": RoleMembre.ADMINISTRATEUR,
+    },
+    {
+        "email": "porteur.somme@demo.clas.fr",
+        "prenom": "Claire",
+        "nom": "Lefebvre",
+        "structure": 2,
+        "role": RoleMembre.ADMINISTRATEUR,
+    },
+    {
+        "email": "instructeur@demo.clas.fr",
+        "prenom": "Sophie",
+        "nom": "Martin",
+        "caf": "69",
+        "roles": {"est_instructeur"},
+    },
+    {
+        "email": "valideur@demo.clas.fr",
+        "prenom": "Marc",
+        "nom": "Dubois",
+        "caf": "69",
+        "roles": {"est_valideur"},
+    },
+    {
+        "email": "comptable@demo.clas.fr",
+        "prenom": "Nadia",
+        "nom": "Roux",
+        "caf": "69",
+        "roles": {"est_comptable"},
+    },
+    {
+        "email": "instructeur.somme@demo.clas.fr",
+        "prenom": "Thomas",
+        "nom": "Petit",
+        "caf": "80",
+        "roles": {"est_instructeur"},
+    },
     {"email": "national@demo.clas.fr", "prenom": "Hélène", "nom": "Garnier", "national": True},
 ]
 
@@ -98,7 +161,10 @@ class Command(BaseCommand):
                 defaults={"role": compte["role"]},
             )
         if "caf" in compte:
-            roles = {r: r in compte["roles"] for r in ("est_instructeur", "est_valideur", "est_comptable")}
+            roles = {
+                r: r in compte["roles"]
+                for r in ("est_instructeur", "est_valideur", "est_comptable")
+            }
             AgentCaf.objects.update_or_create(
                 utilisateur=utilisateur,
                 defaults={"caf": Caf.objects.get(departement=compte["caf"]), **roles},

@@ -1,0 +1,114 @@
+"""Mesures de performance du barème et de l'API de simulation, écrites dans
+bench/resultats.md. Ce ne sont pas des tests : rien n'est affirmé, tout est mesuré.
+
+Lancer : make bench
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(RACINE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from clas.bareme import CollectifEntree, Entree, calculer  # noqa: E402
+from clas.referentiel.services import parametres_par_annee  # noqa: E402
+
+PROJETS_PAR_AN = 4300  # ordre de grandeur national (seed : 4 300 projets en 2020)
+
+
+def projet_au_hasard(generateur: random.Random) -> Entree:
+    collectifs = tuple(
+        CollectifEntree(
+            nom=f"Collectif {i + 1}",
+            nb_enfants=generateur.randint(4, 14),
+            nb_intervenants=generateur.randint(1, 3),
+            semaines_de_fonctionnement=generateur.randint(0, 40),
+            milieu_rural=generateur.random() < 0.3,
+            bonus_projets_culturels=generateur.random() < 0.6,
+            bonus_accompagnement_parents=generateur.random() < 0.4,
+        )
+        for i in range(generateur.randint(1, 6))
+    )
+    return Entree(
+        annee_scolaire="2025-2026",
+        depenses_totales=Decimal(generateur.randint(3000, 60000)),
+        cofinancements=Decimal(generateur.randint(0, 20000)),
+        collectifs=collectifs,
+    )
+
+
+def mesurer_bareme() -> dict[str, float]:
+    parametres = parametres_par_annee()["2025-2026"]
+    projets = [projet_au_hasard(random.Random(i)) for i in range(PROJETS_PAR_AN)]
+    debut = time.perf_counter()
+    for projet in projets:
+        calculer(projet, parametres)
+    duree = time.perf_counter() - debut
+    return {
+        "projets": len(projets),
+        "secondes": duree,
+        "par_projet_ms": duree / len(projets) * 1000,
+    }
+
+
+def mesurer_api(repetitions: int = 200) -> dict[str, float]:
+    setup_test_environment()
+    client = Client()
+    corps = (RACINE / "docs" / "exemples" / "simulation.json").read_text(encoding="utf-8")
+    durees = []
+    for _ in range(repetitions):
+        debut = time.perf_counter()
+        reponse = client.post("/api/v1/simulations", corps, content_type="application/json")
+        durees.append(time.perf_counter() - debut)
+        assert reponse.status_code == 200, reponse.content
+    durees.sort()
+    return {
+        "requetes": repetitions,
+        "mediane_ms": statistics.median(durees) * 1000,
+        "p95_ms": durees[int(len(durees) * 0.95) - 1] * 1000,
+    }
+
+
+def main() -> None:
+    bareme = mesurer_bareme()
+    api = mesurer_api()
+    lignes = [
+        "# Mesures de performance",
+        "",
+        f"Mesuré le {time.strftime('%d/%m/%Y à %H:%M')} sur {platform.node()} "
+        f"({os.cpu_count()} cœurs, Python {platform.python_version()}), "
+        f"base : {django.conf.settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}.",
+        "Relancer : `make bench`.",
+        "",
+        "| mesure | valeur |",
+        "|---|---|",
+        f"| barème : {bareme['projets']:.0f} projets aléatoires (1 à 6 collectifs) | "
+        f"{bareme['secondes']:.2f} s, {bareme['par_projet_ms']:.3f} ms par projet |",
+        f"| API `POST /api/v1/simulations` (exemple de CLAS.md, {api['requetes']:.0f} requêtes, "
+        "client de test Django) | "
+        f"médiane {api['mediane_ms']:.2f} ms, p95 {api['p95_ms']:.2f} ms |",
+        "",
+    ]
+    (RACINE / "bench" / "resultats.md").write_text("\n".join(lignes), encoding="utf-8")
+    print("\n".join(lignes))
+
+
+if __name__ == "__main__":
+    main()

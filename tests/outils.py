@@ -1,0 +1,116 @@
+"""Petits outils partagés par les tests : lire une page HTML, l'exemple de CLAS.md §2.2."""
+
+from __future__ import annotations
+
+import copy
+import html
+from html.parser import HTMLParser
+from typing import Any
+
+from django.http import HttpResponse
+
+# L'exemple chiffré de CLAS.md §2.2 : 8 889,00 €.
+EXEMPLE_CLAS: dict[str, Any] = {
+    "annee_scolaire": "2025-2026",
+    "depenses_totales": "24000.00",
+    "cofinancements": "10000.00",
+    "collectifs": [
+        {
+            "nom": "Les Hirondelles",
+            "nb_enfants": 10,
+            "nb_intervenants": 2,
+            "milieu_rural": False,
+            "enfant_en_situation_de_handicap": False,
+            "semaines_de_fonctionnement": 36,
+            "bonus_projets_culturels": True,
+            "bonus_accompagnement_parents": True,
+        },
+        {
+            "nom": "Les Mésanges",
+            "nb_enfants": 10,
+            "nb_intervenants": 2,
+            "milieu_rural": False,
+            "enfant_en_situation_de_handicap": False,
+            "semaines_de_fonctionnement": 36,
+            "bonus_projets_culturels": True,
+            "bonus_accompagnement_parents": False,
+        },
+        {
+            "nom": "Les Rouges-gorges",
+            "nb_enfants": 10,
+            "nb_intervenants": 2,
+            "milieu_rural": False,
+            "enfant_en_situation_de_handicap": False,
+            "semaines_de_fonctionnement": 36,
+            "bonus_projets_culturels": True,
+            "bonus_accompagnement_parents": False,
+        },
+    ],
+}
+
+
+def exemple_clas() -> dict[str, Any]:
+    """Une copie modifiable de l'exemple chiffré."""
+    return copy.deepcopy(EXEMPLE_CLAS)
+
+
+def texte(reponse: HttpResponse) -> str:
+    """Le contenu de la réponse, entités HTML décodées (« quelqu&#x27;un » → « quelqu'un »)."""
+    return html.unescape(reponse.content.decode())
+
+
+class _Champs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.valeurs: dict[str, str] = {}
+        self.coches: set[str] = set()
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributs = dict(attrs)
+        nom = attributs.get("name")
+        if tag == "input" and nom:
+            if attributs.get("type") == "checkbox":
+                if "checked" in attributs:
+                    self.coches.add(nom)
+            elif attributs.get("type") not in {"submit", "button"}:
+                self.valeurs[nom] = attributs.get("value") or ""
+        elif tag == "textarea" and nom:
+            self._textarea = nom
+            self.valeurs[nom] = ""
+        elif tag == "select" and nom:
+            self._select = nom
+        elif tag == "option" and "selected" in attributs:
+            self.valeurs[self._select] = attributs.get("value") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.valeurs[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+
+
+def champs(reponse: HttpResponse) -> dict[str, str]:
+    """Les valeurs affichées dans les champs du formulaire (input, textarea, select)."""
+    analyseur = _Champs()
+    analyseur.feed(reponse.content.decode())
+    return analyseur.valeurs
+
+
+def cases_cochees(reponse: HttpResponse) -> set[str]:
+    analyseur = _Champs()
+    analyseur.feed(reponse.content.decode())
+    return analyseur.coches
+
+
+def formulaire_parametres(annee: str, motif: str = "Circulaire Cnaf de test") -> dict[str, str]:
+    """Ce que renvoie le formulaire des paramètres d'une année si l'on n'y change rien."""
+    from clas.referentiel.forms import FormulaireParametres
+    from clas.referentiel.models import ParametresBareme
+
+    formulaire = FormulaireParametres(instance=ParametresBareme.objects.get(annee_scolaire=annee))
+    donnees = {nom: str(formulaire[nom].value()) for nom in formulaire.fields}
+    donnees["motif"] = motif
+    return donnees
