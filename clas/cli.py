@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 USAGE = "clas simuler FICHIER   (FICHIER : un JSON d'entrée, ou - pour l'entrée standard)"
 
@@ -82,8 +82,15 @@ def simuler(chemin: str) -> int:
     return 0
 
 
+class _Analyseur(argparse.ArgumentParser):
+    """Les erreurs d'usage en français, avec le code 1 (le code 2 veut dire « entrée refusée »)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"Usage : {USAGE}\nErreur : {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    analyseur = argparse.ArgumentParser(
+    analyseur = _Analyseur(
         prog="clas", description="Outils en ligne de commande de la plateforme Clas."
     )
     sous = analyseur.add_subparsers(dest="commande", required=True, metavar="COMMANDE")

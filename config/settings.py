@@ -232,3 +232,7 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Le simulateur accepte jusqu'à 200 collectifs de 9 champs chacun (1 805 champs au plus) :
+# la limite par défaut de Django (1 000) refusait le formulaire dès 111 collectifs.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

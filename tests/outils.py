@@ -88,7 +88,9 @@ class _Champs(HTMLParser):
             self.valeurs[self._textarea] += data
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
+        if tag == "textarea" and self._textarea:
+            # Comme un navigateur : le saut de ligne qui suit <textarea> n'est pas la valeur.
+            self.valeurs[self._textarea] = self.valeurs[self._textarea].removeprefix("\n")
             self._textarea = None
 
 
@@ -114,3 +116,26 @@ def formulaire_parametres(annee: str, motif: str = "Circulaire Cnaf de test") ->
     donnees = {nom: str(formulaire[nom].value()) for nom in formulaire.fields}
     donnees["motif"] = motif
     return donnees
+
+
+def formulaire_simulateur(entree: dict[str, Any], action: str = "calculer") -> dict[str, str]:
+    """Ce que le formulaire HTML du simulateur envoie pour une entrée du contrat JSON."""
+    donnees = {
+        "annee_scolaire": entree["annee_scolaire"],
+        "depenses_totales": str(entree.get("depenses_totales", "")),
+        "cofinancements": str(entree.get("cofinancements", "")),
+        "action": action,
+    }
+    for rang, collectif in enumerate(entree["collectifs"]):
+        donnees[f"collectifs-{rang}-ligne"] = "1"
+        for nom, valeur in collectif.items():
+            if isinstance(valeur, bool):
+                if valeur:
+                    donnees[f"collectifs-{rang}-{nom}"] = "1"
+            else:
+                donnees[f"collectifs-{rang}-{nom}"] = str(valeur)
+    return donnees
+
+
+def formulaire_exemple(action: str = "calculer") -> dict[str, str]:
+    return formulaire_simulateur(EXEMPLE_CLAS, action)

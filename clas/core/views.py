@@ -5,17 +5,25 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from clas.comptes.models import AgentCaf
 from clas.comptes.roles import agent_de
+from clas.referentiel.models import ParametresBareme
+from clas.simulateur.formulaire import annee_scolaire_en_cours
 from clas.structures.models import Structure
 
 from .permissions import agent_requis
 
 
 def accueil(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accueil.html", {"titre": "Accueil"})
+    """Les chiffres clés viennent des paramètres de l'année en cours : ils suivent les
+    modifications de l'administration nationale."""
+    annees = ParametresBareme.objects.order_by("annee_scolaire")
+    annee = annee_scolaire_en_cours(timezone.localdate())
+    parametres = annees.filter(annee_scolaire=annee).first() or annees.last()
+    return render(request, "core/accueil.html", {"titre": "Accueil", "p": parametres})
 
 
 @require_GET

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -42,7 +43,8 @@ def modifier_parametres(
     for nom in NOMS_PARAMETRES:
         ancienne, nouvelle = getattr(actuel, nom), valeurs[nom]
         ancienne_source, nouvelle_source = anciennes_sources.get(nom, ""), sources.get(nom, "")
-        if str(ancienne) == str(nouvelle) and ancienne_source == nouvelle_source:
+        # Comparer les valeurs, pas leur écriture : « 2563 » ne change pas « 2563.00 ».
+        if Decimal(str(ancienne)) == Decimal(str(nouvelle)) and ancienne_source == nouvelle_source:
             continue
         modifications.append(
             ModificationParametre(

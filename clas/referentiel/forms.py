@@ -36,6 +36,11 @@ class FormulaireParametres(ModeleFormulaireDsfr):
                 widget=forms.Textarea(attrs={"rows": 2, "class": "fr-input"}),
             )
         self.fields["version"].initial = self.instance.updated_at.isoformat()
+        for nom in ("taux", "taux_acompte"):
+            # 0.3250 en base s'affiche 0.325 : la saisie montre la valeur, pas le stockage.
+            valeur = getattr(self.instance, nom)
+            if valeur is not None:
+                self.initial[nom] = valeur.normalize()
 
     def paires(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         """Chaque valeur avec sa source, pour les afficher côte à côte."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -67,9 +68,15 @@ def parametres_ajouter(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("parametres_liste")
     if formulaire.is_valid():
-        annee = ajouter_annee(formulaire.cleaned_data["annee_scolaire"], request.user)  # type: ignore[arg-type]
-        messages.success(request, f"Année {annee.annee_scolaire} créée. Vérifiez ses valeurs.")
-        return redirect("parametres_modifier", annee=annee.annee_scolaire)
+        valeur = formulaire.cleaned_data["annee_scolaire"]
+        try:
+            annee = ajouter_annee(valeur, request.user)  # type: ignore[arg-type]
+        except IntegrityError:
+            # Un autre administrateur vient de créer la même année.
+            formulaire.add_error("annee_scolaire", f"L'année {valeur} existe déjà.")
+        else:
+            messages.success(request, f"Année {annee.annee_scolaire} créée. Vérifiez ses valeurs.")
+            return redirect("parametres_modifier", annee=annee.annee_scolaire)
     return _page_parametres(request, formulaire, statut=400)
 
 

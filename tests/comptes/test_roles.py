@@ -1,0 +1,97 @@
+"""Les rôles : page d'accueil et navigation de chacun, contraintes sur les agents."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import Client
+
+from clas.comptes.models import AgentCaf, Utilisateur
+from clas.comptes.roles import agent_de, nom_page_accueil
+from tests.conftest import PERSONAS
+from tests.factories import AgentCafFactory, UtilisateurFactory
+
+pytestmark = pytest.mark.django_db
+
+NAVIGATION = {
+    "anonyme": ["Accueil", "Simulateur", "API"],
+    "porteur": ["Ma structure", "Simulateur", "API"],
+    "porteur_autre": ["Ma structure", "Simulateur", "API"],
+    "instructeur": ["Accueil de la Caf", "Simulateur", "API"],
+    "instructeur_autre_caf": ["Accueil de la Caf", "Simulateur", "API"],
+    "valideur": ["Accueil de la Caf", "Simulateur", "API"],
+    "comptable": ["Accueil de la Caf", "Simulateur", "API"],
+    "national": ["Tableau de bord national", "Paramètres du barème", "Simulateur", "API"],
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_la_navigation_depend_du_role(client_de, persona: str) -> None:
+    reponse = client_de(persona).get("/simulateur/")
+
+    liens = reponse.context["navigation"]
+    assert [lien.libelle for lien in liens] == NAVIGATION[persona]
+    assert [lien.libelle for lien in liens if lien.actif] == ["Simulateur"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "page"),
+    [
+        ("anonyme", "/"),
+        ("porteur", "/structure/"),
+        ("instructeur", "/caf/"),
+        ("instructeur_autre_caf", "/caf/"),
+        ("valideur", "/caf/"),
+        ("comptable", "/caf/"),
+        ("national", "/national/"),
+    ],
+)
+def test_mon_accueil_envoie_chacun_sur_sa_page(client_de, persona: str, page: str) -> None:
+    reponse = client_de(persona).get("/mon-accueil/")
+
+    assert reponse.status_code == 302
+    assert reponse["Location"] == page
+
+
+def test_un_agent_qui_est_aussi_national_arrive_sur_la_page_nationale(
+    utilisateurs: dict[str, Utilisateur],
+) -> None:
+    agent = utilisateurs["instructeur"]
+    agent.est_admin_national = True
+    agent.save()
+
+    assert nom_page_accueil(agent) == "national_accueil"
+
+
+def test_agent_de_lit_l_agent_une_seule_fois_par_objet_utilisateur(
+    utilisateurs: dict[str, Utilisateur], django_assert_num_queries
+) -> None:
+    utilisateur = Utilisateur.objects.get(pk=utilisateurs["valideur"].pk)
+
+    with django_assert_num_queries(1):
+        assert agent_de(utilisateur).caf.departement == "69"
+        assert agent_de(utilisateur).roles == ["valideur"]
+
+
+def test_un_agent_sans_aucun_role_est_refuse_par_la_base(caf_rhone) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgentCaf.objects.create(
+            utilisateur=UtilisateurFactory(),
+            caf=caf_rhone,
+            est_instructeur=False,
+            est_valideur=False,
+            est_comptable=False,
+        )
+
+
+def test_un_agent_peut_cumuler_les_roles(caf_rhone) -> None:
+    agent = AgentCafFactory(caf=caf_rhone, est_valideur=True, est_comptable=True)
+
+    assert agent.roles == ["instructeur", "valideur", "comptable"]
+
+
+def test_la_page_de_la_caf_affiche_les_roles_de_l_agent(instructeur: Client) -> None:
+    reponse = instructeur.get("/caf/")
+
+    assert "instructeur" in reponse.content.decode()
+    assert "Caf du Rhône" in reponse.content.decode()

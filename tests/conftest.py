@@ -1,0 +1,168 @@
+"""Fixtures communes : les personas de DESIGN.md §6, chacun avec son client connecté.
+
+- anonyme : un visiteur non connecté ;
+- porteur : administrateur de la structure A (Caf du Rhône, 69) ;
+- porteur_autre : administrateur de la structure B (Caf du Rhône) ;
+- instructeur, valideur, comptable : agents de la Caf du Rhône ;
+- instructeur_autre_caf : instructeur de la Caf de la Somme (80) ;
+- national : administrateur national.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from clas.comptes.models import Utilisateur
+from clas.referentiel.models import Caf
+from clas.structures.models import Structure
+
+from .factories import (
+    AgentCafFactory,
+    MembreStructureFactory,
+    StructureFactory,
+    UtilisateurFactory,
+)
+
+PERSONAS = (
+    "anonyme",
+    "porteur",
+    "porteur_autre",
+    "instructeur",
+    "instructeur_autre_caf",
+    "valideur",
+    "comptable",
+    "national",
+)
+CONNECTES = tuple(p for p in PERSONAS if p != "anonyme")
+AGENTS = ("instructeur", "instructeur_autre_caf", "valideur", "comptable")
+
+
+@pytest.fixture(autouse=True)
+def _hachage_rapide(settings) -> None:
+    """Le hachage de production (PBKDF2, un million de tours) ralentirait chaque compte créé."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_seulement(request: pytest.FixtureRequest) -> None:
+    """Les tests marqués `postgres` (concurrence, verrous) sont ignorés sur SQLite."""
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("nécessite PostgreSQL (DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture
+def caf_rhone(db) -> Caf:
+    return Caf.objects.get(departement="69")
+
+
+@pytest.fixture
+def caf_somme(db) -> Caf:
+    return Caf.objects.get(departement="80")
+
+
+@pytest.fixture
+def structure_a(caf_rhone: Caf) -> Structure:
+    return StructureFactory(nom="Centre social A", caf=caf_rhone, commune="Lyon")
+
+
+@pytest.fixture
+def structure_b(caf_rhone: Caf) -> Structure:
+    return StructureFactory(nom="Association B", caf=caf_rhone, commune="Villeurbanne")
+
+
+@pytest.fixture
+def utilisateurs(
+    structure_a: Structure, structure_b: Structure, caf_rhone: Caf, caf_somme: Caf
+) -> dict[str, Utilisateur]:
+    """Un compte par persona connecté, tous avec le mot de passe `factories.MOT_DE_PASSE`."""
+    comptes = {
+        "porteur": MembreStructureFactory(
+            utilisateur__email="porteur.a@exemple.fr", structure=structure_a
+        ).utilisateur,
+        "porteur_autre": MembreStructureFactory(
+            utilisateur__email="porteur.b@exemple.fr", structure=structure_b
+        ).utilisateur,
+        "instructeur": AgentCafFactory(
+            utilisateur__email="instructeur@rhone.exemple.fr", caf=caf_rhone
+        ).utilisateur,
+        "instructeur_autre_caf": AgentCafFactory(
+            utilisateur__email="instructeur@somme.exemple.fr", caf=caf_somme
+        ).utilisateur,
+        "valideur": AgentCafFactory(
+            utilisateur__email="valideur@rhone.exemple.fr",
+            caf=caf_rhone,
+            est_instructeur=False,
+            est_valideur=True,
+        ).utilisateur,
+        "comptable": AgentCafFactory(
+            utilisateur__email="comptable@rhone.exemple.fr",
+            caf=caf_rhone,
+            est_instructeur=False,
+            est_comptable=True,
+        ).utilisateur,
+        "national": UtilisateurFactory(email="national@exemple.fr", est_admin_national=True),
+    }
+    return comptes
+
+
+def _client_de(utilisateur: Utilisateur) -> Client:
+    client = Client()
+    client.force_login(utilisateur)
+    return client
+
+
+@pytest.fixture
+def anonyme(db) -> Client:
+    return Client()
+
+
+@pytest.fixture
+def porteur(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["porteur"])
+
+
+@pytest.fixture
+def porteur_autre(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["porteur_autre"])
+
+
+@pytest.fixture
+def instructeur(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["instructeur"])
+
+
+@pytest.fixture
+def instructeur_autre_caf(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["instructeur_autre_caf"])
+
+
+@pytest.fixture
+def valideur(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["valideur"])
+
+
+@pytest.fixture
+def comptable(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["comptable"])
+
+
+@pytest.fixture
+def national(utilisateurs: dict[str, Utilisateur]) -> Client:
+    return _client_de(utilisateurs["national"])
+
+
+@pytest.fixture
+def client_de(request: pytest.FixtureRequest) -> Callable[[str], Client]:
+    """`client_de("valideur")` : le client du persona nommé (pour les tables paramétrées)."""
+
+    def fournir(persona: str) -> Client:
+        assert persona in PERSONAS, persona
+        return request.getfixturevalue(persona)
+
+    return fournir

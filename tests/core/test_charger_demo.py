@@ -1,0 +1,173 @@
+"""`manage.py charger_demo` : les comptes de démonstration, idempotent, prudent hors DEBUG."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+
+from clas.comptes.models import AgentCaf, Utilisateur
+from clas.referentiel.models import Caf
+from clas.structures.models import MembreStructure, Structure
+
+pytestmark = pytest.mark.django_db
+
+MOT_DE_PASSE = "demo-clas-2026"
+COMPTES = [
+    "porteur@demo.clas.fr",
+    "porteur2@demo.clas.fr",
+    "instructeur@demo.clas.fr",
+    "valideur@demo.clas.fr",
+    "comptable@demo.clas.fr",
+    "instructeur.somme@demo.clas.fr",
+    "national@demo.clas.fr",
+]
+
+
+def charger() -> str:
+    sortie = StringIO()
+    call_command("charger_demo", "--force", stdout=sortie)
+    return sortie.getvalue()
+
+
+def compter() -> dict[str, int]:
+    return {
+        "utilisateurs": Utilisateur.objects.count(),
+        "structures": Structure.objects.count(),
+        "membres": MembreStructure.objects.count(),
+        "agents": AgentCaf.objects.count(),
+        "caf": Caf.objects.count(),
+    }
+
+
+def test_la_demo_cree_tous_les_comptes_de_l_issue_avec_le_mot_de_passe_documente() -> None:
+    sortie = charger()
+
+    for email in COMPTES:
+        utilisateur = Utilisateur.objects.get(email=email)
+        assert utilisateur.is_active
+        assert utilisateur.check_password(MOT_DE_PASSE), email
+        assert email in sortie
+    assert MOT_DE_PASSE in sortie
+
+
+def test_charger_deux_fois_ne_cree_rien_de_plus() -> None:
+    charger()
+    premiere = compter()
+
+    charger()
+
+    assert compter() == premiere
+    assert premiere["caf"] == 101
+    assert Utilisateur.objects.get(email="porteur@demo.clas.fr").check_password(MOT_DE_PASSE)
+
+
+def test_recharger_repare_un_mot_de_passe_change() -> None:
+    charger()
+    porteur = Utilisateur.objects.get(email="porteur@demo.clas.fr")
+    porteur.set_password("autre-chose-que-la-demo")
+    porteur.save()
+
+    charger()
+
+    porteur.refresh_from_db()
+    assert porteur.check_password(MOT_DE_PASSE)
+
+
+def test_les_deux_porteurs_sont_dans_deux_structures_differentes_du_rhone() -> None:
+    charger()
+
+    structures = [
+        MembreStructure.objects.select_related("structure__caf")
+        .get(utilisateur__email=email)
+        .structure
+        for email in ("porteur@demo.clas.fr", "porteur2@demo.clas.fr")
+    ]
+    assert structures[0] != structures[1]
+    assert {s.caf.departement for s in structures} == {"69"}
+    for structure in structures:
+        structure.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("email", "departement", "roles"),
+    [
+        ("instructeur@demo.clas.fr", "69", ["instructeur"]),
+        ("valideur@demo.clas.fr", "69", ["valideur"]),
+        ("comptable@demo.clas.fr", "69", ["comptable"]),
+        ("instructeur.somme@demo.clas.fr", "80", ["instructeur"]),
+    ],
+)
+def test_chaque_agent_a_sa_caf_et_son_role(email: str, departement: str, roles: list[str]) -> None:
+    charger()
+
+    agent = AgentCaf.objects.select_related("caf").get(utilisateur__email=email)
+
+    assert agent.caf.departement == departement
+    assert agent.roles == roles
+    assert not agent.utilisateur.est_admin_national
+
+
+def test_le_compte_national_est_administrateur_national_et_rien_d_autre() -> None:
+    charger()
+
+    national = Utilisateur.objects.get(email="national@demo.clas.fr")
+
+    assert national.est_admin_national
+    assert not AgentCaf.objects.filter(utilisateur=national).exists()
+    assert not national.adhesions.exists()
+
+
+@pytest.mark.parametrize(
+    ("email", "page"),
+    [
+        ("porteur@demo.clas.fr", "/structure/"),
+        ("porteur2@demo.clas.fr", "/structure/"),
+        ("instructeur@demo.clas.fr", "/caf/"),
+        ("valideur@demo.clas.fr", "/caf/"),
+        ("comptable@demo.clas.fr", "/caf/"),
+        ("instructeur.somme@demo.clas.fr", "/caf/"),
+        ("national@demo.clas.fr", "/national/"),
+    ],
+)
+def test_chaque_compte_de_demo_se_connecte_et_arrive_sur_sa_page(email: str, page: str) -> None:
+    charger()
+
+    reponse = Client().post(
+        "/connexion/", {"username": email, "password": MOT_DE_PASSE}, follow=True
+    )
+
+    assert reponse.status_code == 200
+    assert reponse.redirect_chain[-1][0] == page
+
+
+@override_settings(DEBUG=False)
+def test_la_demo_refuse_de_tourner_hors_debug_sans_force() -> None:
+    with pytest.raises(CommandError, match="DEBUG est désactivé"):
+        call_command("charger_demo", stdout=StringIO())
+
+    assert not Utilisateur.objects.exists()
+    assert not Structure.objects.exists()
+
+
+@override_settings(DEBUG=False)
+def test_la_demo_tourne_hors_debug_avec_force() -> None:
+    charger()
+
+    assert Utilisateur.objects.filter(email__in=COMPTES).count() == len(COMPTES)
+
+
+@override_settings(DEBUG=True)
+def test_la_demo_tourne_sans_force_en_debug() -> None:
+    call_command("charger_demo", stdout=StringIO())
+
+    assert Utilisateur.objects.filter(email__in=COMPTES).count() == len(COMPTES)
+
+
+def test_la_demo_refuse_une_base_sans_referentiel_des_caf() -> None:
+    Caf.objects.all().delete()
+
+    with pytest.raises(CommandError, match="lancez d'abord « migrate »"):
+        charger()

@@ -1,0 +1,75 @@
+"""La mise en page commune : DSFR en français, liens d'évitement, rien chargé d'Internet."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from tests.outils import texte
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("anonyme", "/"),
+    ("anonyme", "/simulateur/"),
+    ("anonyme", "/connexion/"),
+    ("anonyme", "/mot-de-passe/oublie/"),
+    ("porteur", "/structure/"),
+    ("instructeur", "/caf/"),
+    ("national", "/national/"),
+    ("national", "/national/parametres/"),
+    ("national", "/national/parametres/2025-2026/"),
+]
+
+
+@pytest.mark.parametrize(("persona", "chemin"), PAGES)
+def test_chaque_page_a_l_en_tete_le_pied_et_les_liens_d_evitement(
+    client_de, persona: str, chemin: str
+) -> None:
+    page = texte(client_de(persona).get(chemin))
+
+    assert '<html lang="fr"' in page
+    assert '<p class="fr-header__service-title">Plateforme Clas</p>' in page
+    assert 'href="#contenu">Aller au contenu</a>' in page
+    assert 'id="contenu"' in page
+    assert 'id="navigation-principale"' in page
+    assert 'id="pied-de-page"' in page
+    assert re.search(r"<title>[^<]+ — Plateforme Clas</title>", page)
+
+
+@pytest.mark.parametrize(("persona", "chemin"), PAGES)
+def test_aucune_page_ne_charge_de_ressource_sur_internet(
+    client_de, persona: str, chemin: str
+) -> None:
+    page = texte(client_de(persona).get(chemin))
+
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["'](https?:)?//""", page)
+    assert "cdn" not in page.lower()
+
+
+@pytest.mark.parametrize(("persona", "chemin"), PAGES)
+def test_les_fichiers_statiques_appeles_par_chaque_page_existent(
+    client_de, persona: str, chemin: str
+) -> None:
+    page = texte(client_de(persona).get(chemin))
+    fichiers = set(re.findall(r"""(?:src|href)=["']/static/([^"'?#]+)""", page))
+
+    assert "css/clas.css" in fichiers
+    for fichier in fichiers:
+        assert finders.find(fichier), f"{chemin} appelle /static/{fichier}, introuvable"
+
+
+def test_l_accueil_presente_la_plateforme_et_invite_a_se_connecter(anonyme) -> None:
+    page = texte(anonyme.get("/"))
+
+    assert "Contrat local d'accompagnement à la scolarité" in page
+    assert 'href="/simulateur/"' in page
+    assert 'href="/connexion/"' in page
+
+
+def test_l_accueil_d_une_personne_connectee_mene_a_son_espace(porteur) -> None:
+    page = texte(porteur.get("/"))
+
+    assert 'href="/mon-accueil/">Mon espace</a>' in page

@@ -1,0 +1,140 @@
+"""Les réglages lisent l'environnement et refusent de démarrer sur une valeur invalide.
+
+Chaque cas importe `config.settings` dans un processus à part, avec un environnement
+maîtrisé : le processus de test garde ses propres réglages.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RACINE = Path(__file__).resolve().parents[2]
+CLE_VALIDE = "cle-de-test-suffisamment-longue-0123456789"
+# Les variables lues par config/settings.py : aucune ne doit fuir du shell qui lance les tests.
+VARIABLES_DES_REGLAGES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "DATABASE_CONN_MAX_AGE",
+    "DATABASE_TEST_NAME",
+    "EMAIL_BACKEND",
+    "EMAIL_PORT",
+    "EMAIL_USE_TLS",
+    "LOG_LEVEL",
+    "SESSION_COOKIE_AGE",
+    "SECURE_COOKIES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "BEHIND_HTTPS_PROXY",
+    "STATIC_ROOT",
+    "MEDIA_ROOT",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
+def importer_reglages(**variables: str) -> subprocess.CompletedProcess[str]:
+    env = {cle: valeur for cle, valeur in os.environ.items() if cle not in VARIABLES_DES_REGLAGES}
+    env.update(variables)
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
+        cwd=RACINE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def echoue_avec(resultat: subprocess.CompletedProcess[str], *extraits: str) -> None:
+    assert resultat.returncode != 0, resultat.stdout
+    assert "ImproperlyConfigured" in resultat.stderr
+    for extrait in extraits:
+        assert extrait in resultat.stderr
+
+
+def test_sans_debug_et_sans_cle_secrete_le_demarrage_echoue() -> None:
+    echoue_avec(importer_reglages(), "SECRET_KEY est obligatoire")
+
+
+def test_debug_desactive_explicitement_et_sans_cle_secrete_le_demarrage_echoue() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="false", ALLOWED_HOSTS="clas.example.fr"),
+        "SECRET_KEY est obligatoire",
+    )
+
+
+def test_une_cle_secrete_trop_courte_est_refusee_hors_debug() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="false", SECRET_KEY="courte", ALLOWED_HOSTS="clas.example.fr"),
+        "32 caractères",
+    )
+
+
+def test_allowed_hosts_est_obligatoire_hors_debug() -> None:
+    echoue_avec(importer_reglages(DEBUG="false", SECRET_KEY=CLE_VALIDE), "ALLOWED_HOSTS")
+
+
+def test_allowed_hosts_vide_est_refuse_hors_debug() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="false", SECRET_KEY=CLE_VALIDE, ALLOWED_HOSTS=" , "),
+        "ALLOWED_HOSTS",
+    )
+
+
+def test_hors_debug_avec_cle_et_hotes_les_reglages_se_chargent() -> None:
+    resultat = importer_reglages(
+        DEBUG="false", SECRET_KEY=CLE_VALIDE, ALLOWED_HOSTS="clas.example.fr, clas.caf.fr"
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "False ['clas.example.fr', 'clas.caf.fr']"
+
+
+def test_en_debug_les_reglages_se_chargent_sans_rien_d_autre() -> None:
+    resultat = importer_reglages(DEBUG="true")
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "True ['127.0.0.1', 'localhost']"
+
+
+@pytest.mark.parametrize("valeur", ["maybe", "peut-être", "2"])
+def test_une_valeur_de_debug_ni_vraie_ni_fausse_est_refusee(valeur: str) -> None:
+    echoue_avec(importer_reglages(DEBUG=valeur), "DEBUG=", "attendu true ou false")
+
+
+@pytest.mark.parametrize("valeur", ["pas-une-url", "foo://bar/base"])
+def test_une_database_url_illisible_est_refusee(valeur: str) -> None:
+    echoue_avec(importer_reglages(DEBUG="true", DATABASE_URL=valeur), "DATABASE_URL invalide")
+
+
+def test_une_database_url_d_un_moteur_non_pris_en_charge_est_refusee() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="true", DATABASE_URL="mysql://clas@127.0.0.1:3306/clas"),
+        "seules SQLite et PostgreSQL",
+    )
+
+
+def test_une_database_url_postgresql_est_acceptee_sans_se_connecter() -> None:
+    resultat = importer_reglages(DEBUG="true", DATABASE_URL="postgres://clas@127.0.0.1:5432/clas")
+    assert resultat.returncode == 0, resultat.stderr
+
+
+def test_une_origine_csrf_sans_schema_est_refusee() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="true", CSRF_TRUSTED_ORIGINS="clas.example.fr"),
+        "doit commencer par http:// ou https://",
+    )
+
+
+def test_un_niveau_de_journalisation_inconnu_est_refuse() -> None:
+    echoue_avec(importer_reglages(DEBUG="true", LOG_LEVEL="BAVARD"), "LOG_LEVEL")
+
+
+def test_un_entier_illisible_est_refuse() -> None:
+    echoue_avec(importer_reglages(DEBUG="true", EMAIL_PORT="vingt-cinq"), "EMAIL_PORT")
