@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "clas.comptes",
     "clas.referentiel",
     "clas.structures",
+    "clas.campagnes",
+    "clas.dossiers",
     "clas.simulateur",
     "clas.api",
 ]

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("clas.simulateur.urls")),
     path("", include("clas.referentiel.urls")),
     path("", include("clas.structures.urls")),
+    path("", include("clas.campagnes.urls")),
+    path("", include("clas.dossiers.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -1,0 +1,43 @@
+"""Qui peut faire quoi sur un dossier : une seule réponse pour les vues, les gabarits et l'API."""
+
+from __future__ import annotations
+
+from clas.comptes.models import Utilisateur
+from clas.structures.models import MembreStructure, RoleMembre
+
+from .models import Dossier, EtatDossier
+
+ROLES_SIGNATAIRES = {RoleMembre.ADMINISTRATEUR, RoleMembre.SIGNATAIRE}
+
+
+def role_dans_structure(dossier: Dossier, utilisateur: Utilisateur) -> str | None:
+    if not utilisateur.is_authenticated:
+        return None
+    return (
+        MembreStructure.objects.filter(structure_id=dossier.structure_id, utilisateur=utilisateur)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def capacites(dossier: Dossier, utilisateur: Utilisateur) -> dict[str, bool]:
+    role = role_dans_structure(dossier, utilisateur)
+    membre = role is not None
+    modifiable = dossier.etat == EtatDossier.BROUILLON or (
+        dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES and bool(dossier.etapes_a_completer)
+    )
+    return {
+        "voir": membre,
+        "modifier": membre and modifiable,
+        "signer_attestation": membre and modifiable and role in ROLES_SIGNATAIRES,
+        "deposer": membre and modifiable and role in ROLES_SIGNATAIRES,
+        "ecrire_message": membre and dossier.etat != EtatDossier.BROUILLON,
+        "reprendre": membre,
+    }
+
+
+def etape_modifiable(dossier: Dossier, etape: str) -> bool:
+    """En compléments demandés, seules les étapes demandées par la Caf se rouvrent."""
+    if dossier.etat == EtatDossier.BROUILLON:
+        return True
+    return dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES and etape in dossier.etapes_a_completer
