@@ -159,7 +159,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "comptes.Utilisateur"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "prenom", "nom")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -235,6 +238,6 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-# Le simulateur accepte jusqu'à 200 collectifs de 9 champs chacun (1 805 champs au plus) :
-# la limite par défaut de Django (1 000) refusait le formulaire dès 111 collectifs.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Un dossier compte jusqu'à 200 collectifs d'une cinquantaine de champs chacun (intervenants,
+# horaires, niveaux) : la limite par défaut de Django (1 000 champs) refusait le formulaire.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 12000

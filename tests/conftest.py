@@ -166,3 +166,38 @@ def client_de(request: pytest.FixtureRequest) -> Callable[[str], Client]:
         return request.getfixturevalue(persona)
 
     return fournir
+
+
+# --- Campagne et dossier (saisie côté structure) -----------------------------------------
+
+
+@pytest.fixture
+def campagne_rhone(caf_rhone: Caf, utilisateurs: dict[str, Utilisateur]):
+    """Une campagne 2026-2027 de la Caf du Rhône, ouverte depuis 10 jours pour 30 jours."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from clas.campagnes.models import Campagne
+
+    maintenant = timezone.now()
+    return Campagne.objects.create(
+        caf=caf_rhone,
+        annee_scolaire="2026-2027",
+        titre="Appel à projets Clas 2026-2027",
+        ouverture=maintenant - dt.timedelta(days=10),
+        cloture=maintenant + dt.timedelta(days=30),
+        enveloppe=Decimal("150000.00"),
+        cree_par=utilisateurs["valideur"],
+    )
+
+
+@pytest.fixture
+def dossier(structure_a: Structure, campagne_rhone, utilisateurs: dict[str, Utilisateur]):
+    """Le brouillon de la structure A (administrée par le persona « porteur »)."""
+    from clas.dossiers.models import Dossier
+
+    return Dossier.objects.create(
+        structure=structure_a, campagne=campagne_rhone, cree_par=utilisateurs["porteur"]
+    )

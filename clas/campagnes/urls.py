@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns = [
+    path("campagnes/", views.campagnes_liste, name="campagnes_liste"),
+    path("campagnes/nouvelle/", views.campagne_nouvelle, name="campagne_nouvelle"),
+    path("campagnes/<int:pk>/modifier/", views.campagne_modifier, name="campagne_modifier"),
+]

@@ -48,12 +48,21 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
         liens = [
             ("Tableau de bord national", "national_accueil"),
             ("Paramètres du barème", "parametres_liste"),
+            ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),
         ]
     elif agent_de(utilisateur) is not None:
-        liens = [("Accueil de la Caf", "caf_accueil"), ("Simulateur", "simulateur")]
+        liens = [
+            ("Accueil de la Caf", "caf_accueil"),
+            ("Campagnes", "campagnes_liste"),
+            ("Simulateur", "simulateur"),
+        ]
     else:
-        liens = [("Ma structure", "structure_accueil"), ("Simulateur", "simulateur")]
+        liens = [
+            ("Ma structure", "structure_accueil"),
+            ("Mes dossiers", "dossiers_liste"),
+            ("Simulateur", "simulateur"),
+        ]
     liens.append(("API", "api-1.0.0:openapi-view"))
     chemin = request.path
     resultat = []

@@ -14,5 +14,17 @@ urlpatterns = [
         views.NouveauMotDePasse.as_view(),
         name="nouveau_mot_de_passe",
     ),
+    path("inscription/", views.inscription, name="inscription"),
+    path("inscription/envoyee/", views.inscription_envoyee, name="inscription_envoyee"),
+    path(
+        "inscription/nouveau-lien/",
+        views.inscription_nouveau_lien,
+        name="inscription_nouveau_lien",
+    ),
+    path(
+        "inscription/confirmer/<str:jeton>/",
+        views.inscription_confirmer,
+        name="inscription_confirmer",
+    ),
     path("mot-de-passe/change/", views.MotDePasseChange.as_view(), name="mot_de_passe_change"),
 ]

@@ -1,11 +1,25 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse_lazy
+import datetime as dt
 
-from .forms import FormulaireConnexion, FormulaireMotDePasseOublie, FormulaireNouveauMotDePasse
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core import signing
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+
+from .forms import (
+    FormulaireConnexion,
+    FormulaireInscription,
+    FormulaireMotDePasseOublie,
+    FormulaireNouveauLien,
+    FormulaireNouveauMotDePasse,
+)
+from .models import Utilisateur
 from .roles import nom_page_accueil
 
 
@@ -40,3 +54,131 @@ class NouveauMotDePasse(auth_views.PasswordResetConfirmView):
 
 class MotDePasseChange(auth_views.PasswordResetCompleteView):
     template_name = "comptes/mot_de_passe_change.html"
+
+
+# --- Création de compte ----------------------------------------------------------------------
+
+SEL_INSCRIPTION = "clas.comptes.inscription"
+VALIDITE_LIEN = dt.timedelta(days=3)
+
+
+def jeton_confirmation(utilisateur: Utilisateur) -> str:
+    return signing.dumps({"u": utilisateur.pk, "e": utilisateur.email}, salt=SEL_INSCRIPTION)
+
+
+def envoyer_confirmation(request: HttpRequest, utilisateur: Utilisateur) -> None:
+    lien = request.build_absolute_uri(
+        reverse("inscription_confirmer", args=[jeton_confirmation(utilisateur)])
+    )
+    contexte = {"utilisateur": utilisateur, "lien": lien, "validite_jours": VALIDITE_LIEN.days}
+    send_mail(
+        render_to_string("comptes/email_inscription_sujet.txt", contexte).strip(),
+        render_to_string("comptes/email_inscription.txt", contexte),
+        None,
+        [utilisateur.email],
+    )
+
+
+def inscription(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accueil_role")
+    formulaire = FormulaireInscription(
+        request.POST or None, initial={"email": request.GET.get("email", "")}
+    )
+    if request.method == "POST" and formulaire.is_valid():
+        donnees = formulaire.cleaned_data
+        utilisateur = Utilisateur.objects.create_user(
+            donnees["email"],
+            donnees["password1"],
+            prenom=donnees["prenom"],
+            nom=donnees["nom"],
+            is_active=False,
+        )
+        # Si l'envoi échoue, le compte reste en attente : « recevoir un nouveau lien » le relance.
+        envoyer_confirmation(request, utilisateur)
+        request.session["inscription_email"] = utilisateur.email
+        return redirect("inscription_envoyee")
+    codes = {erreur.code for erreur in formulaire.errors.as_data().get("email", []) if erreur.code}
+    return render(
+        request,
+        "comptes/inscription.html",
+        {"titre": "Créer un compte", "formulaire": formulaire, "codes_email": codes},
+    )
+
+
+def inscription_envoyee(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "comptes/inscription_envoyee.html",
+        {
+            "titre": "Confirmez votre adresse électronique",
+            "email": request.session.get("inscription_email", ""),
+            "validite_jours": VALIDITE_LIEN.days,
+        },
+    )
+
+
+def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
+    try:
+        contenu = signing.loads(jeton, salt=SEL_INSCRIPTION, max_age=VALIDITE_LIEN.total_seconds())
+        utilisateur = Utilisateur.objects.get(pk=contenu["u"], email=contenu["e"])
+    except signing.SignatureExpired:
+        return _lien_invalide(
+            request,
+            "Ce lien de confirmation a expiré",
+            f"Un lien de confirmation est valable {VALIDITE_LIEN.days} jours. Demandez-en un "
+            "nouveau ci-dessous : votre compte et ce que vous avez saisi sont conservés.",
+        )
+    except (signing.BadSignature, KeyError, TypeError, Utilisateur.DoesNotExist):
+        return _lien_invalide(
+            request,
+            "Ce lien de confirmation n'est pas valable",
+            "Il est peut-être incomplet : vérifiez que vous avez copié tout le lien reçu par "
+            "courriel, ou demandez-en un nouveau ci-dessous.",
+        )
+    if utilisateur.is_active or utilisateur.last_login is not None:
+        messages.info(
+            request, "Votre adresse est déjà confirmée : connectez-vous avec votre mot de passe."
+        )
+        return redirect("connexion")
+    utilisateur.is_active = True
+    utilisateur.save(update_fields=["is_active"])
+    login(request, utilisateur, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Votre adresse est confirmée et votre compte est ouvert.")
+    from clas.structures.models import Invitation
+
+    if Invitation.objects.filter(email=utilisateur.email, acceptee_le__isnull=True).exists():
+        messages.info(
+            request,
+            "Une invitation à rejoindre une structure vous attend : acceptez-la ci-dessous.",
+        )
+        return redirect("structure_accueil")
+    return redirect("structure_inscrire")
+
+
+def _lien_invalide(request: HttpRequest, titre: str, explication: str) -> HttpResponse:
+    return render(
+        request,
+        "comptes/inscription_lien_invalide.html",
+        {"titre": titre, "explication": explication, "formulaire": FormulaireNouveauLien()},
+        status=400,
+    )
+
+
+def inscription_nouveau_lien(request: HttpRequest) -> HttpResponse:
+    """Renvoie un lien de confirmation ; la réponse ne dit pas si l'adresse a un compte."""
+    formulaire = FormulaireNouveauLien(request.POST or None)
+    if request.method == "POST" and formulaire.is_valid():
+        email = formulaire.cleaned_data["email"]
+        utilisateur = Utilisateur.objects.filter(
+            email=email, is_active=False, last_login__isnull=True
+        ).first()
+        if utilisateur is not None:
+            envoyer_confirmation(request, utilisateur)
+        request.session["inscription_email"] = email
+        return redirect("inscription_envoyee")
+    return render(
+        request,
+        "comptes/inscription_nouveau_lien.html",
+        {"titre": "Recevoir un nouveau lien de confirmation", "formulaire": formulaire},
+    )

@@ -4,4 +4,47 @@ from . import views
 
 urlpatterns = [
     path("structure/", views.structure_accueil, name="structure_accueil"),
+    path("structures/inscrire/", views.structure_inscrire, name="structure_inscrire"),
+    path("structures/<int:structure_id>/", views.structure_fiche, name="structure_fiche"),
+    path(
+        "structures/<int:structure_id>/modifier/",
+        views.structure_modifier,
+        name="structure_modifier",
+    ),
+    path(
+        "structures/<int:structure_id>/membres/",
+        views.structure_membres,
+        name="structure_membres",
+    ),
+    path(
+        "structures/<int:structure_id>/membres/<int:membre_id>/role/",
+        views.membre_role,
+        name="membre_role",
+    ),
+    path(
+        "structures/<int:structure_id>/membres/<int:membre_id>/retirer/",
+        views.membre_retirer,
+        name="membre_retirer",
+    ),
+    path(
+        "structures/<int:structure_id>/invitations/<int:invitation_id>/annuler/",
+        views.invitation_annuler,
+        name="invitation_annuler",
+    ),
+    path("invitations/<str:jeton>/", views.invitation, name="invitation"),
+    path(
+        "structures/<int:structure_id>/pieces/",
+        views.structure_pieces,
+        name="structure_pieces",
+    ),
+    path(
+        "structures/<int:structure_id>/pieces/<int:piece_id>/",
+        views.piece_telecharger,
+        name="piece_telecharger",
+    ),
+    path(
+        "structures/<int:structure_id>/pieces/<int:piece_id>/supprimer/",
+        views.piece_supprimer,
+        name="piece_supprimer",
+    ),
 ]

@@ -72,3 +72,51 @@ def valider_bic(valeur: str) -> None:
             "Le BIC compte 8 ou 11 caractères : 4 lettres de banque, 2 lettres de pays, "
             "2 de lieu, éventuellement 3 d'agence (par exemple AGRIFRPP ou BNPAFRPPXXX)."
         )
+
+
+def normaliser_siret(valeur: str) -> str:
+    """« 732 829 320 00074 » → « 73282932000074 » (espaces, points et tirets retirés)."""
+    return re.sub(r"[\s.\-]+", "", valeur or "")
+
+
+# Codes postaux d'outre-mer dont la Caf n'est pas celle des trois premiers chiffres.
+OUTRE_MER = {"977": "971", "978": "971"}  # Saint-Barthélemy, Saint-Martin → Guadeloupe
+
+
+def departement_du_code_postal(code_postal: str) -> str:
+    """Le département d'un code postal : 69001 → 69, 20000 → 2A, 20200 → 2B, 97490 → 974.
+
+    Lève ValidationError (en français) pour un code postal mal formé ou sans département.
+    """
+    code = (code_postal or "").strip()
+    if not re.fullmatch(r"\d{5}", code):
+        raise ValidationError("Le code postal compte 5 chiffres, par exemple 69001.")
+    if code.startswith("97"):
+        prefixe = code[:3]
+        return OUTRE_MER.get(prefixe, prefixe)
+    if code.startswith("20"):
+        if code[2] in "01":
+            return "2A"
+        if code[2] in "23456":
+            return "2B"
+        raise ValidationError(
+            "Ce code postal corse n'existe pas : il commence par 200 ou 201 (Corse-du-Sud) "
+            "ou par 202 à 206 (Haute-Corse)."
+        )
+    if code.startswith(("00", "98", "99")):
+        raise ValidationError(
+            "Ce code postal ne correspond à aucun département couvert par une Caf."
+        )
+    return code[:2]
+
+
+def masquer_email(email: str) -> str:
+    """« alice@centre-social.fr » → « a***@centre-social.fr »."""
+    local, _, domaine = (email or "").partition("@")
+    return f"{local[:1]}***@{domaine}" if domaine else "***"
+
+
+def iban_fr(bban: str) -> str:
+    """L'IBAN français d'un BBAN de 23 caractères, avec sa clé de contrôle calculée."""
+    cle = 98 - _iban_en_nombre("FR00" + bban) % 97
+    return f"FR{cle:02d}{bban}"

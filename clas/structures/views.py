@@ -1,12 +1,38 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
 
-from .models import MembreStructure
+from . import actions
+from .forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
+from .models import Invitation, MembreStructure, PieceJustificative, Structure, TypePiece
+from .permissions import capacites, exiger
+from .validators import masquer_email
+
+BIENTOT = 30  # jours : une pièce qui expire dans ce délai est signalée
+
+
+def base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def invitations_en_attente(utilisateur) -> QuerySet[Invitation]:  # type: ignore[no-untyped-def]
+    return (
+        Invitation.objects.filter(email=utilisateur.email.lower(), acceptee_le__isnull=True)
+        .exclude(structure__membres__utilisateur=utilisateur)
+        .select_related("structure", "invitee_par")
+        .order_by("-created_at")
+    )
 
 
 @connexion_requise
@@ -25,6 +51,363 @@ def structure_accueil(request: HttpRequest) -> HttpResponse:
         )
         .order_by("structure__nom")
     )
+    invitations = [
+        (invitation, actions.jeton_invitation(invitation))
+        for invitation in invitations_en_attente(request.user)
+    ]
+    est_agent = request.user.est_admin_national or agent_de(request.user) is not None
     return render(
-        request, "structures/accueil.html", {"titre": "Ma structure", "adhesions": adhesions}
+        request,
+        "structures/accueil.html",
+        {
+            "titre": "Ma structure",
+            "adhesions": adhesions,
+            "invitations": invitations,
+            "peut_inscrire": not est_agent,
+        },
     )
+
+
+def _structure(request: HttpRequest, structure_id: int) -> Structure:
+    """La structure, si la personne peut la voir ; 404 sinon (jamais de recherche par id nu)."""
+    return get_object_or_404(
+        Structure.objects.visibles_par(request.user).select_related("caf"), pk=structure_id
+    )
+
+
+# --- Inscription et fiche ------------------------------------------------------------------
+
+
+@connexion_requise
+def structure_inscrire(request: HttpRequest) -> HttpResponse:
+    if request.user.est_admin_national or agent_de(request.user) is not None:
+        raise PermissionDenied(
+            "Les agents des Caf et l'administration nationale n'inscrivent pas de structure : "
+            "une structure s'inscrit avec le compte de l'une de ses personnes."
+        )
+    formulaire = FormulaireStructure(request.POST or None)
+    if request.method == "POST" and formulaire.is_valid():
+        try:
+            structure = actions.inscrire_structure(request.user, formulaire.donnees_structure())
+        except actions.StructureDejaInscrite as refus:
+            formulaire.add_error("siret", str(refus))
+        else:
+            messages.success(
+                request,
+                f"« {structure.nom} » est inscrite. Vous en êtes l'administrateur ; son "
+                f"interlocuteur est la {structure.caf.nom}.",
+            )
+            return redirect("structure_fiche", structure.pk)
+    return render(
+        request,
+        "structures/formulaire.html",
+        {"titre": "Inscrire une structure", "formulaire": formulaire},
+    )
+
+
+@connexion_requise
+def structure_fiche(request: HttpRequest, structure_id: int) -> HttpResponse:
+    structure = _structure(request, structure_id)
+    return render(
+        request,
+        "structures/fiche.html",
+        {
+            "titre": structure.nom,
+            "structure": structure,
+            "peut": capacites(structure, request.user),
+            "onglet": "fiche",
+        },
+    )
+
+
+@connexion_requise
+def structure_modifier(request: HttpRequest, structure_id: int) -> HttpResponse:
+    structure = _structure(request, structure_id)
+    exiger(structure, request.user, "modifier")
+    formulaire = FormulaireStructure(request.POST or None, instance=structure)
+    if request.method == "POST" and formulaire.is_valid():
+        actions.modifier_structure(structure, request.user, formulaire.donnees_structure())
+        messages.success(request, "Les modifications de la fiche sont enregistrées.")
+        return redirect("structure_fiche", structure.pk)
+    return render(
+        request,
+        "structures/formulaire.html",
+        {
+            "titre": f"Modifier — {structure.nom}",
+            "formulaire": formulaire,
+            "structure": structure,
+        },
+    )
+
+
+# --- Équipe --------------------------------------------------------------------------------
+
+
+@connexion_requise
+def structure_membres(request: HttpRequest, structure_id: int) -> HttpResponse:
+    structure = _structure(request, structure_id)
+    peut = capacites(structure, request.user)
+    formulaire = FormulaireInvitation(request.POST or None)
+    if request.method == "POST":
+        exiger(structure, request.user, "gerer_membres")
+        if formulaire.is_valid():
+            try:
+                invitation = actions.inviter(
+                    structure,
+                    request.user,
+                    formulaire.cleaned_data["email"],
+                    formulaire.cleaned_data["role"],
+                    base_url(request),
+                )
+            except actions.ActionRefusee as refus:
+                formulaire.add_error("email", str(refus))
+            else:
+                messages.success(
+                    request,
+                    f"Invitation envoyée à {invitation.email} "
+                    f"({invitation.get_role_display().lower()}). Le lien est valable "
+                    f"{actions.VALIDITE_INVITATION.days} jours.",
+                )
+                return redirect("structure_membres", structure.pk)
+    membres = structure.membres.select_related("utilisateur").order_by(
+        "utilisateur__nom", "utilisateur__prenom", "utilisateur__email"
+    )
+    invitations = (
+        structure.invitations.filter(acceptee_le__isnull=True)
+        .select_related("invitee_par")
+        .order_by("email")
+        if peut["gerer_membres"]
+        else Invitation.objects.none()
+    )
+    return render(
+        request,
+        "structures/membres.html",
+        {
+            "titre": f"Équipe — {structure.nom}",
+            "structure": structure,
+            "peut": peut,
+            "membres": membres,
+            "invitations": invitations,
+            "formulaire": formulaire,
+            "formulaire_role": FormulaireRole(),
+            "onglet": "membres",
+        },
+    )
+
+
+def _membre(request: HttpRequest, structure_id: int, membre_id: int) -> MembreStructure:
+    structure = _structure(request, structure_id)
+    membre = get_object_or_404(structure.membres.select_related("utilisateur"), pk=membre_id)
+    membre.structure = structure
+    return membre
+
+
+@require_POST
+@connexion_requise
+def membre_role(request: HttpRequest, structure_id: int, membre_id: int) -> HttpResponse:
+    membre = _membre(request, structure_id, membre_id)
+    exiger(membre.structure, request.user, "gerer_membres")
+    formulaire = FormulaireRole(request.POST)
+    if not formulaire.is_valid():
+        messages.error(request, "Choisissez un rôle dans la liste.")
+    else:
+        try:
+            membre = actions.changer_role(membre, request.user, formulaire.cleaned_data["role"])
+        except actions.ActionRefusee as refus:
+            messages.error(request, str(refus))
+        else:
+            messages.success(
+                request,
+                f"{membre.utilisateur} est maintenant {membre.get_role_display().lower()}.",
+            )
+    return redirect("structure_membres", structure_id)
+
+
+@require_POST
+@connexion_requise
+def membre_retirer(request: HttpRequest, structure_id: int, membre_id: int) -> HttpResponse:
+    membre = _membre(request, structure_id, membre_id)
+    soi_meme = membre.utilisateur_id == request.user.pk
+    try:
+        actions.retirer_membre(membre, request.user)
+    except actions.ActionRefusee as refus:
+        messages.error(request, str(refus))
+        return redirect("structure_membres", structure_id)
+    if soi_meme:
+        messages.success(request, f"Vous avez quitté « {membre.structure.nom} ».")
+        return redirect("structure_accueil")
+    messages.success(request, f"{membre.utilisateur} ne fait plus partie de l'équipe.")
+    return redirect("structure_membres", structure_id)
+
+
+@require_POST
+@connexion_requise
+def invitation_annuler(request: HttpRequest, structure_id: int, invitation_id: int) -> HttpResponse:
+    structure = _structure(request, structure_id)
+    invitation = get_object_or_404(structure.invitations, pk=invitation_id)
+    invitation.structure = structure
+    try:
+        actions.annuler_invitation(invitation, request.user)
+    except actions.ActionRefusee as refus:
+        messages.error(request, str(refus))
+    else:
+        messages.success(request, f"L'invitation de {invitation.email} est annulée.")
+    return redirect("structure_membres", structure_id)
+
+
+def invitation(request: HttpRequest, jeton: str) -> HttpResponse:
+    """Le lien reçu par courriel : voir l'invitation, l'accepter une fois connecté."""
+    try:
+        invitation = actions.invitation_du_jeton(jeton)
+    except signing.SignatureExpired:
+        return _invitation_invalide(
+            request,
+            "Ce lien d'invitation a expiré",
+            f"Un lien d'invitation est valable {actions.VALIDITE_INVITATION.days} jours. "
+            "Demandez à l'administrateur de la structure de vous inviter à nouveau.",
+        )
+    except (signing.BadSignature, KeyError, TypeError, Invitation.DoesNotExist):
+        return _invitation_invalide(
+            request,
+            "Ce lien d'invitation n'est pas valable",
+            "Il est incomplet, ou l'invitation a été annulée. Vérifiez que vous avez copié "
+            "tout le lien, ou demandez une nouvelle invitation à l'administrateur.",
+        )
+    contexte = {
+        "titre": f"Invitation — {invitation.structure.nom}",
+        "invitation": invitation,
+        "email_masque": masquer_email(invitation.email),
+        "jeton": jeton,
+    }
+    if invitation.acceptee_le is not None:
+        messages.info(request, "Cette invitation a déjà été acceptée.")
+        return redirect("structure_accueil")
+    if not request.user.is_authenticated:
+        contexte["lien_inscription"] = (
+            reverse("inscription") + "?" + _encoder({"email": invitation.email})
+        )
+        contexte["lien_connexion"] = (
+            reverse("connexion") + "?" + _encoder({"next": request.get_full_path()})
+        )
+        return render(request, "structures/invitation.html", contexte)
+    if invitation.email != request.user.email.lower():
+        raise PermissionDenied(
+            f"Cette invitation est adressée à {contexte['email_masque']}, pas à "
+            f"{request.user.email}. Déconnectez-vous puis connectez-vous (ou créez un "
+            "compte) avec l'adresse invitée."
+        )
+    if request.method == "POST":
+        try:
+            membre = actions.accepter_invitation(invitation, request.user)
+        except actions.ActionRefusee as refus:
+            messages.error(request, str(refus))
+            return redirect("structure_accueil")
+        messages.success(
+            request,
+            f"Vous avez rejoint « {invitation.structure.nom} » en tant que "
+            f"{membre.get_role_display().lower()}.",
+        )
+        return redirect("structure_fiche", invitation.structure_id)
+    return render(request, "structures/invitation.html", contexte)
+
+
+def _encoder(parametres: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(parametres)
+
+
+def _invitation_invalide(request: HttpRequest, titre: str, explication: str) -> HttpResponse:
+    return render(
+        request,
+        "structures/invitation_invalide.html",
+        {"titre": titre, "explication": explication},
+        status=400,
+    )
+
+
+# --- Coffre-fort des pièces ----------------------------------------------------------------
+
+
+@connexion_requise
+def structure_pieces(request: HttpRequest, structure_id: int) -> HttpResponse:
+    structure = _structure(request, structure_id)
+    peut = capacites(structure, request.user)
+    formulaire = FormulairePiece(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        exiger(structure, request.user, "deposer_piece")
+        if formulaire.is_valid():
+            piece = actions.deposer_piece(
+                structure,
+                request.user,
+                formulaire.cleaned_data["type_piece"],
+                formulaire.cleaned_data["fichier"],
+                formulaire.cleaned_data["date_validite"],
+            )
+            messages.success(
+                request,
+                f"« {piece.nom_fichier} » est déposée dans le coffre-fort "
+                f"({piece.get_type_piece_display().lower()}).",
+            )
+            return redirect("structure_pieces", structure.pk)
+    aujourd_hui = timezone.localdate()
+    pieces = list(
+        structure.pieces.select_related("deposee_par").order_by("type_piece", "-created_at")
+    )
+    for piece in pieces:
+        piece.expiree = piece.est_expiree(aujourd_hui)
+        piece.expire_bientot = (
+            not piece.expiree
+            and piece.date_validite is not None
+            and (piece.date_validite - aujourd_hui).days <= BIENTOT
+        )
+    par_type = [
+        (libelle, [p for p in pieces if p.type_piece == valeur])
+        for valeur, libelle in TypePiece.choices
+    ]
+    return render(
+        request,
+        "structures/pieces.html",
+        {
+            "titre": f"Pièces — {structure.nom}",
+            "structure": structure,
+            "peut": peut,
+            "par_type": par_type,
+            "nb_pieces": len(pieces),
+            "nb_expirees": sum(1 for p in pieces if p.expiree),
+            "formulaire": formulaire,
+            "onglet": "pieces",
+        },
+    )
+
+
+def _piece(request: HttpRequest, structure_id: int, piece_id: int) -> PieceJustificative:
+    structure = _structure(request, structure_id)
+    piece = get_object_or_404(structure.pieces, pk=piece_id)
+    piece.structure = structure
+    return piece
+
+
+@connexion_requise
+def piece_telecharger(request: HttpRequest, structure_id: int, piece_id: int) -> HttpResponse:
+    piece = _piece(request, structure_id, piece_id)
+    try:
+        contenu = piece.fichier.open("rb")
+    except FileNotFoundError:
+        raise Http404("Le fichier de cette pièce est introuvable.") from None
+    return FileResponse(
+        contenu, as_attachment=True, filename=piece.nom_fichier, content_type=piece.type_mime
+    )
+
+
+@require_POST
+@connexion_requise
+def piece_supprimer(request: HttpRequest, structure_id: int, piece_id: int) -> HttpResponse:
+    piece = _piece(request, structure_id, piece_id)
+    try:
+        actions.supprimer_piece(piece, request.user)
+    except actions.ActionRefusee as refus:
+        messages.error(request, str(refus))
+    else:
+        messages.success(request, f"« {piece.nom_fichier} » est supprimée du coffre-fort.")
+    return redirect("structure_pieces", structure_id)

@@ -15,13 +15,19 @@ pytestmark = pytest.mark.django_db
 
 NAVIGATION = {
     "anonyme": ["Accueil", "Simulateur", "API"],
-    "porteur": ["Ma structure", "Simulateur", "API"],
-    "porteur_autre": ["Ma structure", "Simulateur", "API"],
-    "instructeur": ["Accueil de la Caf", "Simulateur", "API"],
-    "instructeur_autre_caf": ["Accueil de la Caf", "Simulateur", "API"],
-    "valideur": ["Accueil de la Caf", "Simulateur", "API"],
-    "comptable": ["Accueil de la Caf", "Simulateur", "API"],
-    "national": ["Tableau de bord national", "Paramètres du barème", "Simulateur", "API"],
+    "porteur": ["Ma structure", "Mes dossiers", "Simulateur", "API"],
+    "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur", "API"],
+    "instructeur": ["Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "instructeur_autre_caf": ["Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "valideur": ["Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "comptable": ["Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "national": [
+        "Tableau de bord national",
+        "Paramètres du barème",
+        "Campagnes",
+        "Simulateur",
+        "API",
+    ],
 }
 
 

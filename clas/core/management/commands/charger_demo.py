@@ -9,11 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
+from clas.core.demo import charger_dossiers
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
-from clas.structures.validators import cle_luhn
+from clas.structures.validators import cle_luhn, iban_fr
 
 MOT_DE_PASSE = "demo-clas-2026"
 
@@ -117,10 +119,15 @@ class Command(BaseCommand):
             )
         if Caf.objects.count() < 101:
             raise CommandError("Le référentiel des Caf est absent : lancez d'abord « migrate ».")
-        with transaction.atomic():
+        # Les dépôts de démonstration n'envoient pas d'accusé par courriel : la console de
+        # « make run » resterait lisible.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             structures = self._structures()
-            for compte in COMPTES:
-                self._compte(compte, structures)
+            comptes = {compte["email"]: self._compte(compte, structures) for compte in COMPTES}
+            charger_dossiers(structures, comptes)
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(f"Comptes (mot de passe « {MOT_DE_PASSE} ») :")
         for compte in COMPTES:
@@ -128,21 +135,39 @@ class Command(BaseCommand):
 
     def _structures(self) -> list[Structure]:
         structures = []
-        for debut, nom, type_structure, commune, code_postal, departement in STRUCTURES:
+        for rang, (debut, nom, type_structure, commune, code_postal, departement) in enumerate(
+            STRUCTURES
+        ):
+            association = type_structure == TypeStructure.ASSOCIATION
             structure, _ = Structure.objects.update_or_create(
                 siret=debut + cle_luhn(debut),
                 defaults={
                     "nom": nom,
                     "type_structure": type_structure,
+                    "forme_juridique": "association_1901",
+                    "rna": f"W{departement}{1234567 + rang:07d}" if association else "",
+                    "adresse": [
+                        "12 montée de la Grande-Côte",
+                        "3 place de la Mairie",
+                        "8 rue des Teinturiers",
+                    ][rang],
                     "commune": commune,
                     "code_postal": code_postal,
+                    "departement": departement,
                     "caf": Caf.objects.get(departement=departement),
+                    "iban": iban_fr(f"30006000011234567890{rang:03d}"),
+                    "bic": "AGRIFRPP",
+                    "representant_prenom": ["Fatou", "Bernard", "Anne"][rang],
+                    "representant_nom": ["Diallo", "Chevalier", "Lemaire"][rang],
+                    "representant_qualite": "Président(e)",
+                    "email": f"contact@{nom.lower().split()[-1]}.demo.clas.fr",
+                    "telephone": "04 72 00 00 0" + str(rang),
                 },
             )
             structures.append(structure)
         return structures
 
-    def _compte(self, compte: dict[str, Any], structures: list[Structure]) -> None:
+    def _compte(self, compte: dict[str, Any], structures: list[Structure]) -> Utilisateur:
         utilisateur, _ = Utilisateur.objects.update_or_create(
             email=compte["email"],
             defaults={
@@ -169,6 +194,7 @@ class Command(BaseCommand):
                 utilisateur=utilisateur,
                 defaults={"caf": Caf.objects.get(departement=compte["caf"]), **roles},
             )
+        return utilisateur
 
     @staticmethod
     def _libelle(compte: dict[str, Any]) -> str:

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from clas.comptes.models import AgentCaf
+from clas.comptes.roles import agent_de
+from clas.core.permissions import connexion_requise
+from clas.dossiers.models import Dossier
+from clas.structures.models import MembreStructure, Structure
+
+from .actions import enregistrer_campagne
+from .forms import FormulaireCampagne
+from .models import Campagne
+
+
+@dataclass
+class LigneCampagne:
+    campagne: Campagne
+    statut: str  # "ouverte", "a_venir" ou "close"
+    structures_sans_dossier: list[Structure] = field(default_factory=list)
+    dossiers: list[Dossier] = field(default_factory=list)
+
+
+def _statut(campagne: Campagne, maintenant) -> str:
+    if maintenant < campagne.ouverture:
+        return "a_venir"
+    if maintenant >= campagne.cloture:
+        return "close"
+    return "ouverte"
+
+
+@connexion_requise
+def campagnes_liste(request: HttpRequest) -> HttpResponse:
+    """Les campagnes que chacun voit : le national toutes, un agent celles de sa Caf, un
+    membre de structure celles de la Caf de ses structures, avec le bouton de création."""
+    utilisateur = request.user
+    agent = agent_de(utilisateur)
+    maintenant = timezone.now()
+    campagnes = list(Campagne.objects.visibles_par(utilisateur).select_related("caf"))
+    lignes = [LigneCampagne(c, _statut(c, maintenant)) for c in campagnes]
+
+    est_membre = agent is None and not utilisateur.est_admin_national
+    if est_membre and lignes:
+        structures = [
+            adhesion.structure
+            for adhesion in MembreStructure.objects.filter(utilisateur=utilisateur)
+            .select_related("structure")
+            .order_by("structure__nom")
+        ]
+        dossiers = Dossier.objects.filter(
+            structure__in=structures, campagne__in=campagnes
+        ).select_related("structure")
+        par_cle = {(d.structure_id, d.campagne_id): d for d in dossiers}
+        for ligne in lignes:
+            for structure in structures:
+                if structure.caf_id != ligne.campagne.caf_id:
+                    continue
+                dossier = par_cle.get((structure.pk, ligne.campagne.pk))
+                if dossier is not None:
+                    ligne.dossiers.append(dossier)
+                elif ligne.statut == "ouverte":
+                    ligne.structures_sans_dossier.append(structure)
+
+    return render(
+        request,
+        "campagnes/liste.html",
+        {
+            "titre": "Campagnes d'appel à projets",
+            "lignes": lignes,
+            "agent": agent,
+            "est_membre": est_membre,
+            "voir_caf": utilisateur.est_admin_national,
+            "peut_creer": agent is not None and agent.est_valideur,
+        },
+    )
+
+
+def _valideur(request: HttpRequest) -> AgentCaf | HttpResponse:
+    """Seul un valideur de Caf ouvre ou modifie une campagne (pour sa propre Caf)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    agent = agent_de(request.user)
+    if agent is None or not agent.est_valideur:
+        raise PermissionDenied(
+            "Seul un valideur de la Caf peut ouvrir ou modifier une campagne d'appel à projets."
+        )
+    return agent
+
+
+def campagne_nouvelle(request: HttpRequest) -> HttpResponse:
+    agent = _valideur(request)
+    if isinstance(agent, HttpResponse):
+        return agent
+    return _formulaire(request, agent, None)
+
+
+def campagne_modifier(request: HttpRequest, pk: int) -> HttpResponse:
+    agent = _valideur(request)
+    if isinstance(agent, HttpResponse):
+        return agent
+    campagne = get_object_or_404(Campagne, pk=pk, caf_id=agent.caf_id)
+    return _formulaire(request, agent, campagne)
+
+
+def _formulaire(request: HttpRequest, agent: AgentCaf, campagne: Campagne | None) -> HttpResponse:
+    statut = 200
+    if request.method == "POST":
+        formulaire = FormulaireCampagne(request.POST, caf=agent.caf, instance=campagne)
+        if formulaire.is_valid():
+            nouvelle = campagne is None
+            campagne = enregistrer_campagne(formulaire.cleaned_data, agent, request.user, campagne)
+            messages.success(
+                request,
+                f"Campagne « {campagne.titre} » {'ouverte' if nouvelle else 'modifiée'}.",
+            )
+            return redirect("campagnes_liste")
+        statut = 400
+    else:
+        formulaire = FormulaireCampagne(caf=agent.caf, instance=campagne)
+    titre = "Modifier la campagne" if campagne else "Ouvrir une campagne d'appel à projets"
+    return render(
+        request,
+        "campagnes/formulaire.html",
+        {"titre": titre, "formulaire": formulaire, "campagne": campagne, "agent": agent},
+        status=statut,
+    )

@@ -1,0 +1,374 @@
+"""Dossiers de démonstration (commande charger_demo) : campagnes, pièces et dossiers à
+différents états, créés par les mêmes fonctions que l'application quand c'est possible.
+
+Idempotent : on ne recrée pas ce qui existe déjà (repéré par titre de dossier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from clas.campagnes.models import Campagne
+from clas.comptes.models import Utilisateur
+from clas.dossiers.actions import attribuer_numero, deposer
+from clas.dossiers.etats import appliquer
+from clas.dossiers.models import (
+    Collectif,
+    Dossier,
+    Evenement,
+    Intervenant,
+    LigneBudget,
+    PieceDossier,
+)
+from clas.dossiers.recu import generer_recu
+from clas.referentiel.models import Caf
+from clas.structures.models import PieceJustificative, Structure
+
+PARIS = dt.timezone(dt.timedelta(hours=1))
+
+
+def pdf_minimal(titre: str) -> bytes:
+    """Un vrai PDF d'une page, sans dépendance : assez pour les pièces de démonstration."""
+    texte = titre.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    flux = b"BT /F1 18 Tf 72 720 Td (" + texte + b") Tj ET"
+    objets = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(flux) + flux + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    sortie = bytearray(b"%PDF-1.4\n")
+    positions = []
+    for numero, objet in enumerate(objets, start=1):
+        positions.append(len(sortie))
+        sortie += b"%d 0 obj\n" % numero + objet + b"\nendobj\n"
+    xref = len(sortie)
+    sortie += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objets) + 1)
+    for position in positions:
+        sortie += b"%010d 00000 n \n" % position
+    sortie += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objets) + 1,
+        xref,
+    )
+    return bytes(sortie)
+
+
+def campagne(caf: Caf, annee: str, ouverture: dt.date, cloture: dt.date, auteur: Any) -> Campagne:
+    objet, _ = Campagne.objects.get_or_create(
+        caf=caf,
+        annee_scolaire=annee,
+        defaults={
+            "titre": f"Appel à projets Clas {annee}",
+            "ouverture": dt.datetime.combine(ouverture, dt.time(9, 0), PARIS),
+            "cloture": dt.datetime.combine(cloture, dt.time(23, 59), PARIS),
+            "enveloppe": Decimal("450000.00") if caf.departement == "69" else Decimal("120000"),
+            "cree_par": auteur,
+        },
+    )
+    return objet
+
+
+PIECES = [
+    ("statuts", "Statuts", None),
+    ("rib", "Relevé d'identité bancaire", None),
+    ("assurance", "Attestation d'assurance", dt.date(2027, 6, 30)),
+    ("dirigeants", "Liste des dirigeants", dt.date(2027, 3, 31)),
+    ("rapport_activite", "Rapport d'activité 2025", None),
+]
+
+
+def pieces(structure: Structure, auteur: Utilisateur, assurance_expiree: bool) -> list[Any]:
+    resultat = []
+    for type_piece, titre, validite in PIECES:
+        existante = structure.pieces.filter(type_piece=type_piece).first()
+        if existante:
+            resultat.append(existante)
+            continue
+        contenu = pdf_minimal(f"{titre} - {structure.nom} (document de démonstration)")
+        piece = PieceJustificative(
+            structure=structure,
+            type_piece=type_piece,
+            nom_fichier=f"{type_piece}.pdf",
+            taille=len(contenu),
+            type_mime="application/pdf",
+            date_validite=validite,
+            deposee_par=auteur,
+        )
+        piece.fichier.save(f"{type_piece}.pdf", ContentFile(contenu), save=False)
+        piece.save()
+        resultat.append(piece)
+    if assurance_expiree:
+        # Une pièce expirée, pour voir le signalement dans le coffre-fort.
+        structure.pieces.filter(type_piece="rapport_activite").update(
+            date_validite=dt.date(2025, 12, 31)
+        )
+    return resultat
+
+
+TEXTES = {
+    "resume": "Accompagnement à la scolarité en petits groupes, deux soirs par semaine, avec "
+    "des sorties culturelles et des rencontres régulières avec les parents.",
+    "axe_enfants": "Aide méthodologique, lecture plaisir, jeux éducatifs, projets collectifs.",
+    "axe_parents": "Cafés des parents mensuels, aide à l'utilisation de l'ENT, orientation.",
+    "axe_ecole": "Rencontres trimestrielles avec les enseignants et le principal du collège.",
+    "axe_partenaires": "Médiathèque, maison de quartier, club de prévention.",
+    "orientation_enfants": "Orientation par les enseignants, avec l'accord des parents.",
+    "liens_ecoles_pedt": "Projet inscrit dans le PEDT de la commune ; convention avec les écoles.",
+    "lieux": "Salles d'activité du centre, à 5 minutes à pied des écoles.",
+}
+
+
+def dossier(
+    structure: Structure,
+    campagne_: Campagne,
+    auteur: Utilisateur,
+    titre: str,
+    collectifs: list[dict[str, Any]],
+    charges: Decimal,
+    subventions: Decimal,
+    ps_demandee: Decimal,
+    pieces_: list[Any],
+) -> Dossier:
+    existant = Dossier.objects.filter(structure=structure, campagne=campagne_).first()
+    if existant:
+        return existant
+    nouveau = Dossier.objects.create(
+        structure=structure,
+        campagne=campagne_,
+        cree_par=auteur,
+        titre=titre,
+        ps_demandee=ps_demandee,
+        **TEXTES,
+    )
+    Evenement.objects.create(
+        dossier=nouveau,
+        auteur=auteur,
+        type="creation",
+        etat_apres="brouillon",
+        description="Dossier créé.",
+    )
+    for ordre, donnees in enumerate(collectifs):
+        intervenants = donnees.pop("intervenants", 2)
+        collectif = Collectif.objects.create(dossier=nouveau, ordre=ordre, **donnees)
+        for rang in range(intervenants):
+            Intervenant.objects.create(
+                collectif=collectif,
+                nom=["Karim Haddad", "Lucie Bernard", "Paul Girard"][rang % 3],
+                statut="salarie" if rang == 0 else "benevole",
+                qualification="BPJEPS" if rang == 0 else "Enseignant retraité",
+            )
+    lignes = [
+        ("charge", "60", "", "Fournitures et petit matériel", charges * Decimal("0.10")),
+        ("charge", "61", "", "Locations et assurances", charges * Decimal("0.10")),
+        ("charge", "62", "", "Sorties culturelles et intervenants", charges * Decimal("0.15")),
+        ("charge", "64", "", "Rémunération des animateurs", charges * Decimal("0.65")),
+        ("charge", "86", "", "Bénévolat valorisé", Decimal("3000")),
+        ("produit", "74", "commune", "Subvention de la commune", subventions),
+        ("produit", "87", "", "Bénévolat valorisé", Decimal("3000")),
+    ]
+    for nature, compte, financeur, libelle, montant in lignes:
+        LigneBudget.objects.create(
+            dossier=nouveau,
+            nature=nature,
+            compte=compte,
+            financeur=financeur,
+            libelle=libelle,
+            montant=montant.quantize(Decimal("0.01")),
+        )
+    for piece in pieces_:
+        PieceDossier.objects.get_or_create(dossier=nouveau, piece=piece)
+    return nouveau
+
+
+def signer(dossier_: Dossier, signataire: Utilisateur) -> None:
+    Dossier.objects.filter(pk=dossier_.pk).update(
+        attestation_par=signataire, attestation_le=timezone.now()
+    )
+    dossier_.refresh_from_db()
+
+
+def deposer_dans_le_passe(dossier_: Dossier, auteur: Utilisateur, le: dt.datetime) -> None:
+    """Un dossier d'une campagne close, déposé à l'époque : même numérotation et même
+    historique qu'un dépôt, daté du jour du dépôt."""
+    if dossier_.numero:
+        return
+    numero = attribuer_numero(dossier_)
+    evenement = appliquer(dossier_, "deposer", auteur, f"Dossier déposé sous le numéro {numero}.")
+    Evenement.objects.filter(pk=evenement.pk).update(created_at=le)
+    Dossier.objects.filter(pk=dossier_.pk).update(numero=numero, depose_le=le)
+    dossier_.refresh_from_db()
+    generer_recu(dossier_)
+
+
+def deposer_si_brouillon(dossier_: Dossier, auteur: Utilisateur) -> None:
+    if dossier_.etat == "brouillon":
+        deposer(dossier_, auteur)
+
+
+SOIRS = [
+    {"jour": "mardi", "debut": "16:45", "fin": "18:15"},
+    {"jour": "jeudi", "debut": "16:45", "fin": "18:15"},
+]
+MERCREDI = [{"jour": "mercredi", "debut": "14:00", "fin": "16:00"}]
+
+
+def collectif(nom: str, niveaux: list[str], enfants: int, **autres: Any) -> dict[str, Any]:
+    valeurs: dict[str, Any] = {
+        "nom": nom,
+        "lieu": "Salle d'activité",
+        "niveaux": niveaux,
+        "nb_enfants": enfants,
+        "horaires": SOIRS,
+        "premiere_semaine": dt.date(2026, 9, 14),
+        "semaines_de_fonctionnement": 36,
+    }
+    valeurs.update(autres)
+    if valeurs.get("bonus_projets_culturels"):
+        valeurs.setdefault(
+            "description_projets_culturels", "Sorties au musée, atelier théâtre avec une compagnie."
+        )
+    if valeurs.get("bonus_accompagnement_parents"):
+        valeurs.setdefault(
+            "description_accompagnement_parents", "Cafés des parents, aide aux dossiers de bourse."
+        )
+    return valeurs
+
+
+def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur]) -> None:
+    rhone = Caf.objects.get(departement="69")
+    somme = Caf.objects.get(departement="80")
+    valideur, national = comptes["valideur@demo.clas.fr"], comptes["national@demo.clas.fr"]
+    passee = campagne(rhone, "2025-2026", dt.date(2025, 5, 5), dt.date(2025, 7, 18), valideur)
+    rhone_2026 = campagne(rhone, "2026-2027", dt.date(2026, 5, 4), dt.date(2027, 1, 31), valideur)
+    somme_2026 = campagne(somme, "2026-2027", dt.date(2026, 5, 4), dt.date(2027, 1, 31), national)
+    pentes, reussir, vimeu = structures
+    porteur, porteur2 = comptes["porteur@demo.clas.fr"], comptes["porteur2@demo.clas.fr"]
+    porteur_somme = comptes["porteur.somme@demo.clas.fr"]
+
+    pieces_pentes = pieces(pentes, porteur, assurance_expiree=False)
+    pieces_reussir = pieces(reussir, porteur2, assurance_expiree=True)
+    pieces_vimeu = pieces(vimeu, porteur_somme, assurance_expiree=False)
+    obligatoires = slice(0, 4)
+
+    # Centre social des Pentes : l'an dernier déposé ; cette année déposé, 3 collectifs
+    # dont un qui démarre en janvier (18 semaines).
+    ancien = dossier(
+        pentes,
+        passee,
+        porteur,
+        "Réussir aux Pentes 2025-2026",
+        [
+            collectif(
+                "CP-CE1",
+                ["CP", "CE1"],
+                10,
+                bonus_projets_culturels=True,
+                premiere_semaine=dt.date(2025, 9, 15),
+            ),
+            collectif("CE2-CM2", ["CE2", "CM1", "CM2"], 11, premiere_semaine=dt.date(2025, 9, 15)),
+        ],
+        Decimal("16000"),
+        Decimal("7000"),
+        Decimal("5426.00"),
+        pieces_pentes[obligatoires],
+    )
+    signer(ancien, porteur)
+    deposer_dans_le_passe(ancien, porteur, dt.datetime(2025, 6, 20, 10, 30, tzinfo=PARIS))
+
+    actuel = dossier(
+        pentes,
+        rhone_2026,
+        porteur,
+        "Réussir aux Pentes",
+        [
+            collectif(
+                "CP-CE1",
+                ["CP", "CE1"],
+                10,
+                bonus_projets_culturels=True,
+                bonus_accompagnement_parents=True,
+            ),
+            collectif("CE2-CM2", ["CE2", "CM1", "CM2"], 12, bonus_projets_culturels=True),
+            collectif(
+                "Collégiens 6e-5e",
+                ["6e", "5e"],
+                9,
+                bonus_projets_culturels=True,
+                horaires=MERCREDI,
+                premiere_semaine=dt.date(2027, 1, 4),
+                semaines_de_fonctionnement=18,
+            ),
+        ],
+        Decimal("24000"),
+        Decimal("10000"),
+        Decimal("7457.50"),
+        pieces_pentes[obligatoires],
+    )
+    signer(actuel, porteur)
+    deposer_si_brouillon(actuel, porteur)
+
+    # Association Réussir ensemble (commune rurale) : l'an dernier déposé ; cette année un
+    # brouillon avec un collectif rural de 5 enfants.
+    ancien2 = dossier(
+        reussir,
+        passee,
+        porteur2,
+        "Coup de pouce Thizy 2025-2026",
+        [
+            collectif(
+                "Primaire",
+                ["CE2", "CM1", "CM2"],
+                8,
+                milieu_rural=True,
+                premiere_semaine=dt.date(2025, 9, 22),
+            )
+        ],
+        Decimal("7000"),
+        Decimal("3000"),
+        Decimal("2275.00"),
+        pieces_reussir[obligatoires],
+    )
+    signer(ancien2, porteur2)
+    deposer_dans_le_passe(ancien2, porteur2, dt.datetime(2025, 7, 2, 15, 0, tzinfo=PARIS))
+    dossier(
+        reussir,
+        rhone_2026,
+        porteur2,
+        "Coup de pouce Thizy",
+        [
+            collectif(
+                "Hameaux (CM1-CM2)",
+                ["CM1", "CM2"],
+                5,
+                milieu_rural=True,
+                bonus_accompagnement_parents=True,
+            ),
+            collectif("Collège", ["6e", "5e", "4e"], 8, milieu_rural=True),
+        ],
+        Decimal("12000"),
+        Decimal("4000"),
+        Decimal("4500.00"),
+        pieces_reussir[obligatoires],
+    )
+
+    # Somme : un dossier déposé, pour l'instructeur de la Somme.
+    vimeu_2026 = dossier(
+        vimeu,
+        somme_2026,
+        porteur_somme,
+        "Devoirs faits au Vimeu",
+        [collectif("Primaire", ["CM1", "CM2"], 7, milieu_rural=True, bonus_projets_culturels=True)],
+        Decimal("9000"),
+        Decimal("3500"),
+        Decimal("2863.00"),
+        pieces_vimeu[obligatoires],
+    )
+    signer(vimeu_2026, porteur_somme)
+    deposer_si_brouillon(vimeu_2026, porteur_somme)

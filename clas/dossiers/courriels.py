@@ -1,0 +1,101 @@
+"""Les courriels du suivi d'un dossier (gabarits texte dans templates/dossiers/courriels/).
+
+Appelés après validation de la transaction (`transaction.on_commit`) par les actions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from clas.structures.models import MembreStructure
+
+from .models import DemandeComplements, Dossier
+
+journal = logging.getLogger(__name__)
+
+
+def destinataires_structure(dossier: Dossier) -> list[str]:
+    """Les membres de la structure et l'adresse de la structure, sans doublon."""
+    adresses = list(
+        MembreStructure.objects.filter(
+            structure_id=dossier.structure_id, utilisateur__is_active=True
+        )
+        .order_by("utilisateur__email")
+        .values_list("utilisateur__email", flat=True)
+    )
+    if dossier.structure.email:
+        adresses.append(dossier.structure.email.lower())
+    return list(dict.fromkeys(adresses))
+
+
+def _url_absolue(chemin: str) -> str:
+    base = getattr(settings, "URL_PLATEFORME", "").rstrip("/")
+    return f"{base}{chemin}" if base else chemin
+
+
+def _courriel(nom: str, destinataires: list[str], contexte: dict[str, Any]) -> EmailMessage | None:
+    if not destinataires:
+        journal.warning("Courriel %s sans destinataire (%s)", nom, contexte.get("dossier"))
+        return None
+    sujet = render_to_string(f"dossiers/courriels/{nom}_sujet.txt", contexte)
+    corps = render_to_string(f"dossiers/courriels/{nom}.txt", contexte)
+    return EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires)
+
+
+def _contexte(dossier: Dossier, **autres: Any) -> dict[str, Any]:
+    return {
+        "dossier": dossier,
+        "structure": dossier.structure,
+        "campagne": dossier.campagne,
+        "caf": dossier.campagne.caf,
+        "url_dossier": _url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+        **autres,
+    }
+
+
+def _charger(dossier_id: int) -> Dossier:
+    return Dossier.objects.select_related("structure", "campagne__caf").get(pk=dossier_id)
+
+
+def envoyer_accuse_depot(dossier_id: int) -> None:
+    """Accusé de réception à la structure, avec l'accusé de dépôt en PDF."""
+    dossier = _charger(dossier_id)
+    courriel = _courriel("accuse_depot", destinataires_structure(dossier), _contexte(dossier))
+    if courriel is None:
+        return
+    if dossier.recu:
+        with dossier.recu.open("rb") as fichier:
+            courriel.attach(f"accuse-depot-{dossier.numero}.pdf", fichier.read(), "application/pdf")
+    courriel.send()
+
+
+def envoyer_demande_complements(demande_id: int) -> None:
+    """À la structure : ce que la Caf demande, pour quand, et les étapes rouvertes."""
+    demande = DemandeComplements.objects.select_related("dossier").get(pk=demande_id)
+    dossier = _charger(demande.dossier_id)
+    from .verification import LIBELLES_ETAPES
+
+    contexte = _contexte(
+        dossier,
+        demande=demande,
+        etapes=[LIBELLES_ETAPES.get(etape, etape) for etape in demande.etapes],
+    )
+    courriel = _courriel("demande_complements", destinataires_structure(dossier), contexte)
+    if courriel is not None:
+        courriel.send()
+
+
+def envoyer_complements_deposes(demande_id: int) -> None:
+    """À l'instructeur qui a demandé les compléments : le dossier est revenu."""
+    demande = DemandeComplements.objects.select_related("demandee_par").get(pk=demande_id)
+    dossier = _charger(demande.dossier_id)
+    courriel = _courriel(
+        "complements_deposes", [demande.demandee_par.email], _contexte(dossier, demande=demande)
+    )
+    if courriel is not None:
+        courriel.send()

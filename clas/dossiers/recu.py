@@ -1,0 +1,65 @@
+"""L'accusé de dépôt : un PDF du contenu déposé, produit une seule fois au dépôt."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from clas.core.pdf import rendre_pdf
+
+from .bareme import estimer
+from .models import Dossier, NatureLigne
+from .verification import charger_pour_verification
+
+
+def contexte_recu(dossier: Dossier) -> dict[str, Any]:
+    """Ce que montre l'accusé : le dossier doit venir de `charger_pour_verification`."""
+    collectifs = list(dossier.collectifs.all())
+    lignes = list(dossier.lignes_budget.all())
+    charges = [ligne for ligne in lignes if ligne.nature == NatureLigne.CHARGE]
+    produits = [ligne for ligne in lignes if ligne.nature == NatureLigne.PRODUIT]
+    try:
+        estimation = estimer(dossier, collectifs, lignes)
+    except ValueError:
+        estimation = None
+    total_produits = sum((ligne.montant for ligne in produits), Decimal("0"))
+    return {
+        "dossier": dossier,
+        "structure": dossier.structure,
+        "caf": dossier.campagne.caf,
+        "campagne": dossier.campagne,
+        "collectifs": (
+            list(zip(collectifs, estimation.collectifs, strict=True))
+            if estimation
+            else [(collectif, None) for collectif in collectifs]
+        ),
+        "charges": charges,
+        "produits": produits,
+        "total_charges": sum((ligne.montant for ligne in charges), Decimal("0")),
+        "total_produits": total_produits + (dossier.ps_demandee or Decimal("0")),
+        "estimation": estimation,
+        "pieces": [piece_dossier.piece for piece_dossier in dossier.pieces.all()],
+    }
+
+
+def generer_recu(dossier: Dossier, *, remplacer: bool = False) -> bool:
+    """Produit et enregistre l'accusé de dépôt s'il n'existe pas encore (idempotent).
+    Renvoie True si un PDF a été écrit."""
+    dossier = charger_pour_verification(dossier)
+    if dossier.numero is None:
+        raise ValueError("Un brouillon n'a pas d'accusé de dépôt.")
+    if dossier.recu and not remplacer:
+        return False
+    pdf = rendre_pdf("dossiers/recu.html", contexte_recu(dossier))
+    dossier.recu.save(f"accuse-depot-{dossier.numero}.pdf", ContentFile(pdf), save=False)
+    # Pas de save() : l'accusé ne modifie ni la version (verrou optimiste) ni la date de
+    # modification du dossier. Si un autre processus l'a écrit entre-temps, on garde le sien.
+    dossiers = Dossier.objects.filter(pk=dossier.pk)
+    if not remplacer:
+        dossiers = dossiers.filter(recu="")
+    if not dossiers.update(recu=dossier.recu.name):
+        dossier.recu.storage.delete(dossier.recu.name)
+        return False
+    return True

@@ -1,0 +1,273 @@
+"""Les cas d'usage du côté des structures : chacun dans une transaction, les courriels
+envoyés après validation (`on_commit`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clas.core.fichiers import verifier_fichier
+from clas.referentiel.models import Caf
+
+from .models import Invitation, MembreStructure, PieceJustificative, RoleMembre, Structure
+from .permissions import exiger
+from .validators import departement_du_code_postal, masquer_email
+
+if TYPE_CHECKING:
+    from clas.comptes.models import Utilisateur
+
+SEL_INVITATION = "clas.structures.invitation"
+VALIDITE_INVITATION = dt.timedelta(days=14)
+
+
+class ActionRefusee(Exception):
+    """Une action impossible, avec le message à montrer à la personne."""
+
+
+class StructureDejaInscrite(ActionRefusee):
+    def __init__(self, structure: Structure) -> None:
+        self.structure = structure
+        super().__init__(message_structure_deja_inscrite(structure))
+
+
+def message_structure_deja_inscrite(structure: Structure) -> str:
+    admins = sorted(
+        masquer_email(membre.utilisateur.email)
+        for membre in structure.membres.filter(role=RoleMembre.ADMINISTRATEUR).select_related(
+            "utilisateur"
+        )
+    )
+    debut = f"Cette structure est déjà inscrite sur la plateforme (SIRET {structure.siret}). "
+    if admins:
+        return debut + (
+            f"Pour y accéder, demandez une invitation à son administrateur : {', '.join(admins)}."
+        )
+    return debut + f"Pour y accéder, contactez la {structure.caf.nom}."
+
+
+def caf_du_code_postal(code_postal: str) -> tuple[str, Caf]:
+    """Le département et la Caf d'un code postal (ValidationError si aucune Caf)."""
+    from django.core.exceptions import ValidationError
+
+    departement = departement_du_code_postal(code_postal)
+    caf = Caf.objects.filter(departement=departement).first()
+    if caf is None:
+        raise ValidationError(
+            f"Aucune Caf ne couvre le département {departement} : vérifiez le code postal."
+        )
+    return departement, caf
+
+
+# --- Structure -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inscrire_structure(utilisateur: Utilisateur, donnees: dict[str, Any]) -> Structure:
+    """Inscrit la structure ; la personne qui l'inscrit en devient administrateur."""
+    departement, caf = caf_du_code_postal(donnees["code_postal"])
+    existante = Structure.objects.filter(siret=donnees["siret"]).first()
+    if existante is not None:
+        raise StructureDejaInscrite(existante)
+    structure = Structure(**donnees, departement=departement, caf=caf)
+    structure.full_clean()
+    try:
+        with transaction.atomic():
+            structure.save()
+    except IntegrityError:
+        # Deux inscriptions simultanées du même SIRET : la seconde est refusée proprement.
+        raise StructureDejaInscrite(Structure.objects.get(siret=donnees["siret"])) from None
+    MembreStructure.objects.create(
+        utilisateur=utilisateur, structure=structure, role=RoleMembre.ADMINISTRATEUR
+    )
+    return structure
+
+
+@transaction.atomic
+def modifier_structure(structure: Structure, par: Utilisateur, donnees: dict[str, Any]) -> None:
+    exiger(structure, par, "modifier")
+    departement, caf = caf_du_code_postal(donnees["code_postal"])
+    for nom, valeur in donnees.items():
+        setattr(structure, nom, valeur)
+    structure.departement = departement
+    structure.caf = caf
+    structure.full_clean()
+    structure.save()
+
+
+# --- Équipe --------------------------------------------------------------------------------
+
+
+def jeton_invitation(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=SEL_INVITATION)
+
+
+def invitation_du_jeton(jeton: str) -> Invitation:
+    """L'invitation d'un lien ; signing.SignatureExpired / BadSignature sinon,
+    Invitation.DoesNotExist si elle a été annulée."""
+    contenu = signing.loads(jeton, salt=SEL_INVITATION, max_age=VALIDITE_INVITATION.total_seconds())
+    return Invitation.objects.select_related("structure", "invitee_par").get(
+        pk=contenu["i"], email=contenu["e"]
+    )
+
+
+def _envoyer_invitation(invitation: Invitation, base_url: str) -> None:
+    lien = base_url.rstrip("/") + reverse("invitation", args=[jeton_invitation(invitation)])
+    contexte = {
+        "invitation": invitation,
+        "lien": lien,
+        "validite_jours": VALIDITE_INVITATION.days,
+    }
+    send_mail(
+        render_to_string("structures/email_invitation_sujet.txt", contexte).strip(),
+        render_to_string("structures/email_invitation.txt", contexte),
+        None,
+        [invitation.email],
+    )
+
+
+@transaction.atomic
+def inviter(
+    structure: Structure, par: Utilisateur, email: str, role: str, base_url: str
+) -> Invitation:
+    """Invite une personne (ou renouvelle son invitation en cours) et lui écrit."""
+    exiger(structure, par, "gerer_membres")
+    email = email.strip().lower()
+    if structure.membres.filter(utilisateur__email=email).exists():
+        raise ActionRefusee(f"{email} est déjà membre de la structure.")
+    invitation, _ = Invitation.objects.update_or_create(
+        structure=structure,
+        email=email,
+        acceptee_le__isnull=True,
+        defaults={"role": role, "invitee_par": par},
+    )
+    transaction.on_commit(lambda: _envoyer_invitation(invitation, base_url))
+    return invitation
+
+
+@transaction.atomic
+def annuler_invitation(invitation: Invitation, par: Utilisateur) -> None:
+    exiger(invitation.structure, par, "gerer_membres")
+    if invitation.acceptee_le is not None:
+        raise ActionRefusee("Cette invitation a déjà été acceptée.")
+    invitation.delete()
+
+
+@transaction.atomic
+def accepter_invitation(invitation: Invitation, utilisateur: Utilisateur) -> MembreStructure:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.email != utilisateur.email.lower():
+        raise PermissionDenied(
+            f"Cette invitation est adressée à {masquer_email(invitation.email)} : "
+            "connectez-vous avec cette adresse pour l'accepter."
+        )
+    if invitation.acceptee_le is not None:
+        raise ActionRefusee("Cette invitation a déjà été acceptée.")
+    membre, _ = MembreStructure.objects.get_or_create(
+        utilisateur=utilisateur,
+        structure_id=invitation.structure_id,
+        defaults={"role": invitation.role},
+    )
+    invitation.acceptee_le = timezone.now()
+    invitation.save(update_fields=["acceptee_le"])
+    return membre
+
+
+def _verrouiller_administrateurs(structure: Structure) -> int:
+    """Verrouille la structure (les changements d'équipe passent un par un) et compte ses
+    administrateurs."""
+    Structure.objects.select_for_update().filter(pk=structure.pk).first()
+    return len(
+        MembreStructure.objects.select_for_update()
+        .filter(structure_id=structure.pk, role=RoleMembre.ADMINISTRATEUR)
+        .values_list("pk", flat=True)
+    )
+
+
+DERNIER_ADMIN = (
+    "{nom} est le seul administrateur de la structure : nommez d'abord un autre "
+    "administrateur. Une structure garde toujours au moins un administrateur."
+)
+
+
+@transaction.atomic
+def changer_role(membre: MembreStructure, par: Utilisateur, role: str) -> MembreStructure:
+    exiger(membre.structure, par, "gerer_membres")
+    if role not in RoleMembre.values:
+        raise ActionRefusee("Ce rôle n'existe pas.")
+    nb_admins = _verrouiller_administrateurs(membre.structure)
+    membre = MembreStructure.objects.select_related("utilisateur").get(pk=membre.pk)
+    if membre.role == RoleMembre.ADMINISTRATEUR and role != membre.role and nb_admins <= 1:
+        raise ActionRefusee(DERNIER_ADMIN.format(nom=membre.utilisateur))
+    membre.role = role
+    membre.save(update_fields=["role"])
+    return membre
+
+
+@transaction.atomic
+def retirer_membre(membre: MembreStructure, par: Utilisateur) -> None:
+    """Un administrateur retire un membre ; chacun peut aussi quitter la structure."""
+    if membre.utilisateur_id != par.pk:
+        exiger(membre.structure, par, "gerer_membres")
+    nb_admins = _verrouiller_administrateurs(membre.structure)
+    membre = MembreStructure.objects.select_related("utilisateur").get(pk=membre.pk)
+    if membre.role == RoleMembre.ADMINISTRATEUR and nb_admins <= 1:
+        raise ActionRefusee(DERNIER_ADMIN.format(nom=membre.utilisateur))
+    membre.delete()
+
+
+# --- Coffre-fort des pièces ----------------------------------------------------------------
+
+
+@transaction.atomic
+def deposer_piece(
+    structure: Structure,
+    par: Utilisateur,
+    type_piece: str,
+    fichier: UploadedFile,
+    date_validite: dt.date | None,
+) -> PieceJustificative:
+    exiger(structure, par, "deposer_piece")
+    verifie = verifier_fichier(fichier)
+    extension = PurePath(verifie.nom).suffix.lower()
+    piece = PieceJustificative(
+        structure=structure,
+        type_piece=type_piece,
+        nom_fichier=verifie.nom,
+        taille=verifie.taille,
+        type_mime=verifie.type_mime,
+        date_validite=date_validite,
+        deposee_par=par,
+    )
+    # Le nom sur le disque est tiré au hasard : le nom d'origine est gardé en base.
+    piece.fichier.save(f"{uuid.uuid4().hex}{extension}", fichier, save=False)
+    piece.save()
+    return piece
+
+
+@transaction.atomic
+def supprimer_piece(piece: PieceJustificative, par: Utilisateur) -> None:
+    """Supprime une pièce, sauf si un dossier déposé s'y appuie."""
+    from clas.dossiers.models import EtatDossier
+
+    exiger(piece.structure, par, "supprimer_piece")
+    piece = PieceJustificative.objects.select_for_update().get(pk=piece.pk)
+    if piece.dossiers.exclude(dossier__etat=EtatDossier.BROUILLON).exists():
+        raise ActionRefusee(
+            f"« {piece.nom_fichier} » est jointe à un dossier déjà déposé : elle ne peut "
+            "pas être supprimée. Déposez plutôt une version à jour."
+        )
+    piece.dossiers.all().delete()  # ses liens avec des brouillons
+    fichier = piece.fichier
+    piece.delete()
+    transaction.on_commit(lambda: fichier.delete(save=False))
