@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -26,10 +27,11 @@ from clas.dossiers.models import (
     PieceDossier,
 )
 from clas.dossiers.recu import generer_recu
-from clas.referentiel.models import Caf
+from clas.referentiel.models import Caf, ParametresBareme
+from clas.simulateur.formulaire import annee_scolaire_en_cours
 from clas.structures.models import PieceJustificative, Structure
 
-PARIS = dt.timezone(dt.timedelta(hours=1))
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def pdf_minimal(titre: str) -> bytes:
@@ -172,6 +174,8 @@ def dossier(
         ("charge", "86", "", "Bénévolat valorisé", Decimal("3000")),
         ("produit", "74", "commune", "Subvention de la commune", subventions),
         ("produit", "87", "", "Bénévolat valorisé", Decimal("3000")),
+        # Les fonds propres équilibrent le budget : charges = produits, prestation comprise.
+        ("produit", "75", "", "Fonds propres de la structure", charges - subventions - ps_demandee),
     ]
     for nature, compte, financeur, libelle, montant in lignes:
         LigneBudget.objects.create(
@@ -219,14 +223,22 @@ SOIRS = [
 MERCREDI = [{"jour": "mercredi", "debut": "14:00", "fin": "16:00"}]
 
 
-def collectif(nom: str, niveaux: list[str], enfants: int, **autres: Any) -> dict[str, Any]:
+def rentree(annee_scolaire: str) -> dt.date:
+    """Le lundi de la deuxième semaine de septembre : le début d'activité habituel."""
+    premier = dt.date(int(annee_scolaire[:4]), 9, 8)
+    return premier + dt.timedelta(days=(7 - premier.weekday()) % 7)
+
+
+def collectif(
+    annee: str, nom: str, niveaux: list[str], enfants: int, **autres: Any
+) -> dict[str, Any]:
     valeurs: dict[str, Any] = {
         "nom": nom,
         "lieu": "Salle d'activité",
         "niveaux": niveaux,
         "nb_enfants": enfants,
         "horaires": SOIRS,
-        "premiere_semaine": dt.date(2026, 9, 14),
+        "premiere_semaine": rentree(annee),
         "semaines_de_fonctionnement": 36,
     }
     valeurs.update(autres)
@@ -241,13 +253,31 @@ def collectif(nom: str, niveaux: list[str], enfants: int, **autres: Any) -> dict
     return valeurs
 
 
+def annees_de_demo(aujourd_hui: dt.date) -> tuple[str, str]:
+    """L'année scolaire en cours (ou la dernière paramétrée) et la précédente : la démo
+    reste valable quelle que soit la date où on la charge."""
+    annees = list(ParametresBareme.objects.values_list("annee_scolaire", flat=True))
+    annee = annee_scolaire_en_cours(aujourd_hui)
+    if annee not in annees:
+        annee = annees[-1]
+    debut = int(annee[:4])
+    return annee, f"{debut - 1}-{debut}"
+
+
 def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur]) -> None:
     rhone = Caf.objects.get(departement="69")
     somme = Caf.objects.get(departement="80")
     valideur, national = comptes["valideur@demo.clas.fr"], comptes["national@demo.clas.fr"]
-    passee = campagne(rhone, "2025-2026", dt.date(2025, 5, 5), dt.date(2025, 7, 18), valideur)
-    rhone_2026 = campagne(rhone, "2026-2027", dt.date(2026, 5, 4), dt.date(2027, 1, 31), valideur)
-    somme_2026 = campagne(somme, "2026-2027", dt.date(2026, 5, 4), dt.date(2027, 1, 31), national)
+    aujourd_hui = timezone.localdate()
+    annee, precedente = annees_de_demo(aujourd_hui)
+    debut = int(annee[:4])
+    # La campagne de l'an dernier est close ; celle de l'année est ouverte autour d'aujourd'hui.
+    passee = campagne(
+        rhone, precedente, dt.date(debut - 1, 5, 5), dt.date(debut - 1, 7, 18), valideur
+    )
+    ouverture, cloture = aujourd_hui - dt.timedelta(days=45), aujourd_hui + dt.timedelta(days=60)
+    rhone_en_cours = campagne(rhone, annee, ouverture, cloture, valideur)
+    somme_en_cours = campagne(somme, annee, ouverture, cloture, national)
     pentes, reussir, vimeu = structures
     porteur, porteur2 = comptes["porteur@demo.clas.fr"], comptes["porteur2@demo.clas.fr"]
     porteur_somme = comptes["porteur.somme@demo.clas.fr"]
@@ -263,16 +293,10 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         pentes,
         passee,
         porteur,
-        "Réussir aux Pentes 2025-2026",
+        f"Réussir aux Pentes {precedente}",
         [
-            collectif(
-                "CP-CE1",
-                ["CP", "CE1"],
-                10,
-                bonus_projets_culturels=True,
-                premiere_semaine=dt.date(2025, 9, 15),
-            ),
-            collectif("CE2-CM2", ["CE2", "CM1", "CM2"], 11, premiere_semaine=dt.date(2025, 9, 15)),
+            collectif(precedente, "CP-CE1", ["CP", "CE1"], 10, bonus_projets_culturels=True),
+            collectif(precedente, "CE2-CM2", ["CE2", "CM1", "CM2"], 11),
         ],
         Decimal("16000"),
         Decimal("7000"),
@@ -280,29 +304,31 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         pieces_pentes[obligatoires],
     )
     signer(ancien, porteur)
-    deposer_dans_le_passe(ancien, porteur, dt.datetime(2025, 6, 20, 10, 30, tzinfo=PARIS))
+    deposer_dans_le_passe(ancien, porteur, dt.datetime(debut - 1, 6, 20, 10, 30, tzinfo=PARIS))
 
     actuel = dossier(
         pentes,
-        rhone_2026,
+        rhone_en_cours,
         porteur,
         "Réussir aux Pentes",
         [
             collectif(
+                annee,
                 "CP-CE1",
                 ["CP", "CE1"],
                 10,
                 bonus_projets_culturels=True,
                 bonus_accompagnement_parents=True,
             ),
-            collectif("CE2-CM2", ["CE2", "CM1", "CM2"], 12, bonus_projets_culturels=True),
+            collectif(annee, "CE2-CM2", ["CE2", "CM1", "CM2"], 12, bonus_projets_culturels=True),
             collectif(
+                annee,
                 "Collégiens 6e-5e",
                 ["6e", "5e"],
                 9,
                 bonus_projets_culturels=True,
                 horaires=MERCREDI,
-                premiere_semaine=dt.date(2027, 1, 4),
+                premiere_semaine=dt.date(debut + 1, 1, 4),
                 semaines_de_fonctionnement=18,
             ),
         ],
@@ -320,37 +346,30 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         reussir,
         passee,
         porteur2,
-        "Coup de pouce Thizy 2025-2026",
-        [
-            collectif(
-                "Primaire",
-                ["CE2", "CM1", "CM2"],
-                8,
-                milieu_rural=True,
-                premiere_semaine=dt.date(2025, 9, 22),
-            )
-        ],
+        f"Coup de pouce Thizy {precedente}",
+        [collectif(precedente, "Primaire", ["CE2", "CM1", "CM2"], 8, milieu_rural=True)],
         Decimal("7000"),
         Decimal("3000"),
         Decimal("2275.00"),
         pieces_reussir[obligatoires],
     )
     signer(ancien2, porteur2)
-    deposer_dans_le_passe(ancien2, porteur2, dt.datetime(2025, 7, 2, 15, 0, tzinfo=PARIS))
+    deposer_dans_le_passe(ancien2, porteur2, dt.datetime(debut - 1, 7, 2, 15, 0, tzinfo=PARIS))
     dossier(
         reussir,
-        rhone_2026,
+        rhone_en_cours,
         porteur2,
         "Coup de pouce Thizy",
         [
             collectif(
+                annee,
                 "Hameaux (CM1-CM2)",
                 ["CM1", "CM2"],
                 5,
                 milieu_rural=True,
                 bonus_accompagnement_parents=True,
             ),
-            collectif("Collège", ["6e", "5e", "4e"], 8, milieu_rural=True),
+            collectif(annee, "Collège", ["6e", "5e", "4e"], 8, milieu_rural=True),
         ],
         Decimal("12000"),
         Decimal("4000"),
@@ -359,16 +378,25 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
     )
 
     # Somme : un dossier déposé, pour l'instructeur de la Somme.
-    vimeu_2026 = dossier(
+    vimeu_en_cours = dossier(
         vimeu,
-        somme_2026,
+        somme_en_cours,
         porteur_somme,
         "Devoirs faits au Vimeu",
-        [collectif("Primaire", ["CM1", "CM2"], 7, milieu_rural=True, bonus_projets_culturels=True)],
+        [
+            collectif(
+                annee,
+                "Primaire",
+                ["CM1", "CM2"],
+                7,
+                milieu_rural=True,
+                bonus_projets_culturels=True,
+            )
+        ],
         Decimal("9000"),
         Decimal("3500"),
         Decimal("2863.00"),
         pieces_vimeu[obligatoires],
     )
-    signer(vimeu_2026, porteur_somme)
-    deposer_si_brouillon(vimeu_2026, porteur_somme)
+    signer(vimeu_en_cours, porteur_somme)
+    deposer_si_brouillon(vimeu_en_cours, porteur_somme)
