@@ -47,6 +47,12 @@ def _hachage_rapide(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fichiers_temporaires(settings, tmp_path) -> None:
+    """Les fichiers déposés pendant un test (pièces, accusés PDF) restent hors du dépôt."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _postgres_seulement(request: pytest.FixtureRequest) -> None:
     """Les tests marqués `postgres` (concurrence, verrous) sont ignorés sur SQLite."""
     if request.node.get_closest_marker("postgres"):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
-from clas.dossiers.actions import attribuer_numero, deposer
+from clas.dossiers.actions import attribuer_numero, deposer, reprendre_dossier
 from clas.dossiers.etats import appliquer
 from clas.dossiers.models import (
     Collectif,
@@ -339,6 +339,20 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
     )
     signer(actuel, porteur)
     deposer_si_brouillon(actuel, porteur)
+
+    # L'appel à projets de l'année suivante est déjà ouvert : le centre social y prépare un
+    # brouillon en reprenant son dossier de l'année (« Reprendre le dossier de l'an dernier »).
+    suivante = f"{debut + 1}-{debut + 2}"
+    if ParametresBareme.objects.filter(annee_scolaire=suivante).exists():
+        rhone_suivante = campagne(
+            rhone,
+            suivante,
+            aujourd_hui - dt.timedelta(days=5),
+            aujourd_hui + dt.timedelta(days=150),
+            valideur,
+        )
+        if not Dossier.objects.filter(structure=pentes, campagne=rhone_suivante).exists():
+            reprendre_dossier(actuel, rhone_suivante, porteur)
 
     # Association Réussir ensemble (commune rurale) : l'an dernier déposé ; cette année un
     # brouillon avec un collectif rural de 5 enfants.

@@ -171,3 +171,56 @@ def test_la_demo_refuse_une_base_sans_referentiel_des_caf() -> None:
 
     with pytest.raises(CommandError, match="lancez d'abord « migrate »"):
         charger()
+
+
+def test_la_demo_donne_aux_deux_porteurs_des_dossiers_en_brouillon_et_deposes() -> None:
+    from clas.dossiers.models import Dossier
+
+    charger()
+    for email in ("porteur@demo.clas.fr", "porteur2@demo.clas.fr"):
+        etats = set(
+            Dossier.objects.filter(structure__membres__utilisateur__email=email).values_list(
+                "etat", flat=True
+            )
+        )
+        assert {"brouillon", "depose"} <= etats, email
+
+
+def test_la_demo_couvre_3_collectifs_un_rural_de_5_enfants_et_un_demarrage_en_janvier() -> None:
+    from clas.dossiers.models import Collectif, Dossier
+
+    charger()
+    avec_trois = [
+        d for d in Dossier.objects.prefetch_related("collectifs") if len(d.collectifs.all()) >= 3
+    ]
+    assert avec_trois
+    assert Collectif.objects.filter(milieu_rural=True, nb_enfants=5).exists()
+    en_cours_d_annee = Collectif.objects.filter(
+        semaines_de_fonctionnement__lt=36, premiere_semaine__month=1
+    )
+    assert en_cours_d_annee.exists()
+
+
+def test_les_dossiers_deposes_de_la_demo_ont_un_numero_et_un_accuse_pdf(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from clas.dossiers.models import Dossier
+
+    # L'accusé est produit après validation de la transaction de dépôt.
+    with django_capture_on_commit_callbacks(execute=True):
+        charger()
+    deposes = Dossier.objects.filter(etat="depose")
+    assert deposes.count() >= 3
+    for dossier in deposes:
+        assert dossier.numero.startswith("CLAS-")
+        with dossier.recu.open("rb") as fichier:
+            assert fichier.read(5) == b"%PDF-"
+
+
+def test_la_demo_reste_idempotente_avec_ses_dossiers() -> None:
+    from clas.dossiers.models import Dossier, Evenement
+
+    charger()
+    avant = (Dossier.objects.count(), Evenement.objects.count())
+    charger()
+    assert (Dossier.objects.count(), Evenement.objects.count()) == avant

@@ -78,6 +78,13 @@ def campagne_isere(transactional_db: None) -> Campagne:
     )
 
 
+def seul(libelle: str) -> re.Pattern[str]:
+    """Ce libellé exactement, quels que soient la marque « * » et le texte d'aide qui le
+    suivent dans la balise <label> (« Nom » sans « Prénom », « Adresse » sans « Adresse
+    électronique »)."""
+    return re.compile(rf"^\s*{re.escape(libelle)}[^\S\n]*(\*|\n|$)")
+
+
 def estimation(annee: str, cofinancements: Decimal) -> Decimal:
     """Le barème (clas.bareme.calculer) pour les deux collectifs et le budget du parcours."""
     entree = Entree(
@@ -149,14 +156,15 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     annee = campagne_isere.annee_scolaire
     menu = page.get_by_role("navigation", name="Menu principal")
+    page.set_default_timeout(8000)
 
     # 1. Créer un compte.
     page.goto(f"{live_server.url}/inscription/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Créer un compte")
     page.get_by_label("Adresse électronique").fill(EMAIL)
     page.get_by_label("Prénom").fill("Nadia")
-    page.get_by_label("Nom", exact=True).fill("Benali")
-    page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
+    page.get_by_label(seul("Nom")).fill("Benali")
+    page.get_by_label(seul("Mot de passe")).fill(MOT_DE_PASSE)
     page.get_by_label("Confirmation du mot de passe").fill(MOT_DE_PASSE)
     capture("porteur-01-inscription")
     page.get_by_role("button", name="Créer mon compte").click()
@@ -182,13 +190,13 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     page.get_by_label("Forme juridique").select_option(label="Association loi 1901")
     page.get_by_label("SIRET").fill(f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}")
     page.get_by_label("Numéro RNA").fill("W381234567")
-    page.get_by_label("Adresse", exact=True).fill("12 rue des Alpes")
+    page.get_by_label(seul("Adresse")).fill("12 rue des Alpes")
     page.get_by_label("Code postal").fill("38000")
     page.get_by_label("Commune").fill("Grenoble")
     page.get_by_label("IBAN").fill(" ".join(re.findall(".{1,4}", IBAN)))
     page.get_by_label("BIC").fill("AGRIFRPP881")
     page.get_by_label("Prénom du représentant légal").fill("Jeanne")
-    page.get_by_label("Nom du représentant légal", exact=True).fill("Rousseau")
+    page.get_by_label(seul("Nom du représentant légal")).fill("Rousseau")
     page.get_by_label("Qualité du représentant légal").fill("Présidente")
     page.get_by_label("Adresse électronique de contact").fill("contact@reussir-grenoble.fr")
     page.get_by_label("Téléphone de contact").fill("04 76 00 00 00")
