@@ -26,6 +26,9 @@ class CollectifEntree:
     enfant_en_situation_de_handicap: bool = False
     bonus_projets_culturels: bool = False
     bonus_accompagnement_parents: bool = False
+    # Décision de l'instructeur : un collectif non retenu compte dans le prix de revient
+    # (les dépenses ne se concentrent pas sur les autres) mais ne reçoit rien.
+    retenu: bool = True
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,14 @@ def _eligibilite(
                 "aucune_semaine",
                 "Le collectif doit fonctionner au moins une semaine ; "
                 f"{semaines} déclarée{_s(semaines)}.",
+            )
+        )
+
+    if not collectif.retenu:
+        controles.append("non retenu par la Caf")
+        motifs.append(
+            MotifIneligibilite(
+                "non_retenu", "La Caf n'a pas retenu ce collectif lors de l'instruction."
             )
         )
 

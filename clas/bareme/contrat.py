@@ -33,7 +33,8 @@ CHAMPS_BOOLEENS = (
     "bonus_projets_culturels",
     "bonus_accompagnement_parents",
 )
-CHAMPS_COLLECTIF = ("nom", *CHAMPS_ENTIERS, *CHAMPS_BOOLEENS)
+# `retenu` (vrai par défaut) : faux quand l'instructeur de la Caf écarte le collectif.
+CHAMPS_COLLECTIF = ("nom", *CHAMPS_ENTIERS, *CHAMPS_BOOLEENS, "retenu")
 
 OBLIGATOIRE = "Ce champ est obligatoire."
 
@@ -204,7 +205,8 @@ def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> Colle
         champ: _lire(erreurs, champ, element, _booleen, defaut=False, prefixe=prefixe)
         for champ in CHAMPS_BOOLEENS
     }
-    if nom is None or None in entiers.values() or None in booleens.values():
+    retenu = _lire(erreurs, "retenu", element, _booleen, defaut=True, prefixe=prefixe)
+    if nom is None or retenu is None or None in entiers.values() or None in booleens.values():
         return None
     return CollectifEntree(
         nom=nom or f"Collectif {index + 1}",
@@ -215,6 +217,7 @@ def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> Colle
         enfant_en_situation_de_handicap=_present(booleens["enfant_en_situation_de_handicap"]),
         bonus_projets_culturels=_present(booleens["bonus_projets_culturels"]),
         bonus_accompagnement_parents=_present(booleens["bonus_accompagnement_parents"]),
+        retenu=retenu,
     )
 
 
@@ -328,17 +331,21 @@ def entree_vers_json(entree: Entree) -> dict[str, object]:
         "annee_scolaire": entree.annee_scolaire,
         "depenses_totales": _texte_montant(entree.depenses_totales),
         "cofinancements": _texte_montant(entree.cofinancements),
-        "collectifs": [
-            {
-                "nom": c.nom,
-                "nb_enfants": c.nb_enfants,
-                "nb_intervenants": c.nb_intervenants,
-                "semaines_de_fonctionnement": c.semaines_de_fonctionnement,
-                "milieu_rural": c.milieu_rural,
-                "enfant_en_situation_de_handicap": c.enfant_en_situation_de_handicap,
-                "bonus_projets_culturels": c.bonus_projets_culturels,
-                "bonus_accompagnement_parents": c.bonus_accompagnement_parents,
-            }
-            for c in entree.collectifs
-        ],
+        "collectifs": [_collectif_vers_json(c) for c in entree.collectifs],
     }
+
+
+def _collectif_vers_json(c: CollectifEntree) -> dict[str, object]:
+    donnees: dict[str, object] = {
+        "nom": c.nom,
+        "nb_enfants": c.nb_enfants,
+        "nb_intervenants": c.nb_intervenants,
+        "semaines_de_fonctionnement": c.semaines_de_fonctionnement,
+        "milieu_rural": c.milieu_rural,
+        "enfant_en_situation_de_handicap": c.enfant_en_situation_de_handicap,
+        "bonus_projets_culturels": c.bonus_projets_culturels,
+        "bonus_accompagnement_parents": c.bonus_accompagnement_parents,
+    }
+    if not c.retenu:  # n'apparaît que s'il vaut faux : l'entrée publique reste inchangée
+        donnees["retenu"] = False
+    return donnees

@@ -467,3 +467,27 @@ def test_un_nombre_negatif_dans_un_collectif_est_refuse(
 ) -> None:
     with pytest.raises(ValueError, match="nombre négatif"):
         calculer(fabrique_entree(fabrique_collectif(nb_enfants=-1)), parametres)
+
+
+def test_un_collectif_non_retenu_par_la_caf_compte_dans_le_prix_de_revient_mais_ne_recoit_rien(
+    parametres,
+) -> None:
+    from clas.bareme import CollectifEntree, Entree, calculer
+
+    def groupe(nom: str, retenu: bool = True) -> CollectifEntree:
+        return CollectifEntree(
+            nom=nom, nb_enfants=10, nb_intervenants=2, semaines_de_fonctionnement=36, retenu=retenu
+        )
+
+    entree = Entree(
+        annee_scolaire="2025-2026",
+        depenses_totales=Decimal("12000"),
+        cofinancements=Decimal("0"),
+        collectifs=(groupe("A"), groupe("B", retenu=False)),
+    )
+    resultat = calculer(entree, parametres)
+
+    # 12 000 ÷ 2 = 6 000 ; 0,325 × 6 000 = 1 950 pour A seulement.
+    assert [c.montant for c in resultat.collectifs] == [Decimal("1950.00"), Decimal("0.00")]
+    assert [m.code for m in resultat.collectifs[1].motifs_ineligibilite] == ["non_retenu"]
+    assert any("non retenu par la Caf" in e.formule for e in resultat.explication)

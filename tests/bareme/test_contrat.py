@@ -351,7 +351,7 @@ OBLIGATOIRE = "Ce champ est obligatoire."
                     "Champ inconnu : « nb_enfant ». Champs acceptés : nom, nb_enfants, "
                     "nb_intervenants, semaines_de_fonctionnement, milieu_rural, "
                     "enfant_en_situation_de_handicap, bonus_projets_culturels, "
-                    "bonus_accompagnement_parents.",
+                    "bonus_accompagnement_parents, retenu.",
                 )
             ],
             id="champ-inconnu-dans-un-collectif",
@@ -578,3 +578,27 @@ def test_une_entree_ecrite_en_json_se_relit_a_l_identique() -> None:
     assert donnees["cofinancements"] == "10000.50"
     assert donnees["collectifs"] == [EXEMPLE["collectifs"][0]]
     assert lire_entree(json.loads(json.dumps(donnees)), ANNEES) == entree
+
+
+def test_un_collectif_non_retenu_se_lit_et_se_relit() -> None:
+    from clas.bareme import lire_entree
+    from clas.bareme.contrat import entree_vers_json
+
+    donnees = {
+        "annee_scolaire": "2025-2026",
+        "depenses_totales": "8000.00",
+        "collectifs": [
+            {"nb_enfants": 10, "nb_intervenants": 2, "semaines_de_fonctionnement": 36},
+            {
+                "nb_enfants": 10,
+                "nb_intervenants": 2,
+                "semaines_de_fonctionnement": 36,
+                "retenu": False,
+            },
+        ],
+    }
+    entree = lire_entree(donnees, ["2025-2026"])
+    assert [c.retenu for c in entree.collectifs] == [True, False]
+    relu = entree_vers_json(entree)
+    assert "retenu" not in relu["collectifs"][0]
+    assert relu["collectifs"][1]["retenu"] is False
