@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "clas.structures",
     "clas.campagnes",
     "clas.dossiers",
+    "clas.instruction",
     "clas.simulateur",
     "clas.api",
 ]

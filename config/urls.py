@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("clas.structures.urls")),
     path("", include("clas.campagnes.urls")),
     path("", include("clas.dossiers.urls")),
+    path("", include("clas.instruction.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -114,6 +114,15 @@ class Dossier(models.Model):
         verbose_name="repris du dossier",
     )
     recu = models.FileField("accusé de dépôt (PDF)", upload_to="recus/", blank=True)
+    instructeur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers_instruits",
+        verbose_name="instructeur",
+        help_text="L'agent de la Caf qui instruit le dossier.",
+    )
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -150,13 +150,12 @@ def remplir_collectif(bloc: Locator, rang: int, rentree: dt.date) -> None:
         )
 
 
-def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_de_deux_collectifs(  # noqa: E501
+def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_de_deux_collectifs(
     live_server, page: Page, capture, settings, tmp_path: Path, campagne_isere: Campagne
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     annee = campagne_isere.annee_scolaire
     menu = page.get_by_role("navigation", name="Menu principal")
-    page.set_default_timeout(8000)
 
     # 1. Créer un compte.
     page.goto(f"{live_server.url}/inscription/")
@@ -183,7 +182,9 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
 
     # 3. Inscrire la structure (la confirmation y mène directement, connecté).
     expect(page).to_have_url(re.compile(r"/structures/inscrire/$"))
-    expect(page.get_by_text("Votre adresse est confirmée et votre compte est ouvert.")).to_be_visible()
+    expect(
+        page.get_by_text("Votre adresse est confirmée et votre compte est ouvert.")
+    ).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inscrire une structure")
     page.get_by_label("Nom de la structure").fill("Association Réussir à Grenoble")
     page.get_by_label("Type de structure").select_option(label="Association")
@@ -312,7 +313,7 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     capture("porteur-13-dossier-avant-depot")
     page.get_by_role("button", name="Déposer", exact=True).click()
     numero_attendu = re.compile(rf"CLAS-038-{annee[:4]}-\d{{5}}")
-    expect(page.get_by_text(re.compile(r"Dossier déposé sous le numéro CLAS-038-"))).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Dossier déposé sous le numéro CLAS-038-")
     expect(page.locator("#etat-dossier")).to_have_text("Déposé")
     numero = page.locator("#etat-dossier + strong").inner_text()
     assert numero_attendu.fullmatch(numero), numero

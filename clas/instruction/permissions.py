@@ -1,0 +1,50 @@
+"""Qui peut faire quoi côté Caf : une seule réponse pour les vues, les gabarits et les actions."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from clas.comptes.models import AgentCaf, Utilisateur
+from clas.comptes.roles import agent_de
+from clas.dossiers.models import Dossier, EtatDossier
+
+from .models import Proposition, StatutProposition
+
+E = EtatDossier
+
+
+def dossiers_de_la_caf(utilisateur: Utilisateur) -> QuerySet[Dossier]:
+    """Les dossiers qu'un agent instruit ou suit : ceux de sa Caf, hors brouillons."""
+    agent = agent_de(utilisateur)
+    if agent is None:
+        return Dossier.objects.none()
+    return Dossier.objects.filter(campagne__caf_id=agent.caf_id).exclude(etat=E.BROUILLON)
+
+
+def capacites_agent(
+    dossier: Dossier, utilisateur: Utilisateur, proposition: Proposition | None
+) -> dict[str, bool]:
+    """`proposition` : la proposition en attente du dossier, s'il y en a une."""
+    agent: AgentCaf | None = agent_de(utilisateur)
+    de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
+    instructeur = de_la_caf and agent is not None and agent.est_instructeur
+    valideur = de_la_caf and agent is not None and agent.est_valideur
+    attribue = dossier.instructeur_id == utilisateur.pk
+    en_instruction = dossier.etat == E.EN_INSTRUCTION
+    en_attente = proposition is not None and proposition.statut == StatutProposition.EN_ATTENTE
+    return {
+        "voir": de_la_caf and dossier.etat != E.BROUILLON,
+        "prendre": instructeur
+        and dossier.etat in {E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES}
+        and not attribue,
+        "instruire": instructeur and attribue and en_instruction and not en_attente,
+        "annoter": de_la_caf,
+        "ecrire": de_la_caf and dossier.etat != E.BROUILLON,
+        "demander_complements": instructeur and attribue and en_instruction and not en_attente,
+        "proposer": instructeur and attribue and en_instruction and not en_attente,
+        # Jamais sa propre proposition : le bouton disparaît et le serveur refuse.
+        "valider": valideur
+        and en_attente
+        and proposition is not None
+        and proposition.auteur_id != utilisateur.pk,
+    }
