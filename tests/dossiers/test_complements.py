@@ -86,8 +86,8 @@ def test_la_page_montre_la_demande_les_etapes_rouvertes_et_le_bouton_deposer_a_n
     assert f"La Caf demande des compléments avant le {ECHEANCE:%d/%m/%Y}" in page
     assert "Détaillez les frais de personnel." in page
     assert f'<a href="/dossiers/{en_instruction.pk}/etapes/budget/">Le budget</a>' in page
-    assert "Modifier : le budget" in page
-    assert "Consulter : le projet" in page
+    assert "Modifier le budget" in page
+    assert "Consulter le projet" in page
     assert "Déposer à nouveau" in page
 
 

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clas.core.templatetags.clas_format import siret
 from clas.dossiers import actions
 from clas.dossiers.etats import appliquer
 from clas.dossiers.models import Evenement, Message
@@ -45,11 +46,11 @@ def test_la_page_d_un_brouillon_montre_l_etat_la_campagne_l_estimation_et_les_et
 
     assert "Brouillon" in page
     assert "Appel à projets Clas 2026-2027" in page
-    assert dossier.structure.siret in page
+    assert siret(dossier.structure.siret) in page  # affiché par groupes : 312 045 678 00017
     assert "4\u00a0500,00\u00a0€" in page  # PS demandée et estimation (plafonnée)
     for etape in ("projet", "collectifs", "budget", "documents", "attestation"):
         assert f'href="/dossiers/{dossier.pk}/etapes/{etape}/"' in page
-    assert "Modifier : le budget" in page
+    assert "Modifier le budget" in page
     assert "Vous pourrez écrire à la Caf une fois le dossier déposé." in page
 
 
@@ -65,7 +66,7 @@ def test_apres_le_depot_les_etapes_sont_en_consultation_et_l_historique_est_publ
 
     assert "En instruction" in page
     assert depose.numero in page
-    assert "Consulter : le budget" in page
+    assert "Consulter le budget" in page
     assert "Modifier :" not in page
     assert "Dossier pris en instruction" in page
     assert f"Dossier déposé sous le numéro {depose.numero}" in page

@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from clas.comptes.models import Utilisateur
+from clas.core.templatetags.clas_format import siret
 from clas.structures.models import RoleMembre, Structure
 from tests.factories import MembreStructureFactory
 
@@ -52,7 +53,7 @@ def test_la_page_montre_le_role_et_l_equipe_de_la_structure(
 
     assert "Administrateur" in page
     assert "Léa Girard — signataire" in page
-    assert structure_a.siret in page
+    assert siret(structure_a.siret) in page
     assert "Caf du Rhône" in page
 
 

@@ -73,3 +73,36 @@ def contient(collection: object, element: object) -> bool:
         return element in collection  # type: ignore[operator]
     except TypeError:
         return False
+
+
+CLASSES_ETAT = {
+    "brouillon": "",
+    "depose": "fr-badge--info",
+    "en_instruction": "fr-badge--new",
+    "complements_demandes": "fr-badge--warning",
+    "accepte": "fr-badge--success",
+    "refuse": "fr-badge--error",
+    "sans_suite": "fr-badge--error",
+}
+
+
+@register.filter
+def classe_etat(etat: str) -> str:
+    """La couleur DSFR d'un état de dossier, la même sur toutes les pages."""
+    return CLASSES_ETAT.get(etat, "fr-badge--info")
+
+
+@register.filter
+def par_groupes(valeur: str, taille: int = 4) -> str:
+    """IBAN lisible : « FR76 3000 6000 … » (espaces insécables)."""
+    texte = str(valeur or "")
+    return "\u00a0".join(texte[i : i + taille] for i in range(0, len(texte), taille))
+
+
+@register.filter
+def siret(valeur: str) -> str:
+    """SIRET lisible : « 312 045 678 00017 » (SIREN en 3 × 3, puis le NIC)."""
+    texte = str(valeur or "")
+    if len(texte) != 14:
+        return texte
+    return "\u00a0".join((texte[0:3], texte[3:6], texte[6:9], texte[9:]))
