@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from dsfr.widgets import InlineCheckboxSelectMultiple
 
 from clas.campagnes.forms import ChampDate, ChampHeure, ChampMontant
 from clas.core.fichiers import verifier_fichier
@@ -163,7 +164,8 @@ class FormulaireCollectif(FormulaireDsfr):
         label="Niveaux scolaires des enfants",
         choices=NIVEAUX_SCOLAIRES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        # En ligne : douze cases empilées allongeaient chaque collectif d'un écran entier.
+        widget=InlineCheckboxSelectMultiple,
     )
     nb_enfants = _entier(
         "Nombre d'enfants",
