@@ -53,6 +53,7 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
         ]
     elif agent_de(utilisateur) is not None:
         liens = [
+            ("Instruction", "instruction_files"),
             ("Accueil de la Caf", "caf_accueil"),
             ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),

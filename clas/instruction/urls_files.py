@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views_files
+
+urlpatterns: list[URLPattern] = [
+    path("instruction/", views_files.files, name="instruction_files"),
+]

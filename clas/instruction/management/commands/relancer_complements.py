@@ -1,0 +1,153 @@
+"""Rappels par courriel des demandes de compléments sans réponse : 3 jours avant l'échéance
+(ou dès que possible dans ces 3 jours si la commande n'a pas tourné) et le jour de
+l'échéance. À lancer chaque jour (cron) ; idempotente : chaque rappel envoyé est gardé
+dans l'historique du dossier (événement « relance_complements ») et n'est jamais renvoyé.
+
+    python manage.py relancer_complements [--date aaaa-mm-jj] [--simulation]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clas.dossiers.courriels import destinataires_structure
+from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement
+from clas.dossiers.verification import LIBELLES_ETAPES
+
+journal = logging.getLogger(__name__)
+
+JOURS_AVANT = 3
+# Début de la description de l'événement : c'est lui qui rend le rappel idempotent.
+RAPPEL_AVANT = "Rappel avant l'échéance"
+RAPPEL_JOUR = "Rappel le jour de l'échéance"
+
+
+def rappel_du_jour(echeance: dt.date, aujourd_hui: dt.date) -> str | None:
+    """Le rappel à envoyer aujourd'hui pour cette échéance, ou None."""
+    restants = (echeance - aujourd_hui).days
+    if restants == 0:
+        return RAPPEL_JOUR
+    if 0 < restants <= JOURS_AVANT:
+        return RAPPEL_AVANT
+    return None
+
+
+def _url_absolue(chemin: str) -> str:
+    from django.conf import settings
+
+    base = getattr(settings, "URL_PLATEFORME", "").rstrip("/")
+    return f"{base}{chemin}" if base else chemin
+
+
+class Command(BaseCommand):
+    help = (
+        "Envoie les rappels des demandes de compléments sans réponse (3 jours avant "
+        "l'échéance et le jour même). Idempotente : à lancer chaque jour."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--date",
+            help="La date du jour à utiliser (aaaa-mm-jj), par défaut aujourd'hui (Paris).",
+        )
+        parser.add_argument(
+            "--simulation",
+            action="store_true",
+            help="Affiche les rappels à envoyer sans rien envoyer ni enregistrer.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["date"]:
+            try:
+                aujourd_hui = dt.date.fromisoformat(options["date"])
+            except ValueError:
+                raise CommandError("--date attend une date aaaa-mm-jj.") from None
+        else:
+            aujourd_hui = timezone.localdate()
+        demandes = (
+            DemandeComplements.objects.filter(
+                repondue_le__isnull=True,
+                dossier__etat=EtatDossier.COMPLEMENTS_DEMANDES,
+                echeance__gte=aujourd_hui,
+                echeance__lte=aujourd_hui + dt.timedelta(days=JOURS_AVANT),
+            )
+            .select_related("dossier__structure", "dossier__campagne__caf")
+            .order_by("echeance", "id")
+        )
+        envoyes = deja = echecs = 0
+        for demande in demandes:
+            rappel = rappel_du_jour(demande.echeance, aujourd_hui)
+            if rappel is None:
+                continue
+            if options["simulation"]:
+                self.stdout.write(f"{demande.dossier} : {rappel} ({demande.echeance:%d/%m/%Y})")
+                continue
+            try:
+                resultat = self._relancer(demande, rappel, aujourd_hui)
+            except Exception:  # un courriel en échec n'arrête pas les autres
+                journal.exception("Rappel de compléments en échec (demande %s)", demande.pk)
+                echecs += 1
+                continue
+            if resultat:
+                envoyes += 1
+            else:
+                deja += 1
+        self.stdout.write(
+            f"Rappels envoyés : {envoyes} ; déjà envoyés : {deja} ; en échec : {echecs}."
+        )
+        if echecs:
+            raise CommandError(f"{echecs} rappel(s) n'ont pas pu être envoyés.")
+
+    def _relancer(self, demande: DemandeComplements, rappel: str, aujourd_hui: dt.date) -> bool:
+        """Envoie le rappel s'il ne l'a pas déjà été ; vrai si envoyé. Le dossier est
+        verrouillé : deux exécutions simultanées n'envoient pas deux fois."""
+        with transaction.atomic():
+            dossier = Dossier.objects.select_for_update().get(pk=demande.dossier_id)
+            if dossier.etat != EtatDossier.COMPLEMENTS_DEMANDES:
+                return False
+            if Evenement.objects.filter(
+                dossier=dossier,
+                type="relance_complements",
+                created_at__gte=demande.created_at,
+                description__startswith=rappel,
+            ).exists():
+                return False
+            dossier = demande.dossier
+            destinataires = destinataires_structure(dossier)
+            contexte = {
+                "dossier": dossier,
+                "structure": dossier.structure,
+                "caf": dossier.campagne.caf,
+                "demande": demande,
+                "jour_meme": rappel == RAPPEL_JOUR,
+                "jours_restants": (demande.echeance - aujourd_hui).days,
+                "etapes": [LIBELLES_ETAPES.get(etape, etape) for etape in demande.etapes],
+                "url_dossier": _url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+            }
+            if destinataires:
+                sujet = render_to_string(
+                    "instruction/courriels/relance_complements_sujet.txt", contexte
+                )
+                corps = render_to_string("instruction/courriels/relance_complements.txt", contexte)
+                EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires).send()
+            else:
+                journal.warning("Rappel de compléments sans destinataire (%s)", dossier)
+            Evenement.objects.create(
+                dossier=dossier,
+                type="relance_complements",
+                etat_avant=dossier.etat,
+                etat_apres=dossier.etat,
+                description=f"{rappel} : rappel envoyé le {aujourd_hui:%d/%m/%Y} à la "
+                f"structure, compléments attendus avant le {demande.echeance:%d/%m/%Y}.",
+                public=True,
+            )
+        return True

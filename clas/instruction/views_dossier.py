@@ -1,0 +1,562 @@
+"""La page d'un dossier côté Caf et ses actions : prendre le dossier, corriger les chiffres
+retenus, annoter, écrire à la structure, demander des compléments.
+
+Chaque vue lit le dossier par `dossiers_de_la_caf(user)` : un agent d'une autre Caf, un
+porteur ou le national reçoivent 404 ; ce que l'agent peut faire vient de
+`capacites_agent` (403 sinon). Les actions sont dans `actions.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clas.bareme import Resultat, calculer, formater_euros
+from clas.comptes.models import Utilisateur
+from clas.core.permissions import connexion_requise
+from clas.dossiers.models import (
+    Collectif,
+    DemandeComplements,
+    Dossier,
+    EtatDossier,
+    Evenement,
+    LigneBudget,
+    Message,
+    PieceDossier,
+)
+from clas.dossiers.verification import LIBELLES_ETAPES
+from clas.referentiel.models import ParametresBareme
+
+from . import actions
+from .calcul import CHAMPS_BOOLEENS, CHAMPS_MONTANTS, Comparaison, calculer_instruction, comparer
+from .enveloppe import situation_enveloppe
+from .forms import (
+    FormulaireAnnotation,
+    FormulaireComplements,
+    FormulaireCorrectionCollectif,
+    FormulaireCorrectionDossier,
+    FormulaireMessageCaf,
+    FormulairePrendre,
+)
+from .models import Annotation, ChampCorrige, Correction, Proposition, StatutProposition
+from .permissions import capacites_agent, dossiers_de_la_caf
+
+# Au-delà, une pièce « expire bientôt » (même règle que le coffre-fort de la structure).
+BIENTOT_JOURS = 30
+
+LIBELLES_EVENEMENTS = {
+    "deposer": "Dépôt",
+    "prendre_en_instruction": "Prise en instruction",
+    "attribution": "Attribution",
+    "reattribution": "Réattribution",
+    "correction": "Correction",
+    "demander_complements": "Demande de compléments",
+    "deposer_complements": "Compléments déposés",
+    "relance_complements": "Rappel de compléments",
+    "proposition": "Proposition de décision",
+    "renvoi": "Proposition renvoyée",
+    "accepter": "Décision : accord",
+    "refuser": "Décision : refus",
+    "classer_sans_suite": "Classement sans suite",
+    "reprise": "Reprise",
+}
+
+
+@dataclass(frozen=True)
+class Entree:
+    """Une ligne de l'historique complet, pour les agents."""
+
+    date: Any
+    auteur: Utilisateur | None
+    quoi: str
+    description: str
+    public: bool
+    categorie: str
+
+
+@dataclass(frozen=True)
+class LigneComparee:
+    champ: str
+    libelle: str
+    declare: str
+    retenu: str
+    correction: Correction | None
+
+
+def _utilisateur(request: HttpRequest) -> Utilisateur:
+    return request.user  # type: ignore[return-value]
+
+
+def _dossier(request: HttpRequest, pk: int, *relations: str) -> Dossier:
+    """Le dossier, s'il est l'un de ceux de la Caf de l'agent ; 404 sinon."""
+    return get_object_or_404(
+        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", *relations),
+        pk=pk,
+    )
+
+
+def _proposition_en_attente(dossier: Dossier) -> Proposition | None:
+    return (
+        Proposition.objects.filter(dossier=dossier, statut=StatutProposition.EN_ATTENTE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _droits(request: HttpRequest, dossier: Dossier) -> dict[str, bool]:
+    return capacites_agent(dossier, _utilisateur(request), _proposition_en_attente(dossier))
+
+
+def _url(dossier: Dossier, ancre: str = "") -> str:
+    return reverse("instruction_dossier", args=[dossier.pk]) + (f"#{ancre}" if ancre else "")
+
+
+def _affiche(champ: str, valeur: Any) -> str:
+    if champ in CHAMPS_BOOLEENS:
+        return "Oui" if valeur else "Non"
+    if champ in CHAMPS_MONTANTS:
+        return formater_euros(valeur)
+    return str(valeur)
+
+
+def _lignes_comparees(
+    comparaison: Comparaison, rang: int | None, champs: tuple[str, ...]
+) -> list[LigneComparee]:
+    if rang is None:
+        declare: Any = comparaison.declare
+        retenu: Any = comparaison.retenu
+    else:
+        declare = comparaison.declare.collectifs[rang]
+        retenu = comparaison.retenu.collectifs[rang]
+    return [
+        LigneComparee(
+            champ=champ,
+            libelle=ChampCorrige(champ).label,
+            declare=_affiche(champ, getattr(declare, champ)),
+            retenu=_affiche(champ, getattr(retenu, champ)),
+            correction=comparaison.corrections.get((rang, champ)),
+        )
+        for champ in champs
+    ]
+
+
+CHAMPS_COLLECTIF = tuple(str(c) for c in actions.CHAMPS_DU_COLLECTIF)
+CHAMPS_DOSSIER = (str(ChampCorrige.DEPENSES), str(ChampCorrige.COFINANCEMENTS))
+
+
+def _historique(
+    evenements: list[Evenement], fil: list[Message], annotations: list[Annotation]
+) -> list[Entree]:
+    """Tout ce qui s'est passé, le plus récent d'abord : transitions, attributions,
+    corrections, demandes de compléments, propositions (événements), messages, annotations."""
+    entrees = [
+        Entree(
+            date=e.created_at,
+            auteur=e.auteur,
+            quoi=LIBELLES_EVENEMENTS.get(e.type, e.type.replace("_", " ").capitalize()),
+            description=e.description,
+            public=e.public,
+            categorie=e.type,
+        )
+        for e in evenements
+    ]
+    entrees += [
+        Entree(
+            date=m.created_at,
+            auteur=m.auteur,
+            quoi="Message de la Caf" if m.de_la_caf else "Message de la structure",
+            description=m.texte
+            + (f"\n(pièce jointe : {m.nom_piece_jointe})" if m.piece_jointe else ""),
+            public=True,
+            categorie="message",
+        )
+        for m in fil
+    ]
+    entrees += [
+        Entree(
+            date=a.created_at,
+            auteur=a.auteur,
+            quoi="Annotation interne",
+            description=a.texte,
+            public=False,
+            categorie="annotation",
+        )
+        for a in annotations
+    ]
+    entrees.sort(key=lambda entree: entree.date, reverse=True)
+    return entrees
+
+
+def _pieces(dossier: Dossier) -> list[Any]:
+    aujourd_hui = timezone.localdate()
+    pieces = []
+    for piece_dossier in dossier.pieces.all():
+        piece = piece_dossier.piece
+        piece.expiree = piece.est_expiree(aujourd_hui)
+        piece.expire_bientot = (
+            not piece.expiree
+            and piece.date_validite is not None
+            and (piece.date_validite - aujourd_hui).days <= BIENTOT_JOURS
+        )
+        pieces.append(piece)
+    return pieces
+
+
+def rendre_dossier(
+    request: HttpRequest,
+    pk: int,
+    *,
+    formulaires: dict[str, Form] | None = None,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """La page du dossier côté Caf.
+
+    `formulaires` : les formulaires soumis avec des erreurs, à réafficher tels que saisis
+    (clé : "prendre", "annotation", "message", "complements", "dossier" ou
+    "collectif-<id>"). `extra` : un contexte ajouté tel quel, par exemple par les vues de la
+    décision pour réafficher leur formulaire en erreur (`decision_valeurs`…)."""
+    formulaires = formulaires or {}
+    dossier = get_object_or_404(
+        dossiers_de_la_caf(_utilisateur(request))
+        .select_related("campagne__caf", "structure__caf", "instructeur", "attestation_par")
+        .prefetch_related(
+            Prefetch(
+                "collectifs",
+                queryset=Collectif.objects.prefetch_related("intervenants").order_by("ordre", "id"),
+            ),
+            Prefetch(
+                "lignes_budget", queryset=LigneBudget.objects.order_by("nature", "compte", "id")
+            ),
+            Prefetch("pieces", queryset=PieceDossier.objects.select_related("piece")),
+        ),
+        pk=pk,
+    )
+    propositions = list(
+        Proposition.objects.filter(dossier=dossier)
+        .select_related("auteur")
+        .order_by("-created_at", "-id")
+    )
+    en_attente = next((p for p in propositions if p.statut == StatutProposition.EN_ATTENTE), None)
+    droits = capacites_agent(dossier, _utilisateur(request), en_attente)
+
+    collectifs = list(dossier.collectifs.all())
+    lignes = list(dossier.lignes_budget.all())
+    corrections = list(
+        Correction.objects.filter(dossier=dossier)
+        .select_related("auteur")
+        .order_by("created_at", "id")
+    )
+    comparaison = comparer(dossier, collectifs, lignes, corrections)
+    parametres = ParametresBareme.objects.filter(
+        annee_scolaire=dossier.campagne.annee_scolaire
+    ).first()
+    resultat: Resultat | None = None
+    resultat_declare: Resultat | None = None
+    if parametres is not None and collectifs:
+        bareme = parametres.vers_bareme()
+        resultat = calculer_instruction(comparaison, bareme)
+        resultat_declare = calculer(comparaison.declare, bareme)
+
+    blocs = []
+    for rang, collectif in enumerate(collectifs):
+        cle = f"collectif-{collectif.pk}"
+        formulaire = formulaires.get(cle) or FormulaireCorrectionCollectif(
+            prefix=cle,
+            initial=FormulaireCorrectionCollectif.initial_depuis(
+                comparaison.retenu.collectifs[rang]
+            ),
+        )
+        blocs.append(
+            {
+                "collectif": collectif,
+                "rang": rang,
+                "lignes": _lignes_comparees(comparaison, rang, CHAMPS_COLLECTIF),
+                "retenu": resultat.collectifs[rang] if resultat else None,
+                "declare": resultat_declare.collectifs[rang] if resultat_declare else None,
+                "corrige": any(r == rang for r, _champ in comparaison.corrections),
+                "formulaire": formulaire,
+                "ouvert": cle in formulaires,
+            }
+        )
+    corrections_appliquees = sorted(
+        comparaison.corrections.items(),
+        key=lambda item: (item[0][0] is not None, item[0][0] or 0, item[1].created_at),
+    )
+
+    evenements = list(
+        Evenement.objects.filter(dossier=dossier)
+        .select_related("auteur")
+        .order_by("-created_at", "-id")
+    )
+    fil = list(
+        Message.objects.filter(dossier=dossier)
+        .select_related("auteur")
+        .order_by("created_at", "id")
+    )
+    annotations = list(
+        Annotation.objects.filter(dossier=dossier)
+        .select_related("auteur")
+        .order_by("-created_at", "-id")
+    )
+    demande = None
+    if dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES:
+        demande = (
+            DemandeComplements.objects.filter(dossier=dossier, repondue_le__isnull=True)
+            .select_related("demandee_par")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
+    contexte = {
+        "titre": f"Instruction du dossier {dossier}",
+        "dossier": dossier,
+        "droits": droits,
+        "situation": situation_enveloppe(dossier.campagne),
+        "collectifs": collectifs,
+        "lignes_charges": [ligne for ligne in lignes if ligne.nature == "charge"],
+        "lignes_produits": [ligne for ligne in lignes if ligne.nature == "produit"],
+        "total_charges": sum((ligne.montant for ligne in lignes if ligne.nature == "charge"), 0),
+        "total_produits": sum((ligne.montant for ligne in lignes if ligne.nature == "produit"), 0),
+        "pieces": _pieces(dossier),
+        "comparaison": comparaison,
+        "blocs": blocs,
+        "lignes_dossier": _lignes_comparees(comparaison, None, CHAMPS_DOSSIER),
+        "corrections_appliquees": [
+            {
+                "collectif": (
+                    comparaison.declare.collectifs[rang].nom if rang is not None else None
+                ),
+                "libelle": ChampCorrige(champ).label,
+                "declare": _affiche(
+                    champ,
+                    getattr(
+                        comparaison.declare
+                        if rang is None
+                        else comparaison.declare.collectifs[rang],
+                        champ,
+                    ),
+                ),
+                "retenu": _affiche(
+                    champ,
+                    getattr(
+                        comparaison.retenu if rang is None else comparaison.retenu.collectifs[rang],
+                        champ,
+                    ),
+                ),
+                "correction": correction,
+            }
+            for (rang, champ), correction in corrections_appliquees
+        ],
+        "parametres_absents": parametres is None,
+        "resultat": resultat,
+        "resultat_declare": resultat_declare,
+        "propositions": propositions,
+        "proposition_en_attente": en_attente,
+        # Pour instruction/_decision.html (vues de la décision).
+        "capacites": droits,
+        "proposition": en_attente,
+        "historique": _historique(evenements, fil, annotations),
+        "fil": fil,
+        "annotations": annotations,
+        "demande": demande,
+        "libelles_etapes": LIBELLES_ETAPES,
+        "formulaire_prendre": formulaires.get("prendre")
+        or FormulairePrendre(initial={"instructeur_vu": dossier.instructeur_id or ""}),
+        "formulaire_dossier": formulaires.get("dossier")
+        or FormulaireCorrectionDossier(
+            prefix="dossier",
+            initial={
+                "depenses_totales": comparaison.retenu.depenses_totales,
+                "cofinancements": comparaison.retenu.cofinancements,
+            },
+        ),
+        "formulaire_dossier_ouvert": "dossier" in formulaires,
+        "formulaire_annotation": formulaires.get("annotation") or FormulaireAnnotation(),
+        "formulaire_message": formulaires.get("message") or FormulaireMessageCaf(),
+        "formulaire_complements": formulaires.get("complements") or FormulaireComplements(),
+    }
+    contexte.update(extra or {})
+    return render(request, "instruction/dossier.html", contexte, status=status)
+
+
+def _erreurs_vers_formulaire(formulaire: Form, erreur: ValidationError) -> None:
+    if hasattr(erreur, "error_dict"):
+        for champ, liste in erreur.message_dict.items():
+            formulaire.add_error(champ if champ in formulaire.fields else None, liste)
+    else:
+        formulaire.add_error(None, erreur.messages)
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD"])
+def instruction_dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    return rendre_dossier(request, pk)
+
+
+@connexion_requise
+@require_POST
+def instruction_prendre(request: HttpRequest, pk: int) -> HttpResponse:
+    """Prendre le dossier (« déposé » → « en instruction »), ou le reprendre à un autre
+    agent avec un motif."""
+    dossier = _dossier(request, pk, "instructeur")
+    if not _droits(request, dossier)["prendre"]:
+        raise PermissionDenied(
+            "Seul un instructeur de la Caf prend un dossier déposé ou en instruction."
+        )
+    formulaire = FormulairePrendre(request.POST)
+    formulaire.is_valid()
+    attendu = (
+        formulaire.instructeur_attendu() if "instructeur_vu" in request.POST else actions.INCHANGE
+    )
+    try:
+        actions.prendre(
+            dossier, _utilisateur(request), formulaire.cleaned_data.get("motif", ""), attendu
+        )
+    except ValidationError as erreur:
+        _erreurs_vers_formulaire(formulaire, erreur)
+        messages.error(request, "Le dossier n'a pas été repris : indiquez le motif.")
+        return rendre_dossier(request, pk, formulaires={"prendre": formulaire}, status=400)
+    except actions.ActionRefusee as refus:
+        messages.error(request, str(refus))
+        return redirect(_url(dossier))
+    messages.success(request, "Vous instruisez ce dossier.")
+    return redirect(_url(dossier))
+
+
+@connexion_requise
+@require_POST
+def instruction_corriger(request: HttpRequest, pk: int) -> HttpResponse:
+    """Corriger les chiffres retenus d'un collectif (champ `collectif`) ou du dossier."""
+    dossier = _dossier(request, pk, "instructeur")
+    droits = _droits(request, dossier)
+    if not droits["instruire"]:
+        raise PermissionDenied(
+            "Seul l'instructeur à qui le dossier est attribué le corrige, pendant "
+            "l'instruction et hors proposition en attente."
+        )
+    identifiant = request.POST.get("collectif", "")
+    collectif: Collectif | None = None
+    if identifiant:
+        collectif = get_object_or_404(
+            Collectif, pk=identifiant if identifiant.isdigit() else 0, dossier=dossier
+        )
+        cle = f"collectif-{collectif.pk}"
+        formulaire: Form = FormulaireCorrectionCollectif(request.POST, prefix=cle)
+    else:
+        cle = "dossier"
+        formulaire = FormulaireCorrectionDossier(request.POST, prefix=cle)
+    if formulaire.is_valid():
+        try:
+            nouvelles = actions.corriger(
+                dossier,
+                _utilisateur(request),
+                collectif,
+                formulaire.valeurs(),  # type: ignore[attr-defined]
+                formulaire.cleaned_data["motif"],
+            )
+        except ValidationError as erreur:
+            _erreurs_vers_formulaire(formulaire, erreur)
+        except actions.ActionRefusee as refus:
+            messages.error(request, str(refus))
+            return redirect(_url(dossier))
+        else:
+            messages.success(
+                request,
+                f"{len(nouvelles)} correction{'s' if len(nouvelles) > 1 else ''} "
+                "enregistrée"
+                + ("s" if len(nouvelles) > 1 else "")
+                + " : le montant est recalculé.",
+            )
+            return redirect(_url(dossier, "calcul"))
+    messages.error(request, "La correction n'a pas été enregistrée : voyez le formulaire.")
+    return rendre_dossier(request, pk, formulaires={cle: formulaire}, status=400)
+
+
+@connexion_requise
+@require_POST
+def instruction_annoter(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _dossier(request, pk)
+    if not _droits(request, dossier)["annoter"]:
+        raise PermissionDenied("Seuls les agents de la Caf annotent ses dossiers.")
+    formulaire = FormulaireAnnotation(request.POST)
+    if formulaire.is_valid():
+        try:
+            actions.annoter(dossier, _utilisateur(request), formulaire.cleaned_data["texte"])
+        except ValidationError as erreur:
+            _erreurs_vers_formulaire(formulaire, erreur)
+        else:
+            messages.success(request, "Annotation enregistrée (visible des seuls agents).")
+            return redirect(_url(dossier, "annotations"))
+    return rendre_dossier(request, pk, formulaires={"annotation": formulaire}, status=400)
+
+
+@connexion_requise
+@require_POST
+def instruction_message(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _dossier(request, pk)
+    if not _droits(request, dossier)["ecrire"]:
+        raise PermissionDenied("Seuls les agents de la Caf écrivent à la structure.")
+    formulaire = FormulaireMessageCaf(request.POST, request.FILES)
+    if formulaire.is_valid():
+        try:
+            actions.ecrire_a_la_structure(
+                dossier,
+                _utilisateur(request),
+                formulaire.cleaned_data["texte"],
+                formulaire.cleaned_data.get("piece_jointe"),
+            )
+        except ValidationError as erreur:
+            _erreurs_vers_formulaire(formulaire, erreur)
+        except actions.ActionRefusee as refus:
+            messages.error(request, str(refus))
+            return redirect(_url(dossier))
+        else:
+            messages.success(request, "Message envoyé à la structure.")
+            return redirect(_url(dossier, "messages"))
+    return rendre_dossier(request, pk, formulaires={"message": formulaire}, status=400)
+
+
+@connexion_requise
+@require_POST
+def instruction_complements(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _dossier(request, pk, "instructeur")
+    if not _droits(request, dossier)["demander_complements"]:
+        raise PermissionDenied(
+            "Seul l'instructeur à qui le dossier est attribué demande des compléments, "
+            "pendant l'instruction."
+        )
+    formulaire = FormulaireComplements(request.POST)
+    if formulaire.is_valid():
+        donnees = formulaire.cleaned_data
+        try:
+            demande = actions.demander_complements(
+                dossier,
+                _utilisateur(request),
+                list(donnees["etapes"]),
+                donnees["message"],
+                donnees["echeance"],
+            )
+        except ValidationError as erreur:
+            _erreurs_vers_formulaire(formulaire, erreur)
+        except actions.ActionRefusee as refus:
+            messages.error(request, str(refus))
+            return redirect(_url(dossier))
+        else:
+            messages.success(
+                request,
+                "Compléments demandés : la structure est prévenue par courriel et doit "
+                f"répondre avant le {demande.echeance:%d/%m/%Y}.",
+            )
+            return redirect(_url(dossier))
+    return rendre_dossier(request, pk, formulaires={"complements": formulaire}, status=400)

@@ -1,0 +1,147 @@
+"""La page des files de travail de la Caf (`/instruction/`)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from clas.campagnes.models import Campagne
+from clas.comptes.models import AgentCaf, Utilisateur
+from clas.comptes.roles import agent_de
+from clas.core.permissions import agent_requis
+from clas.dossiers.models import Dossier, EtatDossier
+from clas.structures.models import TypeStructure
+
+from .enveloppe import Situation, avec_enveloppe, situation_de
+from .files import (
+    BONUS,
+    DOSSIERS_PAR_PAGE,
+    ETATS_FILTRABLES,
+    FILES,
+    NON_ATTRIBUE,
+    TRI_PAR_DEFAUT,
+    FiltresFiles,
+    annoter_attente,
+    colonnes_triables,
+    compter_files,
+    condition_file,
+    filtrer,
+    trier,
+)
+from .models import Proposition, StatutProposition
+from .permissions import dossiers_de_la_caf
+
+E = EtatDossier
+ETATS_A_TRAITER = (E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES)
+TEXTES_NON_AFFICHES = (
+    "resume",
+    "axe_enfants",
+    "axe_parents",
+    "axe_ecole",
+    "axe_partenaires",
+    "orientation_enfants",
+    "liens_ecoles_pedt",
+    "lieux",
+    "saisies_en_cours",
+    "etapes_a_completer",
+)
+
+
+def file_par_defaut(agent: AgentCaf) -> str:
+    """Chacun arrive sur sa file : l'instructeur sur « à instruire », le valideur sur
+    « à valider », le comptable sur « décidés »."""
+    if agent.est_instructeur:
+        return "a_instruire"
+    if agent.est_valideur:
+        return "a_valider"
+    return "decides"
+
+
+def situations_a_afficher(campagnes: list[Campagne], choisie: Campagne | None) -> list[Situation]:
+    """La campagne choisie ; sinon les campagnes en cours (dépôts ouverts ou dossiers encore
+    à traiter) ; sinon la plus récente."""
+    if choisie is not None:
+        return [situation_de(choisie)]
+    en_cours = [c for c in campagnes if c.est_ouverte() or c.a_traiter]
+    return [situation_de(c) for c in (en_cours or campagnes[:1])]
+
+
+@agent_requis
+def files(request: HttpRequest) -> HttpResponse:
+    """Les files de travail : seulement les dossiers de la Caf de l'agent. Un nombre
+    constant de requêtes, quel que soit le nombre de dossiers (aucun calcul du barème ici)."""
+    utilisateur = cast(Utilisateur, request.user)
+    agent = agent_de(utilisateur)
+    assert agent is not None
+
+    campagnes = list(
+        avec_enveloppe(Campagne.objects.filter(caf_id=agent.caf_id))
+        .annotate(
+            a_traiter=Exists(
+                Dossier.objects.filter(campagne_id=OuterRef("pk"), etat__in=ETATS_A_TRAITER)
+            )
+        )
+        .order_by("-annee_scolaire")
+    )
+    instructeurs = list(
+        AgentCaf.objects.filter(caf_id=agent.caf_id, est_instructeur=True)
+        .select_related("utilisateur")
+        .order_by("utilisateur__nom", "utilisateur__prenom", "utilisateur__email")
+    )
+    formulaire = FiltresFiles(request.GET, campagnes=campagnes, instructeurs=instructeurs)
+    valeurs = formulaire.valeurs()
+    file = valeurs["file"] or file_par_defaut(agent)
+    mes = bool(valeurs["mes"]) and file == "en_instruction"
+    tri = valeurs["tri"] or TRI_PAR_DEFAUT
+
+    filtres = annoter_attente(filtrer(dossiers_de_la_caf(utilisateur), valeurs))
+    compteurs = compter_files(filtres, utilisateur)
+    dossiers = filtres.filter(condition_file(file, utilisateur if mes else None)).select_related(
+        "structure", "campagne", "instructeur"
+    )
+    # Les textes du projet ne sont pas affichés dans la liste : inutile de les charger.
+    dossiers = dossiers.defer(*TEXTES_NON_AFFICHES)
+    if file == "a_valider":
+        dossiers = dossiers.prefetch_related(
+            Prefetch(
+                "propositions",
+                queryset=Proposition.objects.filter(
+                    statut=StatutProposition.EN_ATTENTE
+                ).select_related("auteur"),
+                to_attr="propositions_en_attente",
+            )
+        )
+    page = Paginator(trier(dossiers, tri), DOSSIERS_PAR_PAGE).get_page(request.GET.get("page"))
+
+    return render(
+        request,
+        "instruction/files.html",
+        {
+            "titre": f"Instruction — {agent.caf.nom}",
+            "agent": agent,
+            "onglets": [(f, compteurs[f.code], f.code == file) for f in FILES],
+            "file": file,
+            "file_active": next(f for f in FILES if f.code == file),
+            "mes": mes,
+            "compteurs": compteurs,
+            "nombre": compteurs["mes_en_instruction"] if mes else compteurs[file],
+            "avis": formulaire.avis(),
+            "nombre_de_filtres": formulaire.nombre_de_filtres(),
+            "saisi": request.GET,
+            "tri": tri,
+            "colonnes": colonnes_triables(tri),
+            "page": page,
+            "dossiers": page.object_list,
+            "situations": situations_a_afficher(campagnes, formulaire.campagne_choisie),
+            "campagnes": campagnes,
+            "instructeurs": instructeurs,
+            "non_attribue": NON_ATTRIBUE,
+            "etats": ETATS_FILTRABLES,
+            "types_structure": TypeStructure.choices,
+            "bonus": BONUS,
+        },
+    )
