@@ -414,3 +414,241 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
     )
     signer(vimeu_en_cours, porteur_somme)
     deposer_si_brouillon(vimeu_en_cours, porteur_somme)
+
+
+# Le cycle de vie côté Caf du Rhône : un dossier par état, portés par d'autres structures.
+AUTRES_STRUCTURES = [
+    # (début de SIRET, nom, type, commune, code postal, département, adresse de l'équipe)
+    (
+        "5320114560004",
+        "Maison des jeunes de Vaulx",
+        "accueil_jeunes",
+        "Vaulx-en-Velin",
+        "69120",
+        "69",
+        "mjc.vaulx",
+    ),
+    (
+        "5320114560005",
+        "Centre social Saint-Jean",
+        "centre_social",
+        "Villeurbanne",
+        "69100",
+        "69",
+        "cs.saintjean",
+    ),
+    ("5320114560006", "Tiers-lieu La Fabrique", "tiers_lieu", "Lyon", "69007", "69", "lafabrique"),
+    (
+        "5320114560007",
+        "Association Lire et grandir",
+        "association",
+        "Vénissieux",
+        "69200",
+        "69",
+        "lireetgrandir",
+    ),
+    ("5320114560008", "Commune de Givors", "collectivite", "Givors", "69700", "69", "givors"),
+    (
+        "5320114560009",
+        "Association Les Cartables",
+        "association",
+        "Bron",
+        "69500",
+        "69",
+        "lescartables",
+    ),
+    (
+        "5320114560010",
+        "Centre social du Ponthieu",
+        "centre_social",
+        "Abbeville",
+        "80100",
+        "80",
+        "ponthieu",
+    ),
+]
+
+
+def structure_avec_equipe(
+    rang: int, ligne: tuple[str, ...], mot_de_passe: str
+) -> tuple[Structure, Utilisateur]:
+    from clas.structures.models import MembreStructure
+    from clas.structures.validators import cle_luhn, iban_fr
+
+    debut, nom, type_structure, commune, code_postal, departement, adresse = ligne
+    association = type_structure == "association"
+    structure, _ = Structure.objects.update_or_create(
+        siret=debut + cle_luhn(debut),
+        defaults={
+            "nom": nom,
+            "type_structure": type_structure,
+            "forme_juridique": "commune"
+            if type_structure == "collectivite"
+            else "association_1901",
+            "rna": f"W{departement}{2000000 + rang:07d}" if association else "",
+            "adresse": f"{10 + rang} rue de la République",
+            "commune": commune,
+            "code_postal": code_postal,
+            "departement": departement,
+            "caf": Caf.objects.get(departement=departement),
+            "iban": iban_fr(f"30006000011234567891{rang:03d}"),
+            "bic": "AGRIFRPP",
+            "representant_prenom": "Dominique",
+            "representant_nom": "Laurent",
+            "representant_qualite": "Président(e)" if association else "Maire",
+            "email": f"contact@{adresse}.demo.clas.fr",
+        },
+    )
+    utilisateur, cree = Utilisateur.objects.get_or_create(
+        email=f"{adresse}@demo.clas.fr", defaults={"prenom": "Équipe", "nom": nom}
+    )
+    if cree:
+        utilisateur.set_password(mot_de_passe)
+        utilisateur.save(update_fields=["password"])
+    MembreStructure.objects.get_or_create(
+        utilisateur=utilisateur, structure=structure, defaults={"role": "administrateur"}
+    )
+    return structure, utilisateur
+
+
+def dossier_depose(
+    structure: Structure,
+    campagne_: Campagne,
+    porteur: Utilisateur,
+    titre: str,
+    annee: str,
+    enfants: tuple[int, ...] = (10, 9),
+    bonus: bool = True,
+) -> Dossier:
+    collectifs = [
+        collectif(
+            annee,
+            f"Groupe {rang + 1}",
+            ["CM1", "CM2"],
+            nombre,
+            bonus_projets_culturels=bonus and rang == 0,
+        )
+        for rang, nombre in enumerate(enfants)
+    ]
+    nouveau = dossier(
+        structure,
+        campagne_,
+        porteur,
+        titre,
+        collectifs,
+        Decimal(8000 * len(enfants)),
+        Decimal(3000 * len(enfants)),
+        Decimal(2563 * len(enfants) + (300 if bonus else 0)),
+        pieces(structure, porteur, assurance_expiree=False)[0:4],
+    )
+    if nouveau.etat == "brouillon":
+        signer(nouveau, porteur)
+        deposer(nouveau, porteur)
+        nouveau.refresh_from_db()
+    return nouveau
+
+
+def charger_instruction(comptes: dict[str, Utilisateur], mot_de_passe: str) -> None:
+    """Des dossiers du Rhône à chaque étape de l'instruction, et deux pour la Somme."""
+    from clas.instruction import actions as instruction
+    from clas.instruction import decisions
+    from clas.instruction.models import Proposition
+
+    instructeur = comptes["instructeur@demo.clas.fr"]
+    valideur = comptes["valideur@demo.clas.fr"]
+    instructeur_somme = comptes["instructeur.somme@demo.clas.fr"]
+    annee, precedente = annees_de_demo(timezone.localdate())
+    ouvertes = {
+        c.caf.departement: c
+        for c in Campagne.objects.ouvertes().filter(annee_scolaire=annee).select_related("caf")
+    }
+    equipes = [
+        structure_avec_equipe(rang, ligne, mot_de_passe)
+        for rang, ligne in enumerate(AUTRES_STRUCTURES)
+    ]
+    (
+        (vaulx, p_vaulx),
+        (stjean, p_stjean),
+        (fabrique, p_fabrique),
+        (lire, p_lire),
+        (givors, p_givors),
+        (cartables, p_cartables),
+        (ponthieu, p_ponthieu),
+    ) = equipes
+    rhone, somme = ouvertes["69"], ouvertes["80"]
+
+    def pris(d: Dossier, agent: Utilisateur) -> Dossier:
+        if d.etat == "depose":
+            instruction.prendre(d, agent)
+            d.refresh_from_db()
+        return d
+
+    # En instruction, avec une correction motivée.
+    d = pris(dossier_depose(vaulx, rhone, p_vaulx, "Réussir à Vaulx", annee), instructeur)
+    if d.etat == "en_instruction" and not d.corrections.exists():
+        second = d.collectifs.order_by("ordre")[1]
+        instruction.corriger(
+            d,
+            instructeur,
+            second,
+            {"semaines_de_fonctionnement": 30},
+            "Le planning joint montre un démarrage mi-octobre : 30 semaines.",
+        )
+    # Compléments demandés.
+    d = pris(
+        dossier_depose(stjean, rhone, p_stjean, "Coup de pouce Saint-Jean", annee), instructeur
+    )
+    if d.etat == "en_instruction":
+        instruction.demander_complements(
+            d,
+            instructeur,
+            ["budget"],
+            "Merci de détailler les charges de personnel (compte 64) par intervenant.",
+            timezone.localdate() + dt.timedelta(days=10),
+        )
+    # Proposition d'accord en attente de validation.
+    d = pris(
+        dossier_depose(fabrique, rhone, p_fabrique, "Les devoirs à la Fabrique", annee), instructeur
+    )
+    if d.etat == "en_instruction" and not d.propositions.exists():
+        decisions.proposer(d, instructeur, "accord")
+    # Accepté (validé par un second agent), refusé, classé sans suite.
+    for structure, porteur, titre, nature, enfants in (
+        (lire, p_lire, "Lire et grandir ensemble", "accord", (10, 11, 8)),
+        (givors, p_givors, "Clas de Givors", "refus", (4,)),
+        (cartables, p_cartables, "Cartables en fête", "sans_suite", (9,)),
+    ):
+        d = pris(dossier_depose(structure, rhone, porteur, titre, annee, enfants), instructeur)
+        if d.etat != "en_instruction":
+            continue
+        if not d.propositions.filter(statut="en_attente").exists():
+            details = {
+                "accord": {},
+                "refus": {
+                    "motif_refus": "non_eligible",
+                    "texte": "Le seul collectif compte 4 enfants en zone urbaine : le minimum "
+                    "est de 8 enfants.",
+                },
+                "sans_suite": {
+                    "texte": "La structure a indiqué par courriel renoncer au projet cette année."
+                },
+            }[nature]
+            decisions.proposer(d, instructeur, nature, **details)
+        proposition = Proposition.objects.get(dossier=d, statut="en_attente")
+        decisions.valider(proposition, valideur, "Conforme.")
+    # L'an dernier, le dossier du centre social des Pentes a été accepté.
+    ancien = Dossier.objects.filter(
+        structure__siret__startswith="3120456780001", campagne__annee_scolaire=precedente
+    ).first()
+    if ancien is not None and ancien.etat in {"depose", "en_instruction"}:
+        ancien = pris(ancien, instructeur)
+        if not ancien.propositions.filter(statut="en_attente").exists():
+            decisions.proposer(ancien, instructeur, "accord")
+        decisions.valider(
+            Proposition.objects.get(dossier=ancien, statut="en_attente"), valideur, "Conforme."
+        )
+    # Somme : un dossier déposé (Vimeu, plus haut) et un en instruction.
+    pris(
+        dossier_depose(ponthieu, somme, p_ponthieu, "Réussite au Ponthieu", annee),
+        instructeur_somme,
+    )

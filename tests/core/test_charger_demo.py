@@ -224,3 +224,22 @@ def test_la_demo_reste_idempotente_avec_ses_dossiers() -> None:
     avant = (Dossier.objects.count(), Evenement.objects.count())
     charger()
     assert (Dossier.objects.count(), Evenement.objects.count()) == avant
+
+
+def test_la_demo_donne_a_la_caf_du_rhone_un_dossier_a_chaque_etat_et_des_dossiers_a_la_somme(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from clas.dossiers.models import Dossier, EtatDossier
+    from clas.instruction.models import Decision, Proposition
+
+    with django_capture_on_commit_callbacks(execute=True):
+        charger()
+    rhone = Dossier.objects.filter(campagne__caf__departement="69")
+    assert set(rhone.values_list("etat", flat=True)) == set(EtatDossier.values)
+    assert Proposition.objects.filter(
+        statut="en_attente", dossier__campagne__caf__departement="69"
+    ).exists()
+    assert {d.nature for d in Decision.objects.all()} == {"accord", "refus", "sans_suite"}
+    assert all(d.lettre for d in Decision.objects.all())
+    somme = Dossier.objects.filter(campagne__caf__departement="80")
+    assert {"depose", "en_instruction"} <= set(somme.values_list("etat", flat=True))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
-from clas.core.demo import charger_dossiers
+from clas.core.demo import charger_dossiers, charger_instruction
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
 from clas.structures.validators import cle_luhn, iban_fr
@@ -128,6 +128,7 @@ class Command(BaseCommand):
             structures = self._structures()
             comptes = {compte["email"]: self._compte(compte, structures) for compte in COMPTES}
             charger_dossiers(structures, comptes)
+            charger_instruction(comptes, MOT_DE_PASSE)
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(f"Comptes (mot de passe « {MOT_DE_PASSE} ») :")
         for compte in COMPTES:
