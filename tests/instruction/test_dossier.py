@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clas.core.templatetags.clas_format import siret
 from clas.dossiers.models import Dossier, EtatDossier, Evenement, Message, PieceDossier
 from clas.instruction import actions
 from clas.instruction.models import Annotation, Correction
@@ -36,7 +37,7 @@ def test_la_page_montre_l_entete_le_contenu_et_le_budget(instructeur, dossier_de
     page = _page(instructeur, dossier_depose)
     structure = dossier_depose.structure
     assert dossier_depose.numero in page
-    assert structure.nom in page and structure.siret in page and "Lyon" in page
+    assert structure.nom in page and siret(structure.siret) in page and "Lyon" in page
     assert structure.get_type_structure_display() in page
     assert dossier_depose.campagne.titre in page
     assert "Déposé" in page and "Non attribué" in page
