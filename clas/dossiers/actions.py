@@ -260,10 +260,14 @@ CHAMPS_COLLECTIF = (
 
 
 def campagnes_pour_reprise(dossier: Dossier) -> list[Campagne]:
-    """Les campagnes ouvertes de la Caf de la structure où elle n'a pas encore de dossier."""
+    """Les campagnes ouvertes de la Caf de la structure, pour une année postérieure à celle
+    du dossier, où elle n'a pas encore de dossier."""
     return list(
         Campagne.objects.ouvertes()
-        .filter(caf_id=dossier.structure.caf_id)
+        .filter(
+            caf_id=dossier.structure.caf_id,
+            annee_scolaire__gt=dossier.campagne.annee_scolaire,
+        )
         .exclude(dossiers__structure_id=dossier.structure_id)
         .order_by("-annee_scolaire")
     )

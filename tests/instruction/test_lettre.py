@@ -162,3 +162,26 @@ def test_la_structure_voit_les_motifs_d_un_refus(decision_instruit, utilisateurs
 def test_avant_la_decision_rien_n_est_montre(decision_proposition, porteur):
     page = texte(porteur.get(f"/dossiers/{decision_proposition.dossier_id}/"))
     assert "Décision de la Caf" not in page
+
+
+def test_la_structure_et_la_lettre_expliquent_les_corrections_de_la_caf(
+    decision_instruit, utilisateurs, porteur
+):
+    from clas.instruction import actions
+
+    collectif = decision_instruit.collectifs.order_by("ordre").first()
+    actions.corriger(
+        decision_instruit,
+        utilisateurs["instructeur"],
+        collectif,
+        {"semaines_de_fonctionnement": 18},
+        "Démarrage en janvier d'après le planning joint.",
+    )
+    proposition = decisions.proposer(decision_instruit, utilisateurs["instructeur"], "accord")
+    decision = decisions.valider(proposition, utilisateurs["valideur"])
+
+    page = texte(porteur.get(f"/dossiers/{decision_instruit.pk}/"))
+    assert "Ce que la Caf a retenu différemment de votre demande" in page
+    assert "semaines de fonctionnement : 18" in page
+    assert "Démarrage en janvier d'après le planning joint." in page
+    assert "Démarrage en janvier d'après le planning joint." in _html(decision)
