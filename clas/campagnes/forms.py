@@ -64,8 +64,12 @@ class ChampMontant(forms.DecimalField):
         return super().to_python(value)
 
     def prepare_value(self, value: Any) -> Any:
+        """Réaffiché comme on l'écrit : « 15 000,00 » (relu tel quel par to_python)."""
         if isinstance(value, Decimal):
-            return format(value, "f").replace(".", ",")
+            entier, _, centimes = f"{value:.2f}".partition(".")
+            signe = "-" if entier.startswith("-") else ""
+            groupes = f"{int(entier.lstrip('-')):,}".replace(",", " ")
+            return f"{signe}{groupes},{centimes}"
         return value
 
 

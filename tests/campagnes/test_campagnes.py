@@ -117,7 +117,7 @@ def test_la_modification_reaffiche_les_heures_de_paris(valideur, campagne_rhone)
     assert valeurs["ouverture_date"] == "2026-06-01"
     assert valeurs["ouverture_heure"] == "00:00"
     assert valeurs["cloture_heure"] == "23:59"
-    assert valeurs["enveloppe"] == "150000,00"
+    assert valeurs["enveloppe"] == "150 000,00"  # réaffiché comme on l'écrit
 
     reponse = valideur.post(
         f"/campagnes/{campagne_rhone.pk}/modifier/", formulaire(titre="Nouveau titre")

@@ -401,7 +401,7 @@ def test_le_budget_accepte_les_decimales_a_la_francaise_et_affiche_les_totaux(
     assert "21\u00a0000,50\u00a0€" in contenu  # charges
     assert "21\u00a0000,50\u00a0€" in contenu  # produits, PS comprise
     assert "Budget équilibré" in contenu
-    assert champs(porteur.get(url(dossier, "budget")))["charge_64"] == "20000,50"
+    assert champs(porteur.get(url(dossier, "budget")))["charge_64"] == "20 000,50"
 
 
 @pytest.mark.parametrize("valeur", ["-5", "abc", "12,345"])

@@ -29,6 +29,7 @@ def browser_type_launch_args() -> dict[str, object]:
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
+            "--lang=fr-FR",
         ],
     }
 
