@@ -64,7 +64,9 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Mes dossiers", "dossiers_liste"),
             ("Simulateur", "simulateur"),
         ]
-    liens.append(("API", "api-1.0.0:openapi-view"))
+    if utilisateur.is_anonymous or utilisateur.est_admin_national or agent_de(utilisateur):  # type: ignore[union-attr]
+        # Les structures n'en ont pas l'usage ; le lien reste dans le pied de page.
+        liens.append(("API", "api-1.0.0:openapi-view"))
     chemin = request.path
     resultat = []
     for libelle, nom in liens:

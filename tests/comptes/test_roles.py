@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 NAVIGATION = {
     "anonyme": ["Accueil", "Simulateur", "API"],
-    "porteur": ["Ma structure", "Mes dossiers", "Simulateur", "API"],
-    "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur", "API"],
+    "porteur": ["Ma structure", "Mes dossiers", "Simulateur"],
+    "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur"],
     "instructeur": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
     "instructeur_autre_caf": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
     "valideur": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
