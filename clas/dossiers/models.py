@@ -39,6 +39,20 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             filtre |= ~models.Q(etat=EtatDossier.BROUILLON)
         return self.filter(filtre).distinct()
 
+    def avec_contenu(self) -> DossierQuerySet:
+        """Collectifs (et intervenants), budget et pièces préchargés : la page d'un dossier
+        garde un nombre de requêtes constant."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "collectifs",
+                queryset=Collectif.objects.prefetch_related("intervenants").order_by("ordre", "id"),
+            ),
+            models.Prefetch(
+                "lignes_budget", queryset=LigneBudget.objects.order_by("nature", "compte", "id")
+            ),
+            models.Prefetch("pieces", queryset=PieceDossier.objects.select_related("piece")),
+        )
+
 
 class Dossier(models.Model):
     """La demande de prestation de service Clas d'une structure pour une campagne."""

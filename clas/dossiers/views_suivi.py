@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,14 +26,11 @@ from clas.core.permissions import connexion_requise
 
 from . import actions
 from .models import (
-    Collectif,
     DemandeComplements,
     Dossier,
     EtatDossier,
     Evenement,
-    LigneBudget,
     Message,
-    PieceDossier,
 )
 from .permissions import capacites, etape_modifiable
 from .recu import generer_recu
@@ -96,16 +92,7 @@ def _rendre_detail(
     dossier = get_object_or_404(
         _dossiers_visibles(request)
         .select_related("campagne__caf", "structure__caf", "attestation_par", "repris_de")
-        .prefetch_related(
-            Prefetch(
-                "collectifs",
-                queryset=Collectif.objects.prefetch_related("intervenants").order_by("ordre", "id"),
-            ),
-            Prefetch(
-                "lignes_budget", queryset=LigneBudget.objects.order_by("nature", "compte", "id")
-            ),
-            Prefetch("pieces", queryset=PieceDossier.objects.select_related("piece")),
-        ),
+        .avec_contenu(),
         pk=pk,
     )
     droits = capacites(dossier, request.user)  # type: ignore[arg-type]

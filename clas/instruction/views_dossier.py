@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,9 +29,7 @@ from clas.dossiers.models import (
     Dossier,
     EtatDossier,
     Evenement,
-    LigneBudget,
     Message,
-    PieceDossier,
 )
 from clas.dossiers.verification import LIBELLES_ETAPES
 from clas.referentiel.models import ParametresBareme
@@ -230,16 +227,7 @@ def rendre_dossier(
     dossier = get_object_or_404(
         dossiers_de_la_caf(_utilisateur(request))
         .select_related("campagne__caf", "structure__caf", "instructeur", "attestation_par")
-        .prefetch_related(
-            Prefetch(
-                "collectifs",
-                queryset=Collectif.objects.prefetch_related("intervenants").order_by("ordre", "id"),
-            ),
-            Prefetch(
-                "lignes_budget", queryset=LigneBudget.objects.order_by("nature", "compte", "id")
-            ),
-            Prefetch("pieces", queryset=PieceDossier.objects.select_related("piece")),
-        ),
+        .avec_contenu(),
         pk=pk,
     )
     propositions = list(
