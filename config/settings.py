@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "clas.campagnes",
     "clas.dossiers",
     "clas.instruction",
+    "clas.conventions",
     "clas.simulateur",
     "clas.api",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("clas.campagnes.urls")),
     path("", include("clas.dossiers.urls")),
     path("", include("clas.instruction.urls")),
+    path("", include("clas.conventions.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -58,6 +58,12 @@ class Campagne(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Montant total que la Caf consacre à cet appel à projets, en euros.",
     )
+    date_limite_bilan = models.DateField(
+        "date limite du bilan",
+        null=True,
+        blank=True,
+        help_text="Date avant laquelle les structures déposent leur bilan de fin d'année.",
+    )
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
