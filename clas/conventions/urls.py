@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns = [
+    path("dossiers/<int:pk>/convention.pdf", views.convention_pdf, name="convention_pdf"),
+    path("dossiers/<int:pk>/convention/signer/", views.convention_signer, name="convention_signer"),
+]

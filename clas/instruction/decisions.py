@@ -302,11 +302,14 @@ def valider(proposition: Proposition, valideur: Utilisateur, commentaire: str = 
 
 def apres_decision(decision_id: int) -> None:
     """Après validation : la lettre PDF, puis le courriel à la structure avec la lettre."""
+    from clas.conventions.actions import etablir_convention
+
     from . import courriels
     from .lettre import generer_lettre
 
     generer_lettre(Decision.objects.get(pk=decision_id))
     courriels.envoyer_decision(decision_id)
+    etablir_convention(Decision.objects.get(pk=decision_id))  # accords seulement
 
 
 def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) -> Proposition:

@@ -1,0 +1,214 @@
+"""Les cas d'usage de la convention : l'établir après un accord, la signer (un signataire de
+la structure, après avoir saisi à nouveau son mot de passe), créer l'acompte.
+
+Tout vient de ce que la décision a gardé (montant, paramètres du barème) : le taux
+d'acompte est celui de la décision, jamais celui des paramètres actuels (CLAS.md §2.1).
+L'argent est sûr face à la répétition : la convention et l'acompte sont lus sous verrou, et
+la base refuse un second acompte (`un_seul_acompte_par_convention`) ; un second clic ou une
+requête rejouée montre simplement que la convention est déjà signée.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clas.bareme import arrondir, formater_euros
+from clas.comptes.models import Utilisateur
+from clas.core.templatetags.clas_format import pourcentage
+from clas.dossiers.models import Dossier, Evenement
+from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
+from clas.instruction.models import Decision, NatureDecision
+
+from .models import Convention, EtatVersement, NatureVersement, Versement
+
+__all__ = [
+    "MotDePasseIncorrect",
+    "Signature",
+    "creer_acompte",
+    "date_limite_bilan",
+    "etablir_convention",
+    "montant_acompte",
+    "signer",
+    "taux_acompte_de",
+]
+
+LONGUEUR_NAVIGATEUR = 300
+LONGUEUR_IP = 45
+
+
+class MotDePasseIncorrect(Exception):
+    """Le mot de passe saisi pour signer n'est pas celui du compte : rien n'est signé."""
+
+
+def taux_acompte_de(decision: Decision) -> Decimal:
+    """Le taux d'acompte gardé par la décision (`parametres["taux_acompte"]["valeur"]`)."""
+    try:
+        return Decimal(str(decision.parametres["taux_acompte"]["valeur"]))
+    except (KeyError, TypeError) as erreur:
+        raise ValidationError(
+            "La décision n'a pas gardé de taux d'acompte : la convention ne peut pas être établie."
+        ) from erreur
+
+
+def date_limite_bilan(dossier: Dossier) -> dt.date:
+    """Celle de la campagne, sinon le 30 septembre qui suit la fin de l'année scolaire
+    (2026-2027 → 30/09/2027)."""
+    campagne = dossier.campagne
+    if campagne.date_limite_bilan:
+        return campagne.date_limite_bilan
+    fin = int(campagne.annee_scolaire.split("-")[1])
+    return dt.date(fin, 9, 30)
+
+
+def montant_acompte(convention: Convention) -> Decimal:
+    """Taux d'acompte × montant décidé, arrondi au centime (demi-centime vers le haut)."""
+    return arrondir(convention.taux_acompte * convention.montant_maximal)
+
+
+def etablir_convention(decision: Decision) -> Convention | None:
+    """La convention d'un accord, établie une seule fois (relue sous verrou du dossier), puis
+    son PDF. Rien pour un refus ou un classement sans suite. Appelée après la décision."""
+    if decision.nature != NatureDecision.ACCORD or decision.montant is None:
+        return None
+    from .convention_pdf import generer_pdf
+
+    with transaction.atomic():
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("campagne")
+            .get(pk=decision.dossier_id)
+        )
+        convention = Convention.objects.filter(dossier=dossier).first()
+        if convention is None:
+            try:
+                with transaction.atomic():
+                    convention = Convention.objects.create(
+                        dossier=dossier,
+                        decision=decision,
+                        montant_maximal=decision.montant,
+                        taux_acompte=taux_acompte_de(decision),
+                        date_limite_bilan=date_limite_bilan(dossier),
+                    )
+            except IntegrityError:  # filet : établie entre-temps par un autre processus
+                convention = Convention.objects.get(dossier=dossier)
+    generer_pdf(convention)
+    convention.refresh_from_db()
+    return convention
+
+
+def creer_acompte(convention: Convention, auteur: Utilisateur | None) -> tuple[Versement, bool]:
+    """L'acompte de la convention (à valider), créé une seule fois : renvoie le versement et
+    True s'il vient d'être créé. À appeler dans une transaction, convention verrouillée."""
+    existant = Versement.objects.filter(
+        convention=convention, nature=NatureVersement.ACOMPTE
+    ).first()
+    if existant is not None:
+        return existant, False
+    montant = montant_acompte(convention)
+    try:
+        with transaction.atomic():
+            versement = Versement.objects.create(
+                convention=convention,
+                nature=NatureVersement.ACOMPTE,
+                montant=montant,
+                etat=EtatVersement.A_VALIDER,
+            )
+    except IntegrityError:  # filet : la contrainte « un seul acompte par convention »
+        return Versement.objects.get(convention=convention, nature=NatureVersement.ACOMPTE), False
+    dossier = convention.dossier
+    Evenement.objects.create(
+        dossier=dossier,
+        auteur=auteur,
+        type="acompte_cree",
+        etat_avant=dossier.etat,
+        etat_apres=dossier.etat,
+        description=(
+            f"Acompte de {formater_euros(montant)} créé "
+            f"({pourcentage(convention.taux_acompte)} de "
+            f"{formater_euros(convention.montant_maximal)}) : à valider par la Caf."
+        ),
+        public=True,
+    )
+    return versement, True
+
+
+@dataclass
+class Signature:
+    """Le compte rendu d'une signature : `deja_signee` si un autre clic l'avait faite."""
+
+    convention: Convention
+    acompte: Versement
+    deja_signee: bool
+
+
+def peut_signer(dossier: Dossier, utilisateur: Utilisateur) -> bool:
+    """Un signataire ou un administrateur de la structure du dossier."""
+    return role_dans_structure(dossier, utilisateur) in ROLES_SIGNATAIRES
+
+
+def signer(
+    convention: Convention,
+    utilisateur: Utilisateur,
+    mot_de_passe: str,
+    adresse_ip: str = "",
+    navigateur: str = "",
+) -> Signature:
+    """Le signataire signe après avoir saisi son mot de passe : qui, quand, depuis quelle
+    adresse et quel navigateur sont gardés ; l'acompte est créé dans la même transaction.
+    Lève PermissionDenied ou MotDePasseIncorrect ; une convention déjà signée est renvoyée
+    telle quelle (`deja_signee`), sans second acompte."""
+    with transaction.atomic():
+        convention = (
+            Convention.objects.select_for_update(of=("self",))
+            .select_related("dossier", "signee_par")
+            .get(pk=convention.pk)
+        )
+        dossier = convention.dossier
+        if not peut_signer(dossier, utilisateur):
+            raise PermissionDenied(
+                "Seul un signataire ou un administrateur de la structure signe la convention."
+            )
+        if convention.est_signee:
+            acompte, _cree = creer_acompte(convention, convention.signee_par)
+            return Signature(convention=convention, acompte=acompte, deja_signee=True)
+        if not mot_de_passe or not utilisateur.check_password(mot_de_passe):
+            raise MotDePasseIncorrect(
+                "Mot de passe incorrect : la convention n'a pas été signée. Saisissez le mot "
+                "de passe de votre compte."
+            )
+        convention.signee_par = utilisateur
+        convention.signee_le = timezone.now()
+        convention.signee_depuis = (adresse_ip or "")[:LONGUEUR_IP]
+        convention.signee_navigateur = (navigateur or "")[:LONGUEUR_NAVIGATEUR]
+        convention.save(
+            update_fields=["signee_par", "signee_le", "signee_depuis", "signee_navigateur"]
+        )
+        Evenement.objects.create(
+            dossier=dossier,
+            auteur=utilisateur,
+            type="convention_signee",
+            etat_avant=dossier.etat,
+            etat_apres=dossier.etat,
+            description=(
+                f"Convention signée par {utilisateur} le "
+                f"{timezone.localtime(convention.signee_le):%d/%m/%Y à %H:%M}."
+            ),
+            public=True,
+        )
+        acompte, _cree = creer_acompte(convention, utilisateur)
+        transaction.on_commit(partial(_pdf_signe, convention.pk), robust=True)
+    return Signature(convention=convention, acompte=acompte, deja_signee=False)
+
+
+def _pdf_signe(convention_id: int) -> None:
+    """Le PDF est produit à nouveau avec la mention de la signature."""
+    from .convention_pdf import generer_pdf
+
+    generer_pdf(Convention.objects.get(pk=convention_id), remplacer=True)
