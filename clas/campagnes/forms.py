@@ -1,96 +1,17 @@
-"""Formulaire d'une campagne (appel à projets) et champs de saisie à la française."""
+"""Formulaire d'une campagne (appel à projets)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from clas.core.forms import FormulaireDsfr
+from clas.core.forms import ChampDate, ChampHeure, ChampMontant, FormulaireDsfr
 from clas.referentiel.models import ParametresBareme
 
 from .models import Campagne
-
-# Séparateurs de milliers admis : espace, espace insécable, espace fine insécable.
-_SEPARATEURS = re.compile("[ \u00a0\u202f]")
-_NOMBRE = re.compile(r"-?\d+(\.\d+)?")
-
-
-class ChampMontant(forms.DecimalField):
-    """Un montant en euros saisi à la française : « 150 000,00 », « 24000 », « 1 234,5 € »."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        super().__init__(**kwargs)
-        self.error_messages.update(
-            {
-                "invalid": "Saisissez un montant en euros, par exemple 24 000,00.",
-                "min_value": "Le montant doit être positif ou nul.",
-                "max_decimal_places": "Au plus deux décimales (les centimes), par exemple 150,25.",
-                "max_digits": "Ce montant est trop grand.",
-                "max_whole_digits": "Ce montant est trop grand.",
-            }
-        )
-        self.widget.input_type = "text"
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-        self.widget.attrs.pop("step", None)
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        attrs = super().widget_attrs(widget)
-        for cle in ("min", "max", "step"):
-            attrs.pop(cle, None)
-        return attrs
-
-    def to_python(self, value: Any) -> Decimal | None:
-        if isinstance(value, str):
-            texte = _SEPARATEURS.sub("", value.strip().removesuffix("€").strip())
-            texte = texte.replace(",", ".")
-            if texte in self.empty_values:
-                return None
-            if not _NOMBRE.fullmatch(texte):
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            try:
-                return Decimal(texte)
-            except InvalidOperation:
-                raise forms.ValidationError(
-                    self.error_messages["invalid"], code="invalid"
-                ) from None
-        return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        """Réaffiché comme on l'écrit : « 15 000,00 » (relu tel quel par to_python)."""
-        if isinstance(value, Decimal):
-            entier, _, centimes = f"{value:.2f}".partition(".")
-            signe = "-" if entier.startswith("-") else ""
-            groupes = f"{int(entier.lstrip('-')):,}".replace(",", " ")
-            return f"{signe}{groupes},{centimes}"
-        return value
-
-
-class ChampDate(forms.DateField):
-    """Une date : le sélecteur du navigateur envoie aaaa-mm-jj ; jj/mm/aaaa est accepté."""
-
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
-        super().__init__(**kwargs)
-        self.error_messages["invalid"] = "Saisissez une date valide au format jj/mm/aaaa."
-
-
-class ChampHeure(forms.TimeField):
-    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"])
-        super().__init__(**kwargs)
-        self.error_messages["invalid"] = "Saisissez une heure valide, par exemple 18:00."
 
 
 class FormulaireCampagne(FormulaireDsfr):

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
-from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
 from clas.dossiers.models import Dossier
 from clas.dossiers.permissions import role_dans_structure
@@ -29,13 +28,11 @@ def _utilisateur(request: HttpRequest) -> Utilisateur:
     return request.user  # type: ignore[return-value]
 
 
-def _dossier(pk: int) -> Dossier:
-    return get_object_or_404(Dossier.objects.select_related("campagne", "structure"), pk=pk)
-
-
-def _agent_du_dossier(dossier: Dossier, utilisateur: Utilisateur) -> bool:
-    agent = agent_de(utilisateur)
-    return agent is not None and agent.caf_id == dossier.campagne.caf_id
+def _dossier(pk: int, utilisateur: Utilisateur) -> Dossier:
+    """404 pour qui n'est ni membre de la structure ni agent de la Caf du dossier."""
+    return get_object_or_404(
+        Dossier.objects.echanges_par(utilisateur).select_related("campagne", "structure"), pk=pk
+    )
 
 
 def _convention(dossier: Dossier) -> Convention:
@@ -52,11 +49,7 @@ def _url_dossier(dossier: Dossier) -> str:
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
 def convention_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    utilisateur = _utilisateur(request)
-    dossier = _dossier(pk)
-    membre = role_dans_structure(dossier, utilisateur) is not None
-    if not (membre or _agent_du_dossier(dossier, utilisateur)):
-        raise Http404("Dossier introuvable.")
+    dossier = _dossier(pk, _utilisateur(request))
     convention = _convention(dossier)
     if not convention.pdf:
         generer_pdf(convention)
@@ -73,12 +66,10 @@ def convention_pdf(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def convention_signer(request: HttpRequest, pk: int) -> HttpResponse:
     utilisateur = _utilisateur(request)
-    dossier = _dossier(pk)
-    role = role_dans_structure(dossier, utilisateur)
-    if role is None:
-        if _agent_du_dossier(dossier, utilisateur):
-            raise PermissionDenied("Seul un signataire de la structure signe la convention.")
-        raise Http404("Dossier introuvable.")
+    dossier = _dossier(pk, utilisateur)
+    if role_dans_structure(dossier, utilisateur) is None:
+        # Ici, ce ne peut être qu'un agent de la Caf du dossier.
+        raise PermissionDenied("Seul un signataire de la structure signe la convention.")
     convention = _convention(dossier)
     if not actions.peut_signer(dossier, utilisateur):
         raise PermissionDenied(

@@ -16,9 +16,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from dsfr.widgets import InlineCheckboxSelectMultiple
 
-from clas.campagnes.forms import ChampDate, ChampHeure, ChampMontant
 from clas.core.fichiers import verifier_fichier
-from clas.core.forms import FormulaireDsfr, ModeleFormulaireDsfr
+from clas.core.forms import (
+    ChampDate,
+    ChampHeure,
+    ChampMontant,
+    FormulaireDsfr,
+    ModeleFormulaireDsfr,
+)
 from clas.structures.models import PieceJustificative, TypePiece
 
 from .models import (

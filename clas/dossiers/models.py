@@ -39,6 +39,19 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             filtre |= ~models.Q(etat=EtatDossier.BROUILLON)
         return self.filter(filtre).distinct()
 
+    def echanges_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
+        """Les dossiers dont une personne reçoit les documents échangés avec la Caf (lettre
+        de décision, convention) : membres de la structure et agents de la Caf du dossier."""
+        from clas.comptes.roles import agent_de
+
+        if not utilisateur.is_authenticated:
+            return self.none()
+        filtre = models.Q(structure__membres__utilisateur=utilisateur)
+        agent = agent_de(utilisateur)
+        if agent is not None:
+            filtre |= models.Q(campagne__caf_id=agent.caf_id)
+        return self.filter(filtre).distinct()
+
     def avec_contenu(self) -> DossierQuerySet:
         """Collectifs (et intervenants), budget et pièces préchargés : la page d'un dossier
         garde un nombre de requêtes constant."""

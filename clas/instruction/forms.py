@@ -9,9 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from clas.campagnes.forms import ChampDate, ChampMontant
 from clas.core.fichiers import verifier_fichier
-from clas.core.forms import FormulaireDsfr
+from clas.core.forms import ChampDate, ChampMontant, FormulaireDsfr
 from clas.dossiers.verification import ETAPES, LIBELLES_ETAPES
 
 from .actions import BORNES

@@ -26,7 +26,6 @@ from clas.comptes.roles import agent_de
 from clas.core.permissions import agent_requis, connexion_requise
 from clas.dossiers.models import Dossier
 from clas.referentiel.models import ParametresBareme
-from clas.structures.models import MembreStructure
 
 from . import decisions
 from .forms_decision import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
@@ -252,15 +251,9 @@ def instruction_validation(request: HttpRequest) -> HttpResponse:
 def dossier_lettre_decision(request: HttpRequest, pk: int) -> FileResponse:
     """La lettre de décision : les membres de la structure et les agents de la Caf du
     dossier ; 404 pour tous les autres. Produite à la demande si elle manque."""
-    utilisateur = _utilisateur(request)
-    dossier = get_object_or_404(Dossier.objects.select_related("campagne"), pk=pk)
-    agent = agent_de(utilisateur)
-    agent_du_dossier = agent is not None and agent.caf_id == dossier.campagne.caf_id
-    membre = MembreStructure.objects.filter(
-        structure_id=dossier.structure_id, utilisateur=utilisateur
-    ).exists()
-    if not (agent_du_dossier or membre):
-        raise Http404("Dossier introuvable.")
+    dossier = get_object_or_404(
+        Dossier.objects.echanges_par(_utilisateur(request)).select_related("campagne"), pk=pk
+    )
     decision = Decision.objects.select_related("dossier").filter(dossier=dossier).first()
     if decision is None:
         raise Http404("Ce dossier n'a pas encore de décision.")
