@@ -4,7 +4,7 @@ la structure, après avoir saisi à nouveau son mot de passe), créer l'acompte.
 Tout vient de ce que la décision a gardé (montant, paramètres du barème) : le taux
 d'acompte est celui de la décision, jamais celui des paramètres actuels (CLAS.md §2.1).
 L'argent est sûr face à la répétition : la convention et l'acompte sont lus sous verrou, et
-la base refuse un second acompte (`un_seul_acompte_par_convention`) ; un second clic ou une
+la base refuse un second acompte (`un_versement_actif_par_nature`) ; un second clic ou une
 requête rejouée montre simplement que la convention est déjà signée.
 """
 

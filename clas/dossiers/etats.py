@@ -56,6 +56,8 @@ TRANSITIONS = {
             E.SANS_SUITE,
             "Dossier classé sans suite",
         ),
+        # Bilan accepté, et solde payé ou indu remboursé (conventions.regularisation).
+        Transition("cloturer", frozenset({E.ACCEPTE}), E.CLOTURE, "Dossier clôturé"),
     )
 }
 

@@ -19,6 +19,7 @@ class EtatDossier(models.TextChoices):
     ACCEPTE = "accepte", "Accepté"
     REFUSE = "refuse", "Refusé"
     SANS_SUITE = "sans_suite", "Classé sans suite"
+    CLOTURE = "cloture", "Clôturé"
 
 
 class DossierQuerySet(models.QuerySet["Dossier"]):

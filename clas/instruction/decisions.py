@@ -38,7 +38,7 @@ from .permissions import capacites_agent
 
 __all__ = [
     "ActionImpossible",
-    "Bilan",
+    "ValidationEnLot",
     "calcul_du_dossier",
     "proposer",
     "renvoyer",
@@ -340,22 +340,22 @@ def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) 
 
 
 @dataclass
-class Bilan:
+class ValidationEnLot:
     """Le compte rendu d'une validation groupée : chaque proposition, une ligne."""
 
     validees: list[Decision]
     echecs: list[tuple[Proposition, str]]
 
 
-def valider_plusieurs(propositions: list[Proposition], valideur: Utilisateur) -> Bilan:
+def valider_plusieurs(propositions: list[Proposition], valideur: Utilisateur) -> ValidationEnLot:
     """Chaque proposition passe par `valider`, une par une, chacune dans sa transaction :
     un échec (sa propre proposition, déjà traitée…) n'empêche pas les autres."""
-    bilan = Bilan(validees=[], echecs=[])
+    compte_rendu = ValidationEnLot(validees=[], echecs=[])
     for proposition in propositions:
         try:
-            bilan.validees.append(valider(proposition, valideur))
+            compte_rendu.validees.append(valider(proposition, valideur))
         except (PermissionDenied, ActionImpossible) as erreur:
-            bilan.echecs.append((proposition, str(erreur)))
+            compte_rendu.echecs.append((proposition, str(erreur)))
         except ValidationError as erreur:
-            bilan.echecs.append((proposition, " ".join(erreur.messages)))
-    return bilan
+            compte_rendu.echecs.append((proposition, " ".join(erreur.messages)))
+    return compte_rendu

@@ -88,11 +88,20 @@ class StatutProposition(models.TextChoices):
     RENVOYEE = "renvoyee", "Renvoyée à l'instructeur"
 
 
+class ObjetProposition(models.TextChoices):
+    DECISION = "decision", "Décision"
+    AVENANT = "avenant", "Avenant à la convention"
+
+
 class Proposition(models.Model):
-    """La décision proposée par un instructeur, en attente d'un second agent (valideur)."""
+    """La décision proposée par un instructeur, en attente d'un second agent (valideur).
+    Un avenant à une convention signée passe par la même proposition et la même validation."""
 
     dossier = models.ForeignKey(
         "dossiers.Dossier", on_delete=models.CASCADE, related_name="propositions"
+    )
+    objet = models.CharField(
+        "objet", max_length=10, choices=ObjetProposition.choices, default=ObjetProposition.DECISION
     )
     nature = models.CharField("décision proposée", max_length=20, choices=NatureDecision.choices)
     montant = models.DecimalField(

@@ -214,17 +214,17 @@ def instruction_validation(request: HttpRequest) -> HttpResponse:
             .order_by("created_at", "id")
         )
         introuvables = len(set(ids)) - len(choisies)
-        bilan = decisions.valider_plusieurs(choisies, _utilisateur(request))
-        if bilan.validees:
-            total = sum((d.montant for d in bilan.validees if d.montant), start=0)
+        compte_rendu = decisions.valider_plusieurs(choisies, _utilisateur(request))
+        if compte_rendu.validees:
+            total = sum((d.montant for d in compte_rendu.validees if d.montant), start=0)
+            pluriel = "s" if len(compte_rendu.validees) > 1 else ""
             messages.success(
                 request,
-                f"{len(bilan.validees)} décision{'s' if len(bilan.validees) > 1 else ''} "
-                f"prise{'s' if len(bilan.validees) > 1 else ''} "
-                f"({', '.join(str(d.dossier) for d in bilan.validees)}) ; "
+                f"{len(compte_rendu.validees)} décision{pluriel} prise{pluriel} "
+                f"({', '.join(str(d.dossier) for d in compte_rendu.validees)}) ; "
                 f"montant accordé : {formater_euros(total)}. Les lettres partent aux structures.",
             )
-        for proposition, raison in bilan.echecs:
+        for proposition, raison in compte_rendu.echecs:
             messages.error(request, f"{proposition.dossier} : non validée — {raison}")
         if introuvables:
             messages.error(request, f"{introuvables} proposition(s) introuvable(s) dans votre Caf.")

@@ -11,6 +11,7 @@ from django.db import models
 
 from clas.bareme import Parametres
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
+from clas.structures.validators import valider_bic, valider_iban
 
 
 class Caf(models.Model):
@@ -19,6 +20,22 @@ class Caf(models.Model):
     code = models.CharField("code", max_length=3, unique=True)
     departement = models.CharField("département", max_length=3, unique=True)
     nom = models.CharField("nom", max_length=100)
+    # Le compte d'où partent les virements Clas (émetteur des fichiers SEPA), saisi par un
+    # valideur de la Caf.
+    titulaire_compte = models.CharField("titulaire du compte", max_length=70, blank=True)
+    iban = models.CharField(
+        "IBAN du compte de la Caf", max_length=34, blank=True, validators=[valider_iban]
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[valider_bic])
+    compte_modifie_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="compte bancaire modifié par",
+    )
+    compte_modifie_le = models.DateTimeField("compte bancaire modifié le", null=True, blank=True)
 
     class Meta:
         verbose_name = "Caf"
@@ -27,6 +44,11 @@ class Caf(models.Model):
 
     def __str__(self) -> str:
         return self.nom
+
+    @property
+    def a_un_compte(self) -> bool:
+        """Les fichiers de virement ne partent que d'un compte complet."""
+        return bool(self.iban and self.bic and self.titulaire_compte)
 
 
 def valider_annee_scolaire(valeur: str) -> None:

@@ -18,7 +18,7 @@ register = template.Library()
 def convention_du_dossier(context: template.Context, dossier: Dossier) -> dict[str, Any] | None:
     """Aucune requête tant que le dossier n'est pas accepté ; sinon la convention, son
     acompte et si la personne connectée peut signer."""
-    if dossier.etat != EtatDossier.ACCEPTE:
+    if dossier.etat not in (EtatDossier.ACCEPTE, EtatDossier.CLOTURE):
         return None
     convention = (
         Convention.objects.select_related("signee_par").filter(dossier_id=dossier.pk).first()

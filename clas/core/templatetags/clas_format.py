@@ -83,6 +83,7 @@ CLASSES_ETAT = {
     "accepte": "fr-badge--success",
     "refuse": "fr-badge--error",
     "sans_suite": "fr-badge--error",
+    "cloture": "",
 }
 
 

@@ -1,0 +1,190 @@
+"""Après le bilan accepté : le solde ou l'indu, puis la clôture (CLAS.md §2.3).
+
+Solde = montant définitif − versements engagés (non rejetés, payés ou en cours).
+Positif : un versement de solde « à valider » ; négatif : un indu notifié avec son avis
+PDF ; nul : rien à payer. Le dossier est clôturé quand le bilan est accepté, que tous les
+versements sont payés et que l'indu éventuel est remboursé.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from clas.bareme import formater_euros
+from clas.comptes.models import Utilisateur
+from clas.dossiers.etats import TransitionImpossible, appliquer
+from clas.dossiers.models import Dossier, EtatDossier, Evenement
+
+from . import grand_livre
+from .models import (
+    Bilan,
+    Convention,
+    EtatBilan,
+    EtatIndu,
+    EtatVersement,
+    Indu,
+    NatureVersement,
+    TypeMouvement,
+    Versement,
+)
+
+__all__ = ["DELAI_REMBOURSEMENT", "Regularisation", "cloturer_si_termine", "regulariser"]
+
+DELAI_REMBOURSEMENT = dt.timedelta(days=60)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Regularisation:
+    montant_definitif: Decimal
+    engage: Decimal
+    ecart: Decimal  # > 0 : solde à payer ; < 0 : indu ; 0 : rien
+    solde: Versement | None = None
+    indu: Indu | None = None
+
+
+def _engage(convention: Convention) -> Decimal:
+    total = (
+        Versement.objects.filter(convention=convention)
+        .exclude(etat=EtatVersement.REJETE)
+        .aggregate(total=Sum("montant"))["total"]
+    )
+    return total or ZERO
+
+
+def regulariser(bilan: Bilan, auteur: Utilisateur | None) -> Regularisation:
+    """Le solde ou l'indu d'un bilan accepté, une seule fois (convention sous verrou ; la
+    base refuse un second solde, un second indu). À appeler dans la transaction qui
+    accepte le bilan, après avoir figé `montant_definitif`."""
+    assert bilan.montant_definitif is not None, "Le bilan doit avoir son montant définitif."
+    with transaction.atomic():
+        convention = (
+            Convention.objects.select_for_update(of=("self",))
+            .select_related("dossier")
+            .get(pk=bilan.convention_id)
+        )
+        existant = _regularisation_existante(convention, bilan.montant_definitif)
+        if existant is not None:
+            return existant
+        engage = _engage(convention)
+        ecart = bilan.montant_definitif - engage
+        calcul = (
+            f"montant définitif {formater_euros(bilan.montant_definitif)} − versements "
+            f"{formater_euros(engage)}"
+        )
+        if ecart > 0:
+            solde = Versement.objects.create(
+                convention=convention, nature=NatureVersement.SOLDE, montant=ecart
+            )
+            _evenement(
+                convention.dossier,
+                auteur,
+                "solde_cree",
+                f"Solde de {formater_euros(ecart)} créé ({calcul}) : à valider par la Caf.",
+            )
+            return Regularisation(bilan.montant_definitif, engage, ecart, solde=solde)
+        if ecart < 0:
+            indu = Indu.objects.create(
+                convention=convention,
+                montant=-ecart,
+                motif=(
+                    f"Les versements ({formater_euros(engage)}) dépassent le montant définitif "
+                    f"calculé sur le bilan ({formater_euros(bilan.montant_definitif)})."
+                ),
+                echeance=timezone.localdate() + DELAI_REMBOURSEMENT,
+                notifie_par=auteur,
+            )
+            grand_livre.inscrire(
+                convention,
+                TypeMouvement.INDU_NOTIFIE,
+                -ecart,
+                f"Indu notifié ({calcul}).",
+                auteur,
+                indu=indu,
+            )
+            transaction.on_commit(lambda: _apres_indu(indu.pk), robust=True)
+            return Regularisation(bilan.montant_definitif, engage, ecart, indu=indu)
+        _evenement(
+            convention.dossier,
+            auteur,
+            "rien_a_payer",
+            f"Rien à payer ni à rembourser ({calcul} = 0,00 €).",
+        )
+        cloturer_si_termine(convention, auteur)
+        return Regularisation(bilan.montant_definitif, engage, ecart)
+
+
+def _regularisation_existante(
+    convention: Convention, montant_definitif: Decimal
+) -> Regularisation | None:
+    """Un second appel (clic répété, requête rejouée) renvoie ce qui a déjà été fait."""
+    indu = Indu.objects.filter(convention=convention).first()
+    solde = (
+        Versement.objects.filter(convention=convention, nature=NatureVersement.SOLDE)
+        .order_by("-id")
+        .first()
+    )
+    if indu is None and solde is None:
+        return None
+    engage = _engage(convention)
+    return Regularisation(
+        montant_definitif, engage, montant_definitif - engage, solde=solde, indu=indu
+    )
+
+
+def _apres_indu(indu_id: int) -> None:
+    """L'avis PDF et le courriel à la structure (module `avis_indu`)."""
+    from .avis_indu import notifier_indu
+
+    notifier_indu(Indu.objects.select_related("convention__dossier").get(pk=indu_id))
+
+
+def _evenement(dossier: Dossier, auteur: Utilisateur | None, type_: str, texte: str) -> None:
+    Evenement.objects.create(
+        dossier=dossier,
+        auteur=auteur,
+        type=type_,
+        etat_avant=dossier.etat,
+        etat_apres=dossier.etat,
+        description=texte,
+        public=True,
+    )
+
+
+def est_termine(convention: Convention) -> bool:
+    """Bilan accepté, tous les versements non rejetés payés, indu éventuel remboursé."""
+    bilan = Bilan.objects.filter(convention=convention).first()
+    if bilan is None or bilan.etat != EtatBilan.ACCEPTE:
+        return False
+    if (
+        Versement.objects.filter(convention=convention)
+        .exclude(etat__in=[EtatVersement.PAYE, EtatVersement.REJETE])
+        .exists()
+    ):
+        return False
+    return not Indu.objects.filter(convention=convention, etat=EtatIndu.OUVERT).exists()
+
+
+def cloturer_si_termine(convention: Convention, auteur: Utilisateur | None) -> bool:
+    """Clôture le dossier si tout est réglé (à appeler après chaque paiement, remboursement
+    ou régularisation) ; True s'il vient d'être clôturé. Idempotent."""
+    dossier = convention.dossier
+    if dossier.etat != EtatDossier.ACCEPTE or not est_termine(convention):
+        return False
+    try:
+        appliquer(
+            dossier,
+            "cloturer",
+            auteur,
+            "Dossier clôturé : bilan accepté et versements réglés. Il est désormais en "
+            "lecture seule.",
+        )
+    except TransitionImpossible:  # clôturé entre-temps par une autre action
+        return False
+    return True
