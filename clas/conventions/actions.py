@@ -47,6 +47,22 @@ class MotDePasseIncorrect(Exception):
     """Le mot de passe saisi pour signer n'est pas celui du compte : rien n'est signé."""
 
 
+# Après 5 mots de passe erronés en 15 minutes, la signature est suspendue un moment : on ne
+# devine pas un mot de passe en essayant depuis la page de signature.
+ESSAIS_MAXIMUM = 5
+FENETRE_ESSAIS = dt.timedelta(minutes=15)
+TYPE_ESSAI_REFUSE = "signature_refusee"
+
+
+def _essais_refuses(dossier: Dossier, utilisateur: Utilisateur) -> int:
+    return Evenement.objects.filter(
+        dossier=dossier,
+        auteur=utilisateur,
+        type=TYPE_ESSAI_REFUSE,
+        created_at__gte=timezone.now() - FENETRE_ESSAIS,
+    ).count()
+
+
 def taux_acompte_de(decision: Decision) -> Decimal:
     """Le taux d'acompte gardé par la décision (`parametres["taux_acompte"]["valeur"]`)."""
     try:
@@ -178,32 +194,57 @@ def signer(
         if convention.est_signee:
             acompte, _cree = creer_acompte(convention, convention.signee_par)
             return Signature(convention=convention, acompte=acompte, deja_signee=True)
-        if not mot_de_passe or not utilisateur.check_password(mot_de_passe):
+        if _essais_refuses(dossier, utilisateur) >= ESSAIS_MAXIMUM:
             raise MotDePasseIncorrect(
-                "Mot de passe incorrect : la convention n'a pas été signée. Saisissez le mot "
-                "de passe de votre compte."
+                f"{ESSAIS_MAXIMUM} mots de passe erronés en moins de "
+                f"{FENETRE_ESSAIS.seconds // 60} minutes : la signature est suspendue. "
+                "Réessayez dans un quart d'heure, ou réinitialisez votre mot de passe."
             )
-        convention.signee_par = utilisateur
-        convention.signee_le = timezone.now()
-        convention.signee_depuis = (adresse_ip or "")[:LONGUEUR_IP]
-        convention.signee_navigateur = (navigateur or "")[:LONGUEUR_NAVIGATEUR]
-        convention.save(
-            update_fields=["signee_par", "signee_le", "signee_depuis", "signee_navigateur"]
-        )
-        Evenement.objects.create(
-            dossier=dossier,
-            auteur=utilisateur,
-            type="convention_signee",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=(
-                f"Convention signée par {utilisateur} le "
-                f"{timezone.localtime(convention.signee_le):%d/%m/%Y à %H:%M}."
-            ),
-            public=True,
-        )
-        acompte, _cree = creer_acompte(convention, utilisateur)
-        transaction.on_commit(partial(_pdf_signe, convention.pk), robust=True)
+        mot_de_passe_correct = bool(mot_de_passe) and utilisateur.check_password(mot_de_passe)
+        if mot_de_passe_correct:
+            return _signer(convention, utilisateur, adresse_ip, navigateur)
+    # Hors de la transaction de signature : l'essai refusé reste inscrit (interne à la Caf).
+    Evenement.objects.create(
+        dossier=dossier,
+        auteur=utilisateur,
+        type=TYPE_ESSAI_REFUSE,
+        description="Signature de la convention refusée : mot de passe incorrect.",
+        public=False,
+    )
+    restants = ESSAIS_MAXIMUM - _essais_refuses(dossier, utilisateur)
+    raise MotDePasseIncorrect(
+        "Mot de passe incorrect : la convention n'a pas été signée. Saisissez le mot "
+        f"de passe de votre compte ({restants} essai{'s' if restants > 1 else ''} "
+        "avant suspension)."
+        if restants > 0
+        else "Mot de passe incorrect : la signature est suspendue pour un quart d'heure."
+    )
+
+
+def _signer(
+    convention: Convention, utilisateur: Utilisateur, adresse_ip: str, navigateur: str
+) -> Signature:
+    """La signature elle-même, dans la transaction de `signer`, convention verrouillée."""
+    dossier = convention.dossier
+    convention.signee_par = utilisateur
+    convention.signee_le = timezone.now()
+    convention.signee_depuis = (adresse_ip or "")[:LONGUEUR_IP]
+    convention.signee_navigateur = (navigateur or "")[:LONGUEUR_NAVIGATEUR]
+    convention.save(update_fields=["signee_par", "signee_le", "signee_depuis", "signee_navigateur"])
+    Evenement.objects.create(
+        dossier=dossier,
+        auteur=utilisateur,
+        type="convention_signee",
+        etat_avant=dossier.etat,
+        etat_apres=dossier.etat,
+        description=(
+            f"Convention signée par {utilisateur} le "
+            f"{timezone.localtime(convention.signee_le):%d/%m/%Y à %H:%M}."
+        ),
+        public=True,
+    )
+    acompte, _cree = creer_acompte(convention, utilisateur)
+    transaction.on_commit(partial(_pdf_signe, convention.pk), robust=True)
     return Signature(convention=convention, acompte=acompte, deja_signee=False)
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from clas.conventions import actions
 from clas.conventions.convention_pdf import charger, contexte_convention
@@ -131,6 +132,33 @@ def test_signer_avec_un_mauvais_mot_de_passe_ne_signe_rien(convention, utilisate
     convention.refresh_from_db()
     assert not convention.est_signee
     assert not Versement.objects.exists()
+
+
+def test_apres_cinq_mots_de_passe_errones_la_signature_est_suspendue(convention, utilisateurs):
+
+    porteur = utilisateurs["porteur"]
+    for _essai in range(actions.ESSAIS_MAXIMUM):
+        with pytest.raises(actions.MotDePasseIncorrect):
+            actions.signer(convention, porteur, "pas-le-bon")
+    with pytest.raises(actions.MotDePasseIncorrect, match="suspendue"):
+        actions.signer(convention, porteur, MOT_DE_PASSE)
+    convention.refresh_from_db()
+    assert not convention.est_signee
+    essais = Evenement.objects.filter(dossier=convention.dossier, type="signature_refusee")
+    assert essais.count() == actions.ESSAIS_MAXIMUM
+    assert not essais.filter(public=True).exists()
+
+
+def test_les_essais_refuses_anciens_ne_bloquent_plus(convention, utilisateurs):
+
+    porteur = utilisateurs["porteur"]
+    for _essai in range(actions.ESSAIS_MAXIMUM):
+        with pytest.raises(actions.MotDePasseIncorrect):
+            actions.signer(convention, porteur, "pas-le-bon")
+    Evenement.objects.filter(type="signature_refusee").update(
+        created_at=timezone.now() - actions.FENETRE_ESSAIS
+    )
+    assert not actions.signer(convention, porteur, MOT_DE_PASSE).deja_signee
 
 
 def test_un_contributeur_ne_signe_pas(convention, convention_contributeur):
