@@ -29,6 +29,7 @@ from .models import (
     COMPTES_CHARGES,
     Collectif,
     Dossier,
+    EtatDossier,
     Evenement,
     Intervenant,
     LigneBudget,
@@ -175,6 +176,28 @@ def prendre_version(
     dossier.updated_at = maintenant
     Evenement.objects.create(
         dossier=dossier, auteur=auteur, type="modification", description=description, public=False
+    )
+    if brut is None and etape in ETAPES_DU_CONTENU:
+        _annuler_attestation(dossier, auteur)
+
+
+# Modifier le contenu d'un brouillon après l'attestation l'annule : le signataire atteste
+# de ce qui est déposé, pas d'une version antérieure.
+ETAPES_DU_CONTENU = ("projet", "collectifs", "budget", "documents")
+
+
+def _annuler_attestation(dossier: Dossier, auteur: Utilisateur) -> None:
+    if dossier.etat != EtatDossier.BROUILLON or dossier.attestation_le is None:
+        return
+    Dossier.objects.filter(pk=dossier.pk).update(attestation_par=None, attestation_le=None)
+    dossier.attestation_par = None
+    dossier.attestation_le = None
+    Evenement.objects.create(
+        dossier=dossier,
+        auteur=auteur,
+        type="attestation_annulee",
+        description="Attestation sur l'honneur annulée : le dossier a été modifié après sa "
+        "signature. Un signataire doit la signer à nouveau avant le dépôt.",
     )
 
 

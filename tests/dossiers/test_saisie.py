@@ -641,3 +641,23 @@ def test_200_collectifs_complets_tiennent_dans_un_formulaire(porteur, dossier) -
     reponse = poster(porteur, dossier, "collectifs", donnees)
     assert reponse.status_code == 302, texte(reponse)[:500]
     assert Collectif.objects.filter(dossier=dossier).count() == 200
+
+
+def test_modifier_le_brouillon_apres_l_attestation_l_annule(porteur, dossier) -> None:
+    assert (
+        poster(porteur, dossier, "attestation", {"atteste": "on"}, action="signer").status_code
+        == 302
+    )
+    assert recharger(dossier).attestation_par is not None
+    assert poster(porteur, dossier, "projet", PROJET).status_code == 302
+    dossier = recharger(dossier)
+    assert dossier.attestation_par is None
+    assert dossier.attestation_le is None
+    assert dossier.evenements.filter(type="attestation_annulee").exists()
+
+
+def test_une_saisie_invalide_gardee_n_annule_pas_l_attestation(porteur, dossier) -> None:
+    poster(porteur, dossier, "attestation", {"atteste": "on"}, action="signer")
+    reponse = poster(porteur, dossier, "projet", {**PROJET, "titre": ""})
+    assert reponse.status_code in (200, 400)
+    assert recharger(dossier).attestation_par is not None
