@@ -51,13 +51,15 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),
         ]
-    elif agent_de(utilisateur) is not None:
+    elif (agent := agent_de(utilisateur)) is not None:
         liens = [
             ("Instruction", "instruction_files"),
             ("Accueil de la Caf", "caf_accueil"),
             ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),
         ]
+        if agent.est_valideur or agent.est_comptable:
+            liens.insert(1, ("Paiements", "paiements_accueil"))
     else:
         liens = [
             ("Ma structure", "structure_accueil"),

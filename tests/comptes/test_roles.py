@@ -19,8 +19,15 @@ NAVIGATION = {
     "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur"],
     "instructeur": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
     "instructeur_autre_caf": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
-    "valideur": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
-    "comptable": ["Instruction", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "valideur": ["Instruction", "Paiements", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "comptable": [
+        "Instruction",
+        "Paiements",
+        "Accueil de la Caf",
+        "Campagnes",
+        "Simulateur",
+        "API",
+    ],
     "national": [
         "Tableau de bord national",
         "Paramètres du barème",
