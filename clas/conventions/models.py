@@ -407,6 +407,8 @@ class Remboursement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("enregistré le", auto_now_add=True)
+    # Le jeton du formulaire : une requête rejouée (double clic) n'enregistre rien de plus.
+    jeton = models.UUIDField("jeton d'idempotence", unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = "remboursement"
@@ -457,3 +459,29 @@ class Avenant(models.Model):
 
     def __str__(self) -> str:
         return f"Avenant n° {self.numero} — {self.convention.dossier}"
+
+
+class ProjetAvenant(models.Model):
+    """Ce qu'un avenant en attente de validation change : les collectifs retenus, avec
+    l'entrée et le résultat du barème calculés sur les paramètres de la décision. La
+    proposition (objet « avenant ») garde le montant proposé, le barème et le motif ; à la
+    validation, l'avenant reprend ces chiffres tels quels."""
+
+    proposition = models.OneToOneField(
+        "instruction.Proposition", on_delete=models.CASCADE, related_name="projet_avenant"
+    )
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, related_name="projets_avenant"
+    )
+    collectifs_retenus = models.JSONField(
+        "collectifs retenus", default=list, help_text="Identifiants des collectifs retenus."
+    )
+    entree_bareme = models.JSONField("entrée du barème", default=dict)
+    resultat = models.JSONField("résultat et explication", default=dict)
+
+    class Meta:
+        verbose_name = "projet d'avenant"
+        verbose_name_plural = "projets d'avenant"
+
+    def __str__(self) -> str:
+        return f"Projet d'avenant — {self.convention.dossier}"

@@ -31,7 +31,9 @@ def capacites(dossier: Dossier, utilisateur: Utilisateur) -> dict[str, bool]:
         "modifier": membre and modifiable,
         "signer_attestation": membre and modifiable and role in ROLES_SIGNATAIRES,
         "deposer": membre and modifiable and role in ROLES_SIGNATAIRES,
-        "ecrire_message": membre and dossier.etat != EtatDossier.BROUILLON,
+        # Un dossier clôturé est en lecture seule : plus de messages.
+        "ecrire_message": membre
+        and dossier.etat not in (EtatDossier.BROUILLON, EtatDossier.CLOTURE),
         "reprendre": membre,
     }
 

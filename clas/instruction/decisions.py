@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -31,10 +32,14 @@ from .models import (
     Decision,
     MotifRefus,
     NatureDecision,
+    ObjetProposition,
     Proposition,
     StatutProposition,
 )
 from .permissions import capacites_agent
+
+if TYPE_CHECKING:
+    from clas.conventions.models import Avenant
 
 __all__ = [
     "ActionImpossible",
@@ -204,7 +209,11 @@ def proposer(
 
 
 def resume(proposition: Proposition) -> str:
-    """« accord de 4 500,00 € », « refus (Dossier incomplet) », « classement sans suite »."""
+    """« accord de 4 500,00 € », « refus (Dossier incomplet) », « classement sans suite »,
+    « avenant : montant maximal porté à 3 000,00 € »."""
+    if proposition.objet == ObjetProposition.AVENANT:
+        assert proposition.montant is not None
+        return f"avenant : montant maximal porté à {formater_euros(proposition.montant)}"
     if proposition.nature == NatureDecision.ACCORD:
         assert proposition.montant is not None
         return f"accord de {formater_euros(proposition.montant)}"
@@ -251,13 +260,21 @@ def verifier_valideur(proposition: Proposition, dossier: Dossier, valideur: Util
         )
 
 
-def valider(proposition: Proposition, valideur: Utilisateur, commentaire: str = "") -> Decision:
+def valider(
+    proposition: Proposition, valideur: Utilisateur, commentaire: str = ""
+) -> Decision | Avenant:
     """La décision prend effet : elle garde l'entrée, les paramètres et le résultat du
     barème de ce moment, le dossier passe à accepté, refusé ou sans suite ; puis la lettre
-    PDF est produite et envoyée à la structure."""
+    PDF est produite et envoyée à la structure. Une proposition d'avenant crée l'avenant
+    (`clas.conventions.avenants.valider_avenant`) au lieu d'une décision."""
     with transaction.atomic():
         proposition, dossier = _verrouiller_proposition(proposition)
         verifier_valideur(proposition, dossier, valideur)
+        if proposition.objet == ObjetProposition.AVENANT:
+            # Un avenant à la convention signée : ni décision ni changement d'état.
+            from clas.conventions.avenants import valider_avenant
+
+            return valider_avenant(proposition, dossier, valideur, commentaire)
         comparaison, resultat = calcul_du_dossier(dossier)
         if (
             proposition.nature == NatureDecision.ACCORD
@@ -343,7 +360,7 @@ def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) 
 class ValidationEnLot:
     """Le compte rendu d'une validation groupée : chaque proposition, une ligne."""
 
-    validees: list[Decision]
+    validees: list[Decision | Avenant]
     echecs: list[tuple[Proposition, str]]
 
 

@@ -38,12 +38,14 @@ def capacites_agent(
         and dossier.etat in {E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES}
         and not attribue,
         "instruire": instructeur and attribue and en_instruction and not en_attente,
-        "annoter": de_la_caf,
-        "ecrire": de_la_caf and dossier.etat != E.BROUILLON,
+        # Un dossier clôturé est en lecture seule : plus d'annotation ni de message.
+        "annoter": de_la_caf and dossier.etat != E.CLOTURE,
+        "ecrire": de_la_caf and dossier.etat not in (E.BROUILLON, E.CLOTURE),
         "demander_complements": instructeur and attribue and en_instruction and not en_attente,
         "proposer": instructeur and attribue and en_instruction and not en_attente,
         # Jamais sa propre proposition : le bouton disparaît et le serveur refuse.
         "valider": valideur
+        and dossier.etat != E.CLOTURE
         and en_attente
         and proposition is not None
         and proposition.auteur_id != utilisateur.pk,

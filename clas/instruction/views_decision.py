@@ -150,9 +150,17 @@ def instruction_valider(request: HttpRequest, pid: int) -> HttpResponse:
     formulaire = FormulaireValidation(request.POST)
     commentaire = formulaire.cleaned_data["commentaire"] if formulaire.is_valid() else ""
     try:
-        decisions.valider(proposition, _utilisateur(request), commentaire)
+        prise = decisions.valider(proposition, _utilisateur(request), commentaire)
     except decisions.ActionImpossible as refus:
         messages.error(request, str(refus))
+        return _retour(request, proposition.dossier_id)
+    if not isinstance(prise, Decision):  # un avenant à la convention
+        messages.success(
+            request,
+            f"Avenant n° {prise.numero} validé sur le dossier {proposition.dossier} : montant "
+            f"maximal porté de {formater_euros(prise.montant_avant)} à "
+            f"{formater_euros(prise.montant_apres)}.",
+        )
         return _retour(request, proposition.dossier_id)
     messages.success(
         request,
@@ -215,15 +223,24 @@ def instruction_validation(request: HttpRequest) -> HttpResponse:
         )
         introuvables = len(set(ids)) - len(choisies)
         compte_rendu = decisions.valider_plusieurs(choisies, _utilisateur(request))
-        if compte_rendu.validees:
-            total = sum((d.montant for d in compte_rendu.validees if d.montant), start=0)
-            pluriel = "s" if len(compte_rendu.validees) > 1 else ""
+        prises = [d for d in compte_rendu.validees if isinstance(d, Decision)]
+        if prises:
+            total = sum((d.montant for d in prises if d.montant), start=0)
+            pluriel = "s" if len(prises) > 1 else ""
             messages.success(
                 request,
-                f"{len(compte_rendu.validees)} décision{pluriel} prise{pluriel} "
-                f"({', '.join(str(d.dossier) for d in compte_rendu.validees)}) ; "
+                f"{len(prises)} décision{pluriel} prise{pluriel} "
+                f"({', '.join(str(d.dossier) for d in prises)}) ; "
                 f"montant accordé : {formater_euros(total)}. Les lettres partent aux structures.",
             )
+        for avenant in compte_rendu.validees:
+            if not isinstance(avenant, Decision):
+                messages.success(
+                    request,
+                    f"Avenant n° {avenant.numero} validé ({avenant.convention.dossier}) : "
+                    f"montant maximal porté de {formater_euros(avenant.montant_avant)} à "
+                    f"{formater_euros(avenant.montant_apres)}.",
+                )
         for proposition, raison in compte_rendu.echecs:
             messages.error(request, f"{proposition.dossier} : non validée — {raison}")
         if introuvables:

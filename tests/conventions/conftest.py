@@ -9,6 +9,9 @@ from clas.instruction import decisions
 from tests.factories import MembreStructureFactory
 from tests.instruction.conftest import decision_instruit, decision_proposition  # noqa: F401
 
+# Les fixtures de la régularisation (indu, remboursements, avenants, clôture).
+from .regularisation_fabrique import regul_acompte_paye, regul_indu, regul_signee  # noqa: F401
+
 
 @pytest.fixture
 def convention_decision(decision_proposition, utilisateurs, django_capture_on_commit_callbacks):  # noqa: F811
