@@ -60,6 +60,8 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
         ]
         if agent.est_valideur or agent.est_comptable:
             liens.insert(1, ("Paiements", "paiements_accueil"))
+        if agent.est_instructeur or agent.est_valideur:
+            liens.insert(1, ("Bilans", "bilans_caf"))
     else:
         liens = [
             ("Ma structure", "structure_accueil"),

@@ -243,3 +243,52 @@ def test_la_demo_donne_a_la_caf_du_rhone_un_dossier_a_chaque_etat_et_des_dossier
     assert all(d.lettre for d in Decision.objects.all())
     somme = Dossier.objects.filter(campagne__caf__departement="80")
     assert {"depose", "en_instruction"} <= set(somme.values_list("etat", flat=True))
+
+
+def test_la_demo_montre_l_argent_a_chaque_etape(django_capture_on_commit_callbacks) -> None:
+    """Convention à signer, acompte validé puis payé, bilan déposé, solde à valider, solde
+    payé et dossier clôturé, indu ouvert avec un remboursement partiel (issue 5, point 12)."""
+    from clas.conventions import grand_livre
+    from clas.conventions.models import Bilan, Convention, Indu, LotPaiement, Versement
+
+    with django_capture_on_commit_callbacks(execute=True):
+        charger()
+    conventions = Convention.objects.filter(dossier__campagne__caf__departement="69")
+    assert conventions.filter(signee_le__isnull=True).exists()
+    versements = Versement.objects.all()
+    assert {
+        ("acompte", "paye"),
+        ("acompte", "valide"),
+        ("solde", "a_valider"),
+        ("solde", "paye"),
+    } <= {(v.nature, v.etat) for v in versements}
+    lot = LotPaiement.objects.first()
+    assert lot is not None and lot.fichier_sepa
+    assert set(Bilan.objects.values_list("etat", flat=True)) == {"depose", "accepte"}
+    indu = Indu.objects.get()
+    assert indu.etat == "ouvert" and indu.avis
+    assert 0 < sum(r.montant for r in indu.remboursements.all()) < indu.montant
+    cloture = conventions.get(dossier__etat="cloture")
+    situation = grand_livre.situation(cloture)
+    assert situation.verse == cloture.montant_maximal
+    for convention in conventions:
+        payes = sum(v.montant for v in convention.versements.filter(etat="paye"))
+        assert grand_livre.situation(convention).verse == payes
+
+
+def test_recharger_la_demo_ne_paie_rien_de_plus() -> None:
+    from clas.conventions.models import LotPaiement, Mouvement, Versement
+
+    charger()
+    avant = (
+        LotPaiement.objects.count(),
+        Mouvement.objects.count(),
+        sorted(Versement.objects.values_list("id", "etat")),
+    )
+    charger()
+    apres = (
+        LotPaiement.objects.count(),
+        Mouvement.objects.count(),
+        sorted(Versement.objects.values_list("id", "etat")),
+    )
+    assert apres == avant

@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.core.demo import charger_dossiers, charger_instruction
+from clas.core.demo_versements import charger_versements
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
 from clas.structures.validators import cle_luhn, iban_fr
@@ -129,6 +130,7 @@ class Command(BaseCommand):
             comptes = {compte["email"]: self._compte(compte, structures) for compte in COMPTES}
             charger_dossiers(structures, comptes)
             charger_instruction(comptes, MOT_DE_PASSE)
+            charger_versements(comptes, MOT_DE_PASSE)
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(f"Comptes (mot de passe « {MOT_DE_PASSE} ») :")
         for compte in COMPTES:
