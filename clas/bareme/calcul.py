@@ -278,7 +278,9 @@ def _eligibilite(
         controles.append("non retenu par la Caf")
         motifs.append(
             MotifIneligibilite(
-                "non_retenu", "La Caf n'a pas retenu ce collectif lors de l'instruction."
+                "non_retenu",
+                "La Caf n'a pas retenu ce collectif (écarté à l'instruction, ou n'a pas "
+                "fonctionné d'après le bilan).",
             )
         )
 

@@ -118,7 +118,9 @@ def entree_reelle(
     for decide in decides:
         prevu = decide.decide
         reel = par_collectif.get(decide.collectif.pk)
-        if not prevu.retenu or reel is None:
+        # Un collectif qui n'a pas fonctionné garde les chiffres de la décision : la seule
+        # raison de ses 0 € est alors « non retenu », pas un effectif ou des semaines à 0.
+        if not prevu.retenu or reel is None or not reel.a_fonctionne:
             collectifs.append(dataclasses.replace(prevu, retenu=False))
             continue
         collectifs.append(
@@ -129,7 +131,6 @@ def entree_reelle(
                 semaines_de_fonctionnement=reel.semaines_de_fonctionnement,
                 bonus_projets_culturels=reel.bonus_projets_culturels,
                 bonus_accompagnement_parents=reel.bonus_accompagnement_parents,
-                retenu=reel.a_fonctionne,
             )
         )
     return Entree(
