@@ -72,9 +72,12 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
         # Les structures n'en ont pas l'usage ; le lien reste dans le pied de page.
         liens.append(("API", "api-1.0.0:openapi-view"))
     chemin = request.path
-    resultat = []
-    for libelle, nom in liens:
-        url = reverse(nom)
-        actif = chemin == url if url == "/" else chemin.startswith(url)
-        resultat.append(Lien(libelle, url, actif))
-    return resultat
+    adresses = [(libelle, reverse(nom)) for libelle, nom in liens]
+    # Un seul lien actif : le plus précis (/instruction/bilans/ → « Bilans », pas aussi
+    # « Instruction »).
+    actif = max(
+        (url for _l, url in adresses if (chemin == url if url == "/" else chemin.startswith(url))),
+        key=len,
+        default=None,
+    )
+    return [Lien(libelle, url, url == actif) for libelle, url in adresses]

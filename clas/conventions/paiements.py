@@ -490,12 +490,13 @@ def marquer_lot_paye(
     _verifier_date_paiement(lot, date_paiement)
     with transaction.atomic():
         lot = LotPaiement.objects.select_for_update().get(pk=lot.pk)
-        a_payer = _verrouiller(
+        verrouilles = _verrouiller(
             lot.versements.filter(etat=E.MIS_EN_PAIEMENT).values_list("pk", flat=True)
         )
+        # Relus sous verrou : un versement rejeté entre-temps n'est pas payé.
+        a_payer = [v for v in verrouilles if v.etat == E.MIS_EN_PAIEMENT]
         for versement in a_payer:
-            if versement.etat == E.MIS_EN_PAIEMENT:
-                payer(versement, comptable, date_paiement, reference_bancaire, lot)
+            payer(versement, comptable, date_paiement, reference_bancaire, lot)
         if a_payer:
             lot.traite_le = timezone.now()
             lot.traite_par = comptable

@@ -123,6 +123,11 @@ def _oui_non(valeur: bool) -> str:
     return "Oui" if valeur else "Non"
 
 
+def _non_retenu(collectif: dict[str, Any] | None) -> bool:
+    motifs = (collectif or {}).get("motifs_ineligibilite", [])
+    return any(motif.get("code") == "non_retenu" for motif in motifs)
+
+
 def comparaison_collectifs(c: Chargement) -> list[dict[str, Any]]:
     """Par collectif décidé : les chiffres retenus par la décision et ceux du bilan."""
     par_collectif = {r.collectif_id: r for r in c.reels}
@@ -222,6 +227,9 @@ def deux_calculs(c: Chargement) -> dict[str, Any] | None:
             "nom": nom,
             "decide": col,
             "reel": montants_reels.get(i),
+            # Retenu par la décision, « non retenu » sur les réels : il n'a pas fonctionné
+            # (le barème dirait « la Caf ne l'a pas retenu », ce qui est faux ici).
+            "arrete": _non_retenu(montants_reels.get(i)) and not _non_retenu(col),
         }
         for i, (nom, col) in enumerate(zip(noms, decide.get("collectifs", []), strict=False))
     ]
@@ -468,9 +476,18 @@ def bilan_accepter(request: HttpRequest, pk: int) -> HttpResponse:
             f"Montant définitif : {formater_euros(bilan.montant_definitif)}.",
         )
     else:
+        regularisation = acceptation.regularisation
+        suite = ""
+        if regularisation is not None and regularisation.solde is not None:
+            suite = f" Solde de {formater_euros(regularisation.solde.montant)} à valider."
+        elif regularisation is not None and regularisation.indu is not None:
+            suite = (
+                f" Indu de {formater_euros(regularisation.indu.montant)} notifié à la structure."
+            )
         messages.success(
             request,
-            f"Bilan accepté. Montant définitif : {formater_euros(bilan.montant_definitif)}.",
+            f"Bilan accepté. Montant définitif : {formater_euros(bilan.montant_definitif)}."
+            + suite,
         )
     return redirect("bilan_examen", dossier.pk)
 

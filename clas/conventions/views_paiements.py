@@ -149,10 +149,12 @@ def paiements_valider(request: HttpRequest) -> HttpResponse:
     valides = paiements.valider_versements(choisis, utilisateur)
     if valides:
         total = sum((v.montant for v in valides), start=Decimal("0.00"))
+        plusieurs = len(valides) > 1
         messages.success(
             request,
-            f"{_pluriel(len(valides), 'versement')} validé{'s' if len(valides) > 1 else ''} "
-            f"({formater_euros(total)}) : ils sont prêts à être mis en paiement par le comptable.",
+            f"{_pluriel(len(valides), 'versement')} validé{'s' if plusieurs else ''} "
+            f"({formater_euros(total)}) : {'ils sont prêts' if plusieurs else 'il est prêt'} "
+            "à être mis en paiement par le comptable.",
         )
     else:
         messages.info(request, "Ces versements étaient déjà validés : rien n'a changé.")
@@ -304,7 +306,8 @@ def paiements_lot_payer(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     f"Lot {lot.numero} marqué payé : {_pluriel(len(payes), 'versement')} "
-                    f"({formater_euros(total)}) inscrits au grand livre des dossiers.",
+                    f"({formater_euros(total)}) inscrit{'s' if len(payes) > 1 else ''} au "
+                    "grand livre des dossiers.",
                 )
             else:
                 messages.info(request, f"Le lot {lot.numero} était déjà traité : rien n'a changé.")
