@@ -172,9 +172,17 @@ def _evenement(dossier: Dossier, auteur: Utilisateur | None, type_: str, texte: 
 
 
 def est_termine(convention: Convention) -> bool:
-    """Bilan accepté, tous les versements non rejetés payés, indu éventuel remboursé."""
+    """Bilan accepté, tous les versements non rejetés payés, solde rejeté réémis, indu
+    éventuel remboursé. (Un acompte rejeté avant le bilan est compris dans le solde.)"""
     bilan = Bilan.objects.filter(convention=convention).first()
     if bilan is None or bilan.etat != EtatBilan.ACCEPTE:
+        return False
+    if Versement.objects.filter(
+        convention=convention,
+        nature=NatureVersement.SOLDE,
+        etat=EtatVersement.REJETE,
+        reemission__isnull=True,
+    ).exists():
         return False
     if (
         Versement.objects.filter(convention=convention)

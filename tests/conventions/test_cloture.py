@@ -80,6 +80,13 @@ def test_le_solde_paye_clot_le_dossier(regul_acompte_paye, utilisateurs):
     assert regul_acompte_paye.dossier.evenements.filter(type="cloturer").count() == 1
 
 
+def test_un_solde_rejete_non_reemis_empeche_la_cloture(regul_acompte_paye, utilisateurs):
+    resultat = accepter_bilan(regul_acompte_paye, utilisateurs["instructeur"], "4000.00")
+    Versement.objects.filter(pk=resultat.solde.pk).update(etat=EtatVersement.REJETE)
+    assert regularisation.cloturer_si_termine(regul_acompte_paye, None) is False
+    assert _etat(regul_acompte_paye) == EtatDossier.ACCEPTE
+
+
 def test_un_ecart_nul_clot_le_dossier_sans_rien_a_payer(cloture):
     assert not Versement.objects.filter(nature=NatureVersement.SOLDE).exists()
     assert cloture.dossier.evenements.filter(type="rien_a_payer", public=True).exists()
