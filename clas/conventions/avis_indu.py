@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clas.core.pdf import rendre_pdf
-from clas.dossiers.courriels import _url_absolue
+from clas.dossiers.courriels import url_absolue
 from clas.dossiers.models import Dossier
 from clas.dossiers.permissions import ROLES_SIGNATAIRES
 from clas.structures.models import MembreStructure
@@ -123,7 +123,7 @@ def notifier_indu(indu: Indu) -> None:
         return
     contexte = {
         **contexte_avis(indu),
-        "url_dossier": _url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+        "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
     }
     sujet = render_to_string("conventions/indu/courriel_sujet.txt", contexte)
     corps = render_to_string("conventions/indu/courriel.txt", contexte)

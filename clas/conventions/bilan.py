@@ -30,6 +30,7 @@ from django.utils import timezone
 from clas.bareme import Resultat, entree_vers_json, formater_euros, resultat_vers_json
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.dossiers.courriels import url_absolue
 from clas.dossiers.models import (
     COMPTES_DEPENSES_BAREME,
     Dossier,
@@ -656,13 +657,6 @@ def _destinataires_caf(dossier: Dossier) -> list[str]:
         .order_by("utilisateur__email")
         .values_list("utilisateur__email", flat=True)
     )
-
-
-def url_absolue(chemin: str) -> str:
-    from django.conf import settings
-
-    base = getattr(settings, "URL_PLATEFORME", "").rstrip("/")
-    return f"{base}{chemin}" if base else chemin
 
 
 def _courriel(nom: str, bilan_id: int) -> None:

@@ -33,7 +33,8 @@ def destinataires_structure(dossier: Dossier) -> list[str]:
     return list(dict.fromkeys(adresses))
 
 
-def _url_absolue(chemin: str) -> str:
+def url_absolue(chemin: str) -> str:
+    """L'adresse complète d'une page, pour les courriels (URL_PLATEFORME en production)."""
     base = getattr(settings, "URL_PLATEFORME", "").rstrip("/")
     return f"{base}{chemin}" if base else chemin
 
@@ -53,7 +54,7 @@ def _contexte(dossier: Dossier, **autres: Any) -> dict[str, Any]:
         "structure": dossier.structure,
         "campagne": dossier.campagne,
         "caf": dossier.campagne.caf,
-        "url_dossier": _url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+        "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
         **autres,
     }
 

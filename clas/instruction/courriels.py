@@ -10,7 +10,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from clas.dossiers.courriels import _url_absolue, destinataires_structure
+from clas.dossiers.courriels import destinataires_structure, url_absolue
 
 from .lettre import charger, contexte_decision, nom_lettre
 from .models import Decision
@@ -28,7 +28,7 @@ def envoyer_decision(decision_id: int) -> None:
         return
     contexte = {
         **contexte_decision(decision),
-        "url_dossier": _url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+        "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
     }
     sujet = render_to_string("instruction/courriels/decision_sujet.txt", contexte)
     corps = render_to_string("instruction/courriels/decision.txt", contexte)

@@ -19,15 +19,16 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMessage
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from clas.conventions.bilan import destinataires_signataires, url_absolue
+from clas.conventions.bilan import destinataires_signataires
 from clas.conventions.models import Bilan, Convention, EtatBilan
+from clas.core.relances import CommandeDeRelance
+from clas.dossiers.courriels import url_absolue
 from clas.dossiers.models import EtatDossier, Evenement
 
 journal = logging.getLogger(__name__)
@@ -55,31 +56,14 @@ def rappel_du_jour(date_limite: dt.date, aujourd_hui: dt.date) -> str | None:
     return None
 
 
-class Command(BaseCommand):
+class Command(CommandeDeRelance):
     help = (
         "Envoie les rappels du bilan de fin d'année (30 et 7 jours avant la date limite, le "
         "jour même, puis une fois en retard). Idempotente : à lancer chaque jour."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--date",
-            help="La date du jour à utiliser (aaaa-mm-jj), par défaut aujourd'hui (Paris).",
-        )
-        parser.add_argument(
-            "--simulation",
-            action="store_true",
-            help="Affiche les rappels à envoyer sans rien envoyer ni enregistrer.",
-        )
-
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["date"]:
-            try:
-                aujourd_hui = dt.date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError("--date attend une date aaaa-mm-jj.") from None
-        else:
-            aujourd_hui = timezone.localdate()
+        aujourd_hui = self.date_du_jour(options)
         conventions = (
             Convention.objects.filter(
                 signee_le__isnull=False,

@@ -13,13 +13,13 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMessage
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from clas.dossiers.courriels import destinataires_structure
+from clas.core.relances import CommandeDeRelance
+from clas.dossiers.courriels import destinataires_structure, url_absolue
 from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement
 from clas.dossiers.verification import LIBELLES_ETAPES
 
@@ -41,38 +41,14 @@ def rappel_du_jour(echeance: dt.date, aujourd_hui: dt.date) -> str | None:
     return None
 
 
-def _url_absolue(chemin: str) -> str:
-    from django.conf import settings
-
-    base = getattr(settings, "URL_PLATEFORME", "").rstrip("/")
-    return f"{base}{chemin}" if base else chemin
-
-
-class Command(BaseCommand):
+class Command(CommandeDeRelance):
     help = (
         "Envoie les rappels des demandes de compléments sans réponse (3 jours avant "
         "l'échéance et le jour même). Idempotente : à lancer chaque jour."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--date",
-            help="La date du jour à utiliser (aaaa-mm-jj), par défaut aujourd'hui (Paris).",
-        )
-        parser.add_argument(
-            "--simulation",
-            action="store_true",
-            help="Affiche les rappels à envoyer sans rien envoyer ni enregistrer.",
-        )
-
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["date"]:
-            try:
-                aujourd_hui = dt.date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError("--date attend une date aaaa-mm-jj.") from None
-        else:
-            aujourd_hui = timezone.localdate()
+        aujourd_hui = self.date_du_jour(options)
         demandes = (
             DemandeComplements.objects.filter(
                 repondue_le__isnull=True,
@@ -131,7 +107,7 @@ class Command(BaseCommand):
                 "jour_meme": rappel == RAPPEL_JOUR,
                 "jours_restants": (demande.echeance - aujourd_hui).days,
                 "etapes": [LIBELLES_ETAPES.get(etape, etape) for etape in demande.etapes],
-                "url_dossier": _url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+                "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
             }
             if destinataires:
                 sujet = render_to_string(
