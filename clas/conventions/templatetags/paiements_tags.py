@@ -13,7 +13,7 @@ from clas.comptes.roles import agent_de
 from clas.dossiers.models import Dossier, EtatDossier
 
 from .. import grand_livre
-from ..models import Convention, EtatVersement, Versement
+from ..models import Bilan, Convention, EtatVersement, Versement
 from ..paiements import capacites_paiements
 
 register = template.Library()
@@ -57,6 +57,10 @@ def versements_structure(dossier: Dossier) -> dict[str, Any] | None:
         "convention": convention,
         "versements": _versements(convention),
         "situation": grand_livre.situation(convention),
+        # Le montant définitif, une fois le bilan accepté (None avant).
+        "montant_definitif": Bilan.objects.filter(convention=convention)
+        .values_list("montant_definitif", flat=True)
+        .first(),
     }
 
 
