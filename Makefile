@@ -52,7 +52,7 @@ format: install ## reformate le code
 e2e: install ## parcours dans Chromium (/usr/bin/chromium) ; captures dans tests/e2e/captures/
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m e2e tests/e2e
 
-bench: install ## mesures de performance, écrites dans bench/resultats.md
+bench: migrate ## mesures de performance, écrites dans bench/resultats.md
 	$(PY) bench/bareme.py
 
 clean: ## supprime l'environnement et la base locale

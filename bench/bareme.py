@@ -86,9 +86,52 @@ def mesurer_api(repetitions: int = 200) -> dict[str, float]:
     }
 
 
+def mesurer_sepa(nombre: int = PROJETS_PAR_AN) -> dict[str, float]:
+    """Un lot de paiement de taille nationale (un versement par projet de l'année) : le
+    fichier pain.001 et le récapitulatif CSV, objets en mémoire (sans la base)."""
+    import datetime as dt
+
+    from clas.conventions.models import Convention, LotPaiement, Versement
+    from clas.conventions.sepa import generer_pain001, recapitulatif_csv
+    from clas.dossiers.models import Dossier
+    from clas.structures.models import Structure
+    from clas.structures.validators import iban_fr
+
+    lot = LotPaiement(
+        numero="LOT-069-20261128-01",
+        date_execution=dt.date(2026, 11, 30),
+        titulaire_emetteur="Caf du Rhône — Action sociale",
+        iban_emetteur=iban_fr("30006000019876543210943"),
+        bic_emetteur="AGRIFRPP",
+    )
+    versements = []
+    for i in range(nombre):
+        structure = Structure(nom=f"Association des écoliers n° {i}")
+        dossier = Dossier(numero=f"CLAS-069-2026-{i:05d}", structure=structure)
+        versements.append(
+            Versement(
+                convention=Convention(dossier=dossier),
+                nature="acompte",
+                montant=Decimal("1794.10") + i,
+                reference=f"CLAS069-2026-{i:05d}-A1",
+                iban_beneficiaire=iban_fr(f"30006000011234567891{i % 1000:03d}"),
+                bic_beneficiaire="AGRIFRPP",
+                etat="mis_en_paiement",
+            )
+        )
+    debut = time.perf_counter()
+    xml = generer_pain001(lot, versements)
+    sepa = time.perf_counter() - debut
+    debut = time.perf_counter()
+    recapitulatif_csv(lot, versements)
+    csv = time.perf_counter() - debut
+    return {"versements": nombre, "sepa_s": sepa, "csv_s": csv, "octets": len(xml)}
+
+
 def main() -> None:
     bareme = mesurer_bareme()
     api = mesurer_api()
+    sepa = mesurer_sepa()
     lignes = [
         "# Mesures de performance",
         "",
@@ -104,6 +147,9 @@ def main() -> None:
         f"| API `POST /api/v1/simulations` (exemple de CLAS.md, {api['requetes']:.0f} requêtes, "
         "client de test Django) | "
         f"médiane {api['mediane_ms']:.2f} ms, p95 {api['p95_ms']:.2f} ms |",
+        f"| lot de paiement de {sepa['versements']:.0f} versements : fichier SEPA pain.001 "
+        f"({sepa['octets'] / 1e6:.1f} Mo) | {sepa['sepa_s']:.2f} s |",
+        f"| même lot : récapitulatif CSV | {sepa['csv_s']:.2f} s |",
         "",
     ]
     (RACINE / "bench" / "resultats.md").write_text("\n".join(lignes), encoding="utf-8")
