@@ -215,6 +215,8 @@ def envoyer_message(
         raise PermissionDenied("Seuls la structure et sa Caf écrivent dans ce dossier.")
     if dossier.etat == EtatDossier.BROUILLON:
         raise PermissionDenied("Les échanges avec la Caf commencent une fois le dossier déposé.")
+    if dossier.etat == EtatDossier.CLOTURE:
+        raise PermissionDenied("Ce dossier est clôturé : il est en lecture seule.")
     texte = (texte or "").strip()
     if not texte:
         raise ValidationError({"texte": "Écrivez votre message."})

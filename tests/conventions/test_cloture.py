@@ -172,6 +172,19 @@ def test_avant_la_cloture_les_messages_etaient_ouverts(regul_acompte_paye, utili
     assert capacites_agent(dossier, utilisateurs["instructeur"], None)["ecrire"]
 
 
+def test_l_action_d_envoi_refuse_elle_aussi_un_message_sur_un_dossier_cloture(
+    cloture, utilisateurs
+):
+    from django.core.exceptions import PermissionDenied
+
+    from clas.dossiers.actions import envoyer_message
+
+    cloture.dossier.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="clôturé"):
+        envoyer_message(cloture.dossier, utilisateurs["porteur"], "Encore un mot")
+    assert not Message.objects.filter(texte="Encore un mot").exists()
+
+
 def test_sur_un_dossier_cloture_les_messages_et_annotations_sont_refuses(
     cloture, porteur, instructeur
 ):
