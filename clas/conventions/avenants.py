@@ -368,7 +368,40 @@ def valider_avenant(
 
 
 def _apres_avenant(avenant_id: int) -> None:
-    generer_pdf_avenant(Avenant.objects.get(pk=avenant_id))
+    avenant = Avenant.objects.get(pk=avenant_id)
+    generer_pdf_avenant(avenant)
+    envoyer_avenant(avenant)
+
+
+def envoyer_avenant(avenant: Avenant) -> None:
+    """À la structure (ses membres et son adresse) : l'avenant, avec son PDF joint."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from clas.dossiers.courriels import destinataires_structure, url_absolue
+
+    avenant = Avenant.objects.select_related(
+        "convention__dossier__structure", "convention__dossier__campagne__caf"
+    ).get(pk=avenant.pk)
+    dossier = avenant.convention.dossier
+    destinataires = destinataires_structure(dossier)
+    if not destinataires:
+        return
+    contexte = {
+        **contexte_avenant(avenant),
+        "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
+    }
+    corps = render_to_string("conventions/avenant/courriel.txt", contexte)
+    courriel = EmailMessage(
+        subject=f"Avenant n° {avenant.numero} à votre convention Clas — {dossier.numero}",
+        body=corps,
+        to=destinataires,
+    )
+    if avenant.pdf:
+        with avenant.pdf.open("rb") as fichier:
+            courriel.attach(nom_pdf_avenant(avenant), fichier.read(), "application/pdf")
+    courriel.send()
 
 
 # --- Le PDF de l'avenant --------------------------------------------------------------------

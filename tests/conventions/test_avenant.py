@@ -190,6 +190,23 @@ def test_un_autre_agent_valide_l_avenant_sans_toucher_a_la_decision_ni_a_l_acomp
         assert fichier.read().startswith(b"%PDF")
 
 
+def test_l_avenant_valide_part_par_courriel_a_la_structure_avec_son_pdf(
+    avenant_propose, utilisateurs, django_capture_on_commit_callbacks, mailoutbox
+):
+    mailoutbox.clear()
+    avenant = _valider(
+        avenant_propose, utilisateurs["valideur"], django_capture_on_commit_callbacks
+    )
+    courriels = [m for m in mailoutbox if "Avenant n° 1" in m.subject]
+    assert len(courriels) == 1
+    courriel = courriels[0]
+    assert utilisateurs["porteur"].email in courriel.to
+    assert "4 500,00" in _normal(courriel.body)
+    assert _normal(avenant.motif) in _normal(courriel.body)
+    ((nom, contenu, _type_mime),) = courriel.attachments
+    assert nom.startswith("avenant-1-") and contenu.startswith(b"%PDF")
+
+
 def test_l_avenant_en_pdf_dit_les_parties_les_montants_les_collectifs_et_le_motif(
     avenant_propose, utilisateurs, django_capture_on_commit_callbacks
 ):
