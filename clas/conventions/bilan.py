@@ -47,8 +47,10 @@ from .models import (
     BilanCollectif,
     Convention,
     EtatBilan,
+    EtatVersement,
     LigneBilan,
     PieceBilan,
+    Versement,
 )
 from .regularisation import Regularisation, regulariser
 
@@ -563,6 +565,25 @@ class Acceptation:
     regularisation: Regularisation | None = None
 
 
+def _exiger_versements_regles(convention: Convention) -> None:
+    """Le solde ou l'indu se calcule sur des versements connus : un versement encore en
+    route (à valider, validé, mis en paiement) fausserait l'écart — un indu porterait sur
+    de l'argent pas encore versé. On attend le retour de la banque."""
+    en_route = (
+        Versement.objects.filter(convention=convention)
+        .exclude(etat__in=[EtatVersement.PAYE, EtatVersement.REJETE])
+        .order_by("created_at")
+        .first()
+    )
+    if en_route is not None:
+        raise ActionImpossible(
+            f"{en_route.get_nature_display()} de {formater_euros(en_route.montant)} est "
+            f"« {en_route.get_etat_display().lower()} » : le bilan s'accepte une fois ce "
+            "versement payé (ou rejeté), pour calculer le solde ou l'indu sur ce qui a été "
+            "réellement versé. Rien n'a été modifié."
+        )
+
+
 def accepter(convention: Convention, agent: Utilisateur) -> Acceptation:
     """Recalcule la PS sur les réels (paramètres de la décision), fige l'entrée et le
     résultat, fixe le montant définitif = min(recalcul, montant décidé), puis crée le solde
@@ -577,6 +598,7 @@ def accepter(convention: Convention, agent: Utilisateur) -> Acceptation:
                 f"Le bilan est « {EtatBilan(bilan.etat).label.lower()} » : seul un bilan "
                 "déposé peut être accepté. Rien n'a été modifié."
             )
+        _exiger_versements_regles(convention)
         entree, resultat = recalcul.calculer_sur_les_reels(convention, bilan)
         definitif = min(resultat.montant_total, convention.montant_maximal)
         bilan.etat = EtatBilan.ACCEPTE

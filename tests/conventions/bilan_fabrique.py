@@ -1,5 +1,6 @@
-"""Fabriques des tests du bilan : une convention signée (acompte de 3 150,00 € créé), un
-bilan complet enregistré, déposé, accepté."""
+"""Fabriques des tests du bilan : une convention signée (acompte de 3 150,00 € payé : le
+bilan ne s'accepte qu'une fois les versements réglés), un bilan complet enregistré, déposé,
+accepté."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ from tests.factories import MOT_DE_PASSE
 def fixture_convention_signee(
     convention, utilisateurs, django_capture_on_commit_callbacks
 ) -> Convention:
+    from .regularisation_fabrique import payer
+
     with django_capture_on_commit_callbacks(execute=False):
-        actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
+        signature = actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
+    payer(signature.acompte, utilisateurs["comptable"])
     convention.refresh_from_db()
     return convention
 

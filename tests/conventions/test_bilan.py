@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clas.conventions import bilan as actions_bilan
-from clas.conventions.models import Bilan, Convention, EtatBilan
+from clas.conventions.models import Bilan, Convention, EtatBilan, Indu
 from clas.dossiers.models import EtatDossier
 from tests.conventions.bilan_fabrique import (  # noqa: F401
     deposer_complet,
@@ -173,3 +173,16 @@ def test_une_page_ouverte_avant_une_relance_s_enregistre_quand_meme(
     # Mais une fois le bilan enregistré, une page ouverte avant est périmée.
     with pytest.raises(actions_bilan.BilanModifie):
         actions_bilan.enregistrer(convention_signee, 0, utilisateurs["porteur"], donnees)
+
+
+def test_le_bilan_ne_s_accepte_pas_tant_qu_un_versement_est_en_route(
+    regul_signee, utilisateurs, django_capture_on_commit_callbacks
+):
+    """L'acompte « à valider » : l'indu porterait sur de l'argent pas encore versé."""
+    deposer_complet(regul_signee, utilisateurs["porteur"], fonctionnent=(True, False))
+    with pytest.raises(actions_bilan.ActionImpossible, match="est « à valider »"):
+        actions_bilan.accepter(regul_signee, utilisateurs["instructeur"])
+    regul_signee.bilan.refresh_from_db()
+    assert regul_signee.bilan.etat == EtatBilan.DEPOSE
+    assert regul_signee.bilan.montant_definitif is None
+    assert not Indu.objects.exists()

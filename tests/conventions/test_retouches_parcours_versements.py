@@ -26,8 +26,8 @@ def _messages(reponse) -> list[str]:
     return [str(m) for m in get_messages(reponse.wsgi_request)]
 
 
-def test_un_seul_versement_valide_est_annonce_au_singulier(convention_signee, utilisateurs):
-    acompte = Versement.objects.get(convention=convention_signee)
+def test_un_seul_versement_valide_est_annonce_au_singulier(regul_signee, utilisateurs):
+    acompte = Versement.objects.get(convention=regul_signee)
     reponse = _client(utilisateurs["valideur"]).post(
         reverse("paiements_valider"), {"versements": [acompte.pk]}
     )
