@@ -294,6 +294,13 @@ def test_une_caf_instruit_demande_des_complements_corrige_propose_et_valide_un_a
     expect(proposition.get_by_label("Montant proposé (euros)")).to_have_value(
         f"{apres:.2f}".replace(".", ",")
     )
+    # Seuls les champs de la décision choisie s'affichent (CSS, sans JavaScript).
+    expect(proposition.locator("#champs-refus")).to_be_hidden()
+    proposition.locator("label[for=nature-refus]").click()
+    expect(proposition.locator("#champs-accord")).to_be_hidden()
+    expect(proposition.get_by_label(re.compile("^Motif du refus"))).to_be_visible()
+    proposition.locator("label[for=nature-accord]").click()
+    expect(proposition.locator("#champs-refus")).to_be_hidden()
     capture("instruction-11-proposition")
     proposition.get_by_role("button", name="Proposer la décision").click()
     expect(page.get_by_role("status")).to_contain_text("Proposition enregistrée")
