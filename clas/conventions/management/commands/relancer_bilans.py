@@ -19,7 +19,6 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMessage
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -74,32 +73,14 @@ class Command(CommandeDeRelance):
             .select_related("dossier__structure", "dossier__campagne__caf")
             .order_by("date_limite_bilan", "id")
         )
-        envoyes = deja = echecs = 0
-        for convention in conventions:
-            rappel = rappel_du_jour(convention.date_limite_bilan, aujourd_hui)
-            if rappel is None:
-                continue
-            if options["simulation"]:
-                self.stdout.write(
-                    f"{convention.dossier} : {LIBELLES[rappel]} "
-                    f"({convention.date_limite_bilan:%d/%m/%Y})"
-                )
-                continue
-            try:
-                envoye = self._relancer(convention, rappel, aujourd_hui)
-            except Exception:  # un courriel en échec n'arrête pas les autres
-                journal.exception("Rappel du bilan en échec (convention %s)", convention.pk)
-                echecs += 1
-                continue
-            if envoye:
-                envoyes += 1
-            else:
-                deja += 1
-        self.stdout.write(
-            f"Rappels envoyés : {envoyes} ; déjà envoyés : {deja} ; en échec : {echecs}."
+        self.envoyer_les_rappels(
+            conventions,
+            options,
+            echeance_de=lambda convention: convention.date_limite_bilan,
+            rappel_du_jour=rappel_du_jour,
+            relancer=self._relancer,
+            libelle=LIBELLES.__getitem__,
         )
-        if echecs:
-            raise CommandError(f"{echecs} rappel(s) n'ont pas pu être envoyés.")
 
     def _relancer(self, convention: Convention, rappel: str, aujourd_hui: dt.date) -> bool:
         """Envoie le rappel s'il ne l'a pas déjà été ; vrai si envoyé. Convention puis bilan

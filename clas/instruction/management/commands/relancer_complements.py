@@ -13,7 +13,6 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMessage
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -59,29 +58,13 @@ class Command(CommandeDeRelance):
             .select_related("dossier__structure", "dossier__campagne__caf")
             .order_by("echeance", "id")
         )
-        envoyes = deja = echecs = 0
-        for demande in demandes:
-            rappel = rappel_du_jour(demande.echeance, aujourd_hui)
-            if rappel is None:
-                continue
-            if options["simulation"]:
-                self.stdout.write(f"{demande.dossier} : {rappel} ({demande.echeance:%d/%m/%Y})")
-                continue
-            try:
-                resultat = self._relancer(demande, rappel, aujourd_hui)
-            except Exception:  # un courriel en échec n'arrête pas les autres
-                journal.exception("Rappel de compléments en échec (demande %s)", demande.pk)
-                echecs += 1
-                continue
-            if resultat:
-                envoyes += 1
-            else:
-                deja += 1
-        self.stdout.write(
-            f"Rappels envoyés : {envoyes} ; déjà envoyés : {deja} ; en échec : {echecs}."
+        self.envoyer_les_rappels(
+            demandes,
+            options,
+            echeance_de=lambda demande: demande.echeance,
+            rappel_du_jour=rappel_du_jour,
+            relancer=self._relancer,
         )
-        if echecs:
-            raise CommandError(f"{echecs} rappel(s) n'ont pas pu être envoyés.")
 
     def _relancer(self, demande: DemandeComplements, rappel: str, aujourd_hui: dt.date) -> bool:
         """Envoie le rappel s'il ne l'a pas déjà été ; vrai si envoyé. Le dossier est
