@@ -139,18 +139,15 @@ def creer_acompte(convention: Convention, auteur: Utilisateur | None) -> tuple[V
     except IntegrityError:  # filet : la contrainte « un seul acompte par convention »
         return Versement.objects.get(convention=convention, nature=NatureVersement.ACOMPTE), False
     dossier = convention.dossier
-    Evenement.objects.create(
-        dossier=dossier,
-        auteur=auteur,
-        type="acompte_cree",
-        etat_avant=dossier.etat,
-        etat_apres=dossier.etat,
-        description=(
+    Evenement.noter(
+        dossier,
+        "acompte_cree",
+        (
             f"Acompte de {formater_euros(montant)} créé "
             f"({pourcentage(convention.taux_acompte)} de "
             f"{formater_euros(convention.montant_maximal)}) : à valider par la Caf."
         ),
-        public=True,
+        auteur=auteur,
     )
     return versement, True
 
@@ -231,17 +228,14 @@ def _signer(
     convention.signee_depuis = (adresse_ip or "")[:LONGUEUR_IP]
     convention.signee_navigateur = (navigateur or "")[:LONGUEUR_NAVIGATEUR]
     convention.save(update_fields=["signee_par", "signee_le", "signee_depuis", "signee_navigateur"])
-    Evenement.objects.create(
-        dossier=dossier,
-        auteur=utilisateur,
-        type="convention_signee",
-        etat_avant=dossier.etat,
-        etat_apres=dossier.etat,
-        description=(
+    Evenement.noter(
+        dossier,
+        "convention_signee",
+        (
             f"Convention signée par {utilisateur} le "
             f"{timezone.localtime(convention.signee_le):%d/%m/%Y à %H:%M}."
         ),
-        public=True,
+        auteur=utilisateur,
     )
     acompte, _cree = creer_acompte(convention, utilisateur)
     transaction.on_commit(partial(_pdf_signe, convention.pk), robust=True)

@@ -293,17 +293,15 @@ def proposer_avenant(
             entree_bareme=entree_vers_json(calcul.entree),
             resultat=resultat_vers_json(calcul.resultat),
         )
-        Evenement.objects.create(
-            dossier=dossier,
-            auteur=auteur,
-            type="proposition_avenant",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=(
+        Evenement.noter(
+            dossier,
+            "proposition_avenant",
+            (
                 f"Proposition d'avenant : montant maximal de "
                 f"{formater_euros(convention.montant_maximal)} à {formater_euros(montant)} "
                 f"({len(retenus)} collectif(s) retenu(s)). Motif : {motif}"
             ),
+            auteur=auteur,
             public=False,
         )
     return proposition
@@ -350,18 +348,15 @@ def valider_avenant(
         valide_par=valideur,
     )
     Convention.objects.filter(pk=convention.pk).update(montant_maximal=proposition.montant)
-    Evenement.objects.create(
-        dossier=dossier,
-        auteur=valideur,
-        type="avenant",
-        etat_avant=dossier.etat,
-        etat_apres=dossier.etat,
-        description=(
+    Evenement.noter(
+        dossier,
+        "avenant",
+        (
             f"Avenant n° {numero} à la convention : montant maximal porté de "
             f"{formater_euros(montant_avant)} à {formater_euros(proposition.montant)}. "
             f"Motif : {proposition.texte}"
         ),
-        public=True,
+        auteur=valideur,
     )
     transaction.on_commit(partial(_apres_avenant, avenant.pk), robust=True)
     return avenant

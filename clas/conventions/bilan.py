@@ -375,13 +375,11 @@ def enregistrer(
             description += f" Pièce retirée : « {retiree.nom} »."
             retiree.fichier.delete(save=False)
             retiree.delete()
-        Evenement.objects.create(
-            dossier=dossier,
+        Evenement.noter(
+            dossier,
+            "bilan_modification",
+            description,
             auteur=auteur,
-            type="bilan_modification",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=description,
             public=False,
         )
     return bilan
@@ -487,15 +485,12 @@ def deposer(convention: Convention, auteur: Utilisateur) -> Bilan:
         bilan.version += 1
         bilan.save(update_fields=["etat", "depose_par", "depose_le", "version", "updated_at"])
         apres_corrections = " après les corrections demandées" if etat_avant != "brouillon" else ""
-        Evenement.objects.create(
-            dossier=dossier,
-            auteur=auteur,
-            type="bilan_depose",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=f"Bilan de fin d'année déposé par {auteur}{apres_corrections} : "
+        Evenement.noter(
+            dossier,
+            "bilan_depose",
+            f"Bilan de fin d'année déposé par {auteur}{apres_corrections} : "
             "transmis à la Caf pour examen.",
-            public=True,
+            auteur=auteur,
         )
         transaction.on_commit(partial(_courriel, "bilan_depose", bilan.pk), robust=True)
     return bilan
@@ -539,14 +534,11 @@ def demander_corrections(convention: Convention, agent: Utilisateur, message: st
         bilan.save(
             update_fields=["etat", "commentaire_caf", "examine_par", "version", "updated_at"]
         )
-        Evenement.objects.create(
-            dossier=dossier,
+        Evenement.noter(
+            dossier,
+            "bilan_a_corriger",
+            f"Corrections du bilan demandées par la Caf : {message}",
             auteur=agent,
-            type="bilan_a_corriger",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=f"Corrections du bilan demandées par la Caf : {message}",
-            public=True,
         )
         Message.objects.create(
             dossier=dossier,
@@ -623,14 +615,11 @@ def accepter(convention: Convention, agent: Utilisateur) -> Acceptation:
             ]
         )
         dossier = convention.dossier
-        Evenement.objects.create(
-            dossier=dossier,
+        Evenement.noter(
+            dossier,
+            "bilan_accepte",
+            texte_acceptation(resultat, convention.montant_maximal, definitif),
             auteur=agent,
-            type="bilan_accepte",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=texte_acceptation(resultat, convention.montant_maximal, definitif),
-            public=True,
         )
         regularisation = regulariser(bilan, agent)
         transaction.on_commit(partial(_courriel, "bilan_accepte", bilan.pk), robust=True)

@@ -45,14 +45,11 @@ def inscrire(
         indu=indu,
     )
     dossier = convention.dossier
-    Evenement.objects.create(
-        dossier=dossier,
+    Evenement.noter(
+        dossier,
+        type_mouvement,
+        f"{TypeMouvement(type_mouvement).label} : {formater_euros(montant)} — {motif}",
         auteur=auteur,
-        type=type_mouvement,
-        etat_avant=dossier.etat,
-        etat_apres=dossier.etat,
-        description=f"{TypeMouvement(type_mouvement).label} : {formater_euros(montant)} — {motif}",
-        public=True,
     )
     return mouvement
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from clas.bareme import formater_euros
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
-from clas.dossiers.models import Dossier, Evenement
+from clas.dossiers.models import Evenement
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
 from clas.structures.validators import normaliser_iban, valider_bic, valider_iban
@@ -142,18 +142,6 @@ def _agent(utilisateur: Utilisateur, caf_id: int, role: str) -> AgentCaf:
 # --- Historique ---------------------------------------------------------------------------
 
 
-def _evenement(dossier: Dossier, auteur: Utilisateur | None, type_: str, texte: str) -> None:
-    Evenement.objects.create(
-        dossier=dossier,
-        auteur=auteur,
-        type=type_,
-        etat_avant=dossier.etat,
-        etat_apres=dossier.etat,
-        description=texte,
-        public=True,
-    )
-
-
 def _quoi(versement: Versement) -> str:
     """« Acompte de 3 150,00 € »."""
     return f"{versement.get_nature_display()} de {formater_euros(versement.montant)}"
@@ -252,12 +240,12 @@ def valider_versements(versements: Iterable[Versement], valideur: Utilisateur) -
             versement.valide_par = valideur
             versement.valide_le = maintenant
             versement.save(update_fields=["etat", "valide_par", "valide_le"])
-            _evenement(
+            Evenement.noter(
                 versement.convention.dossier,
-                valideur,
                 "versement_valide",
                 f"{_quoi(versement)} validé par {valideur} : il partira dans le prochain lot "
                 "de paiement de la Caf.",
+                auteur=valideur,
             )
             valides.append(versement)
     return valides
@@ -394,12 +382,12 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             versement.save(
                 update_fields=["etat", "lot", "reference", "iban_beneficiaire", "bic_beneficiaire"]
             )
-            _evenement(
+            Evenement.noter(
                 versement.convention.dossier,
-                comptable,
                 "versement_mis_en_paiement",
                 f"{_quoi(versement)} mis en paiement par {comptable} (lot {lot.numero}, "
                 f"virement demandé pour le {date_execution:%d/%m/%Y}).",
+                auteur=comptable,
             )
         lot.fichier_sepa.save(
             f"{lot.numero}.xml", ContentFile(generer_pain001(lot, retenus)), save=True
@@ -441,12 +429,12 @@ def rejeter(versement: Versement, auteur: Utilisateur, motif: str) -> None:
     versement.motif_rejet = motif
     versement.rejete_le = timezone.now()
     versement.save(update_fields=["etat", "motif_rejet", "rejete_le"])
-    _evenement(
+    Evenement.noter(
         versement.convention.dossier,
-        auteur,
         "versement_rejete",
         f"{_quoi(versement)} rejeté par la banque (lot {versement.lot}) : {motif} "
         "La Caf le réémettra une fois le compte corrigé.",
+        auteur=auteur,
     )
 
 
@@ -579,11 +567,11 @@ def reemettre(versement: Versement, agent_utilisateur: Utilisateur) -> tuple[Ver
                 f"Cette convention a déjà un versement « {versement.get_nature_display()} » en "
                 "cours : il n'y a rien à réémettre."
             ) from erreur
-        _evenement(
+        Evenement.noter(
             versement.convention.dossier,
-            agent_utilisateur,
             "versement_reemis",
             f"{_quoi(versement)} réémis par {agent_utilisateur} après le rejet : à valider par "
             "la Caf, il partira dans un prochain lot de paiement.",
+            auteur=agent_utilisateur,
         )
     return nouveau, True

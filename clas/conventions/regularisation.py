@@ -96,11 +96,11 @@ def regulariser(bilan: Bilan, auteur: Utilisateur | None) -> Regularisation:
             solde = Versement.objects.create(
                 convention=convention, nature=NatureVersement.SOLDE, montant=ecart
             )
-            _evenement(
+            Evenement.noter(
                 convention.dossier,
-                auteur,
                 "solde_cree",
                 f"Solde de {formater_euros(ecart)} créé ({calcul}) : à valider par la Caf.",
+                auteur=auteur,
             )
             return Regularisation(bilan.montant_definitif, engage, ecart, solde=solde)
         if ecart < 0:
@@ -124,11 +124,11 @@ def regulariser(bilan: Bilan, auteur: Utilisateur | None) -> Regularisation:
             )
             transaction.on_commit(lambda: _apres_indu(indu.pk), robust=True)
             return Regularisation(bilan.montant_definitif, engage, ecart, indu=indu)
-        _evenement(
+        Evenement.noter(
             convention.dossier,
-            auteur,
             "rien_a_payer",
             f"Rien à payer ni à rembourser ({calcul} = 0,00 €).",
+            auteur=auteur,
         )
         cloturer_si_termine(convention, auteur)
         return Regularisation(bilan.montant_definitif, engage, ecart)
@@ -157,18 +157,6 @@ def _apres_indu(indu_id: int) -> None:
     from .avis_indu import notifier_indu
 
     notifier_indu(Indu.objects.select_related("convention__dossier").get(pk=indu_id))
-
-
-def _evenement(dossier: Dossier, auteur: Utilisateur | None, type_: str, texte: str) -> None:
-    Evenement.objects.create(
-        dossier=dossier,
-        auteur=auteur,
-        type=type_,
-        etat_avant=dossier.etat,
-        etat_apres=dossier.etat,
-        description=texte,
-        public=True,
-    )
 
 
 def est_termine(convention: Convention) -> bool:
@@ -343,11 +331,11 @@ def enregistrer_remboursement(
         indu.etat = EtatIndu.REMBOURSE
         indu.rembourse_le = timezone.now()
         indu.save(update_fields=["etat", "rembourse_le"])
-        _evenement(
+        Evenement.noter(
             dossier,
-            auteur,
             "indu_rembourse",
             f"Indu de {formater_euros(indu.montant)} entièrement remboursé.",
+            auteur=auteur,
         )
         cloture = cloturer_si_termine(convention, auteur)
         return EnregistrementRemboursement(

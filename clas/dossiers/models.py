@@ -376,6 +376,27 @@ class Evenement(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier} — {self.type}"
 
+    @classmethod
+    def noter(
+        cls,
+        dossier: Dossier,
+        type_: str,
+        description: str,
+        auteur: Utilisateur | None = None,
+        public: bool = True,
+    ) -> Evenement:
+        """Un événement qui ne change pas l'état du dossier (signature, versement, rappel…) :
+        l'état avant et après est l'état actuel."""
+        return cls.objects.create(
+            dossier=dossier,
+            auteur=auteur,
+            type=type_,
+            etat_avant=dossier.etat,
+            etat_apres=dossier.etat,
+            description=description,
+            public=public,
+        )
+
 
 class Message(models.Model):
     """Un message échangé entre la structure et la Caf à propos d'un dossier."""

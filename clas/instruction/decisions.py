@@ -343,14 +343,11 @@ def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) 
         proposition.traitee_le = timezone.now()
         proposition.commentaire = commentaire
         proposition.save(update_fields=["statut", "traitee_par", "traitee_le", "commentaire"])
-        Evenement.objects.create(
-            dossier=dossier,
+        Evenement.noter(
+            dossier,
+            "renvoi",
+            f"Proposition ({resume(proposition)}) renvoyée à l'instructeur : {commentaire}",
             auteur=valideur,
-            type="renvoi",
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
-            description=f"Proposition ({resume(proposition)}) renvoyée à l'instructeur : "
-            f"{commentaire}",
             public=False,
         )
     return proposition

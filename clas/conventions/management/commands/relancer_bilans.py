@@ -113,14 +113,11 @@ class Command(CommandeDeRelance):
                 journal.warning("Rappel du bilan sans destinataire (%s)", dossier)
             bilan.relances = [*(bilan.relances or []), rappel]
             bilan.save(update_fields=["relances", "updated_at"])
-            Evenement.objects.create(
-                dossier=dossier,
-                type="relance_bilan",
-                etat_avant=dossier.etat,
-                etat_apres=dossier.etat,
-                description=f"{LIBELLES[rappel]} : courriel envoyé le {aujourd_hui:%d/%m/%Y} "
+            Evenement.noter(
+                dossier,
+                "relance_bilan",
+                f"{LIBELLES[rappel]} : courriel envoyé le {aujourd_hui:%d/%m/%Y} "
                 f"aux signataires, bilan attendu avant le "
                 f"{convention.date_limite_bilan:%d/%m/%Y}.",
-                public=True,
             )
         return True

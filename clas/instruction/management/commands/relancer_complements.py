@@ -100,13 +100,10 @@ class Command(CommandeDeRelance):
                 EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires).send()
             else:
                 journal.warning("Rappel de compléments sans destinataire (%s)", dossier)
-            Evenement.objects.create(
-                dossier=dossier,
-                type="relance_complements",
-                etat_avant=dossier.etat,
-                etat_apres=dossier.etat,
-                description=f"{rappel} : rappel envoyé le {aujourd_hui:%d/%m/%Y} à la "
+            Evenement.noter(
+                dossier,
+                "relance_complements",
+                f"{rappel} : rappel envoyé le {aujourd_hui:%d/%m/%Y} à la "
                 f"structure, compléments attendus avant le {demande.echeance:%d/%m/%Y}.",
-                public=True,
             )
         return True
