@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from clas.dossiers.models import Compte, Financeur, NatureLigne
+from clas.dossiers.models import LigneDeCompte
 
 
 class Convention(models.Model):
@@ -306,21 +306,10 @@ class BilanCollectif(models.Model):
         return f"{self.collectif} (bilan)"
 
 
-class LigneBilan(models.Model):
+class LigneBilan(LigneDeCompte):
     """Une ligne du compte de résultat : mêmes comptes que le budget prévisionnel."""
 
     bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="lignes")
-    nature = models.CharField("nature", max_length=10, choices=NatureLigne.choices)
-    compte = models.CharField("compte", max_length=2, choices=Compte.choices)
-    financeur = models.CharField(
-        "financeur",
-        max_length=20,
-        choices=Financeur.choices,
-        blank=True,
-        help_text="Pour les subventions (compte 74) seulement.",
-    )
-    libelle = models.CharField("libellé", max_length=200, blank=True)
-    montant = models.DecimalField("montant", max_digits=12, decimal_places=2)
 
     class Meta:
         verbose_name = "ligne du compte de résultat"
@@ -333,9 +322,6 @@ class LigneBilan(models.Model):
                 violation_error_message="Un montant du compte de résultat est positif ou nul.",
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.compte} {self.libelle} : {self.montant}"
 
 
 class PieceBilan(models.Model):

@@ -295,10 +295,10 @@ class Financeur(models.TextChoices):
     AUTRE = "autre", "Autres financeurs"
 
 
-class LigneBudget(models.Model):
-    """Une ligne du budget prévisionnel (ou, au bilan, du compte de résultat)."""
+class LigneDeCompte(models.Model):
+    """Une ligne de compte (charge ou produit) : celle du budget prévisionnel du dossier et
+    celle du compte de résultat du bilan partagent ces champs."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="lignes_budget")
     nature = models.CharField("nature", max_length=10, choices=NatureLigne.choices)
     compte = models.CharField("compte", max_length=2, choices=Compte.choices)
     financeur = models.CharField(
@@ -314,6 +314,18 @@ class LigneBudget(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.compte} {self.libelle} : {self.montant}"
+
+
+class LigneBudget(LigneDeCompte):
+    """Une ligne du budget prévisionnel du dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="lignes_budget")
+
+    class Meta:
         verbose_name = "ligne de budget"
         verbose_name_plural = "lignes de budget"
         ordering = ["dossier", "nature", "compte", "id"]
@@ -324,9 +336,6 @@ class LigneBudget(models.Model):
                 violation_error_message="Un montant de budget est positif ou nul.",
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.compte} {self.libelle} : {self.montant}"
 
 
 class PieceDossier(models.Model):
