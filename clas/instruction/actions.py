@@ -349,6 +349,8 @@ def annoter(dossier: Dossier, agent: Utilisateur, texte_annotation: str) -> Anno
     profil = agent_de(agent)
     if profil is None or profil.caf_id != dossier.campagne.caf_id:
         raise PermissionDenied("Seuls les agents de la Caf du dossier l'annotent.")
+    if not capacites_agent(dossier, agent, None)["annoter"]:
+        raise ActionRefusee("Ce dossier est clôturé : il est en lecture seule.")
     if not texte_annotation:
         raise ValidationError({"texte": "Écrivez l'annotation."})
     return Annotation.objects.create(dossier=dossier, auteur=agent, texte=texte_annotation)
@@ -362,7 +364,11 @@ def ecrire_a_la_structure(
     if profil is None or profil.caf_id != dossier.campagne.caf_id:
         raise PermissionDenied("Seuls les agents de la Caf du dossier écrivent à la structure.")
     if not capacites_agent(dossier, agent, None)["ecrire"]:
-        raise ActionRefusee("Les échanges avec la structure commencent une fois le dossier déposé.")
+        raise ActionRefusee(
+            "Ce dossier est clôturé : il est en lecture seule."
+            if dossier.etat == EtatDossier.CLOTURE
+            else "Les échanges avec la structure commencent une fois le dossier déposé."
+        )
     message = actions_dossier.envoyer_message(dossier, agent, texte_message, fichier)
     if not message.de_la_caf:  # un agent qui serait aussi membre de la structure
         Message.objects.filter(pk=message.pk).update(de_la_caf=True)

@@ -185,6 +185,20 @@ def test_l_action_d_envoi_refuse_elle_aussi_un_message_sur_un_dossier_cloture(
     assert not Message.objects.filter(texte="Encore un mot").exists()
 
 
+def test_les_actions_de_la_caf_refusent_elles_aussi_d_ecrire_sur_un_dossier_cloture(
+    cloture, utilisateurs
+):
+    from clas.instruction import actions as instruction
+
+    cloture.dossier.refresh_from_db()
+    instructeur = utilisateurs["instructeur"]
+    with pytest.raises(instruction.ActionRefusee, match="clôturé"):
+        instruction.annoter(cloture.dossier, instructeur, "Une note")
+    with pytest.raises(instruction.ActionRefusee, match="clôturé"):
+        instruction.ecrire_a_la_structure(cloture.dossier, instructeur, "Encore un mot")
+    assert not Annotation.objects.filter(dossier_id=cloture.dossier_id).exists()
+
+
 def test_sur_un_dossier_cloture_les_messages_et_annotations_sont_refuses(
     cloture, porteur, instructeur
 ):
