@@ -107,6 +107,13 @@ def _onglet(request: HttpRequest, capacites: dict[str, bool]) -> str:
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
 def paiements_accueil(request: HttpRequest) -> HttpResponse:
+    return _page_accueil(request)
+
+
+def _page_accueil(
+    request: HttpRequest, formulaire_lot: FormulaireLot | None = None, status: int = 200
+) -> HttpResponse:
+    """La page des paiements ; après une saisie refusée, le formulaire du lot tel que tapé."""
     utilisateur = _utilisateur(request)
     agent = agent_de(utilisateur)
     assert agent is not None
@@ -127,10 +134,13 @@ def paiements_accueil(request: HttpRequest) -> HttpResponse:
         "a_payer": a_payer,
         "total_a_payer": sum((v.montant for v in a_payer), start=0),
         "lots": _lots(request),
-        "formulaire_lot": FormulaireLot(initial={"date_execution": timezone.localdate()}),
-        "onglet": _onglet(request, paiements.capacites_paiements(utilisateur)),
+        "formulaire_lot": formulaire_lot
+        or FormulaireLot(initial={"date_execution": timezone.localdate()}),
+        "onglet": "a-payer"
+        if formulaire_lot is not None
+        else _onglet(request, paiements.capacites_paiements(utilisateur)),
     }
-    return render(request, "conventions/paiements/accueil.html", contexte)
+    return render(request, "conventions/paiements/accueil.html", contexte, status=status)
 
 
 @agent_requis
@@ -172,9 +182,10 @@ def paiements_creer_lot(request: HttpRequest) -> HttpResponse:
     formulaire = FormulaireLot(request.POST)
     onglet = reverse("paiements_accueil") + "?onglet=a-payer"
     if not formulaire.is_valid():
+        # La date saisie reste dans le champ, avec son erreur.
         for erreur in formulaire.errors.get("date_execution", []):
             messages.error(request, f"Le lot n'a pas été créé : {erreur}")
-        return redirect(onglet)
+        return _page_accueil(request, formulaire, status=400)
     try:
         resultat = paiements.creer_lot(
             Caf.objects.get(pk=agent.caf_id),

@@ -447,3 +447,11 @@ def test_la_page_caf_du_dossier_fait_autant_de_requetes_avec_1_ou_3_versements(
     paiements.rejeter_versement(versement, utilisateurs["comptable"], "Compte clos")
     paiements.reemettre(versement, utilisateurs["comptable"])
     assert _requetes(valideur, url) == avant
+
+
+def test_une_date_d_execution_refusee_reste_dans_le_champ(comptable, jeu):
+    hier = AUJOURD_HUI() - dt.timedelta(days=1)
+    reponse = comptable.post(reverse("paiements_creer_lot"), {"date_execution": hier.isoformat()})
+    assert reponse.status_code == 400
+    assert f'value="{hier.isoformat()}"' in reponse.content.decode()
+    assert "Cette date est passée" in texte(reponse)
