@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clas.core.pdf import rendre_pdf
-from clas.dossiers.courriels import url_absolue
+from clas.dossiers.courriels import destinataires_structure, url_absolue
 from clas.dossiers.models import Dossier
 from clas.dossiers.permissions import ROLES_SIGNATAIRES
-from clas.structures.models import MembreStructure
 
 from .models import Bilan, EtatVersement, Indu, Versement
 
@@ -97,18 +96,7 @@ def generer_avis(indu: Indu, *, remplacer: bool = False) -> bool:
 
 def destinataires_avis(dossier: Dossier) -> list[str]:
     """Les signataires et administrateurs de la structure, et son adresse, sans doublon."""
-    adresses = list(
-        MembreStructure.objects.filter(
-            structure_id=dossier.structure_id,
-            utilisateur__is_active=True,
-            role__in=ROLES_SIGNATAIRES,
-        )
-        .order_by("utilisateur__email")
-        .values_list("utilisateur__email", flat=True)
-    )
-    if dossier.structure.email:
-        adresses.append(dossier.structure.email.lower())
-    return list(dict.fromkeys(adresses))
+    return destinataires_structure(dossier, roles=ROLES_SIGNATAIRES)
 
 
 def notifier_indu(indu: Indu) -> None:

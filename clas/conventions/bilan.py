@@ -30,7 +30,7 @@ from django.utils import timezone
 from clas.bareme import Resultat, entree_vers_json, formater_euros, resultat_vers_json
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.dossiers.courriels import url_absolue
+from clas.dossiers.courriels import destinataires_structure, url_absolue
 from clas.dossiers.models import (
     COMPTES_DEPENSES_BAREME,
     Dossier,
@@ -641,18 +641,7 @@ def texte_acceptation(resultat: Resultat, decide: Decimal, definitif: Decimal) -
 
 def destinataires_signataires(dossier: Dossier) -> list[str]:
     """Les signataires et administrateurs actifs de la structure, sans doublon."""
-    from clas.structures.models import MembreStructure
-
-    adresses = (
-        MembreStructure.objects.filter(
-            structure_id=dossier.structure_id,
-            role__in=list(ROLES_SIGNATAIRES),
-            utilisateur__is_active=True,
-        )
-        .order_by("utilisateur__email")
-        .values_list("utilisateur__email", flat=True)
-    )
-    return list(dict.fromkeys(adresses))
+    return destinataires_structure(dossier, roles=ROLES_SIGNATAIRES, adresse_de_la_structure=False)
 
 
 def _destinataires_caf(dossier: Dossier) -> list[str]:

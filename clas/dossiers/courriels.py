@@ -5,6 +5,7 @@ Appelés après validation de la transaction (`transaction.on_commit`) par les a
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -19,16 +20,22 @@ from .models import DemandeComplements, Dossier
 journal = logging.getLogger(__name__)
 
 
-def destinataires_structure(dossier: Dossier) -> list[str]:
-    """Les membres de la structure et l'adresse de la structure, sans doublon."""
-    adresses = list(
-        MembreStructure.objects.filter(
-            structure_id=dossier.structure_id, utilisateur__is_active=True
-        )
-        .order_by("utilisateur__email")
-        .values_list("utilisateur__email", flat=True)
+def destinataires_structure(
+    dossier: Dossier,
+    roles: Collection[str] | None = None,
+    adresse_de_la_structure: bool = True,
+) -> list[str]:
+    """Les membres actifs de la structure (de ces rôles seulement, si `roles` est donné),
+    puis l'adresse de la structure, sans doublon."""
+    membres = MembreStructure.objects.filter(
+        structure_id=dossier.structure_id, utilisateur__is_active=True
     )
-    if dossier.structure.email:
+    if roles is not None:
+        membres = membres.filter(role__in=list(roles))
+    adresses = list(
+        membres.order_by("utilisateur__email").values_list("utilisateur__email", flat=True)
+    )
+    if adresse_de_la_structure and dossier.structure.email:
         adresses.append(dossier.structure.email.lower())
     return list(dict.fromkeys(adresses))
 
