@@ -64,6 +64,7 @@ class _Champs(HTMLParser):
         super().__init__()
         self.valeurs: dict[str, str] = {}
         self.coches: set[str] = set()
+        self.cases: list[tuple[str, str]] = []
         self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -73,6 +74,7 @@ class _Champs(HTMLParser):
             if attributs.get("type") == "checkbox":
                 if "checked" in attributs:
                     self.coches.add(nom)
+                    self.cases.append((nom, attributs.get("value") or "on"))
             elif attributs.get("type") not in {"submit", "button"}:
                 self.valeurs[nom] = attributs.get("value") or ""
         elif tag == "textarea" and nom:
@@ -99,6 +101,18 @@ def champs(reponse: HttpResponse) -> dict[str, str]:
     analyseur = _Champs()
     analyseur.feed(reponse.content.decode())
     return analyseur.valeurs
+
+
+def formulaire_du_navigateur(reponse: HttpResponse) -> dict[str, list[str]]:
+    """Ce qu'un navigateur renverrait du formulaire de la page sans y toucher : chaque champ
+    avec sa valeur affichée (champs cachés compris, dont la version), chaque case cochée avec
+    sa valeur. Les champs de fichier sont laissés vides."""
+    analyseur = _Champs()
+    analyseur.feed(reponse.content.decode())
+    donnees: dict[str, list[str]] = {nom: [valeur] for nom, valeur in analyseur.valeurs.items()}
+    for nom, valeur in analyseur.cases:
+        donnees.setdefault(nom, []).append(valeur)
+    return donnees
 
 
 def cases_cochees(reponse: HttpResponse) -> set[str]:

@@ -375,7 +375,9 @@ def _poster(request: HttpRequest, ctx: Contexte, etape: str) -> HttpResponse:
                     "sont conservées, corrigez-les quand vous y reviendrez.",
                 )
                 return redirect("dossier_etape", dossier.pk, etape_voisine(etape, -1))
-            return _rendre(request, ctx, etape, formulaire, True, statut=400, version=version)
+            # La saisie gardée a fait passer le dossier à la version suivante : la page
+            # rendue porte celle-ci, sinon la correction serait refusée comme périmée.
+            return _rendre(request, ctx, etape, formulaire, True, statut=400)
     except VersionPerimee as conflit:
         return _rendre(
             request,

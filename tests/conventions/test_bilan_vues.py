@@ -18,7 +18,7 @@ from tests.conventions.bilan_fabrique import (  # noqa: F401
     fixture_convention_signee,
 )
 from tests.dossiers.suivi_fabrique import PDF_MINIMAL
-from tests.outils import cases_cochees, champs, texte
+from tests.outils import cases_cochees, champs, formulaire_du_navigateur, texte
 
 
 def _client(utilisateur) -> Client:
@@ -619,3 +619,25 @@ def test_la_liste_des_bilans_filtre_par_campagne_et_etat(
     assert _url("bilan_examen", convention_signee) not in page
     page = texte(instructeur.get(reverse("bilans_caf"), {"campagne": campagne + 1000}))
     assert "Aucun bilan pour ces critères." in page
+
+
+def test_le_bilan_corrige_sur_la_page_de_l_erreur_est_enregistre(porteur, convention_signee):
+    """Comme un usager : l'erreur, la correction sur la page qui la signale (sa version
+    cachée comprise), l'enregistrement, puis la page rechargée qui montre la correction."""
+    url = _url("bilan_saisie", convention_signee)
+    donnees = formulaire_du_navigateur(porteur.get(url))
+    collectif = next(k for k in donnees if k.endswith("-nb_enfants"))
+    donnees[collectif] = ["beaucoup"]
+    erreur = porteur.post(url, {**donnees, "action": "enregistrer"})
+    assert erreur.status_code == 400
+
+    donnees = formulaire_du_navigateur(erreur)
+    donnees.pop("nouvelle_piece", None)
+    donnees[collectif] = ["9"]
+    correction = porteur.post(url, {**donnees, "action": "enregistrer"})
+
+    assert correction.status_code == 302, texte(correction)
+    assert champs(porteur.get(url))[collectif] == "9"
+    bilan = Bilan.objects.get(convention=convention_signee)
+    assert bilan.saisies_en_cours == {}
+    assert bilan.collectifs.order_by("collectif__ordre").first().nb_enfants == 9

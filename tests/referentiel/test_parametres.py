@@ -12,7 +12,14 @@ from clas.comptes.models import Utilisateur
 from clas.referentiel.actions import VersionPerimee, ajouter_annee, modifier_parametres
 from clas.referentiel.models import ModificationParametre, ParametresBareme
 from clas.referentiel.services import simuler
-from tests.outils import EXEMPLE_CLAS, champs, formulaire_exemple, formulaire_parametres, texte
+from tests.outils import (
+    EXEMPLE_CLAS,
+    champs,
+    formulaire_du_navigateur,
+    formulaire_exemple,
+    formulaire_parametres,
+    texte,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -351,3 +358,23 @@ def test_ajouter_annee_reprend_la_plus_recente_meme_si_elle_est_creee_apres(
     ajouter_annee("2029-2030", utilisateurs["national"])
 
     assert annee("2029-2030").bonus_projets_culturels == Decimal("350.00")
+
+
+def test_un_parametre_corrige_sur_la_page_de_l_erreur_est_enregistre(national: Client) -> None:
+    """Comme un usager : l'erreur, la correction sur la page qui la signale, l'enregistrement,
+    puis la page rechargée qui montre la correction."""
+    page = national.get(CHEMIN)
+    donnees = formulaire_du_navigateur(page)
+    donnees["taux"] = ["trente-cinq"]
+    donnees["motif"] = ["Circulaire Cnaf 2026-014"]
+    erreur = national.post(CHEMIN, donnees)
+    assert erreur.status_code == 400
+    assert champs(erreur)["motif"] == "Circulaire Cnaf 2026-014"
+
+    donnees = formulaire_du_navigateur(erreur)
+    donnees["taux"] = ["0.35"]
+    correction = national.post(CHEMIN, donnees)
+
+    assert correction.status_code == 302, texte(correction)
+    assert champs(national.get(CHEMIN))["taux"] == "0.35"
+    assert annee().taux == Decimal("0.35")
