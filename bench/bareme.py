@@ -91,11 +91,12 @@ def mesurer_sepa(nombre: int = PROJETS_PAR_AN) -> dict[str, float]:
     fichier pain.001 et le récapitulatif CSV, objets en mémoire (sans la base)."""
     import datetime as dt
 
-    from clas.conventions.models import Convention, LotPaiement, Versement
-    from clas.conventions.sepa import generer_pain001, recapitulatif_csv
+    from clas.conventions.models import Convention
+    from clas.core.validators import iban_fr
     from clas.dossiers.models import Dossier
     from clas.structures.models import Structure
-    from clas.structures.validators import iban_fr
+    from clas.versements.models import LotPaiement, Versement
+    from clas.versements.sepa import generer_pain001, recapitulatif_csv
 
     lot = LotPaiement(
         numero="LOT-069-20261128-01",

@@ -93,8 +93,11 @@ INSTALLED_APPS = [
     "clas.dossiers",
     "clas.instruction",
     "clas.conventions",
+    "clas.versements",
+    "clas.bilans",
     "clas.simulateur",
     "clas.api",
+    "clas.demo",
 ]
 
 MIDDLEWARE = [

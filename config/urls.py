@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("clas.dossiers.urls")),
     path("", include("clas.instruction.urls")),
     path("", include("clas.conventions.urls")),
+    path("", include("clas.versements.urls")),
+    path("", include("clas.bilans.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -10,9 +10,9 @@ import factory
 from factory.django import DjangoModelFactory
 
 from clas.comptes.models import AgentCaf, Utilisateur
+from clas.core.validators import cle_luhn
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
-from clas.structures.validators import cle_luhn
 
 MOT_DE_PASSE = "mot-de-passe-de-test-2026"
 

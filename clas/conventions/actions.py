@@ -25,8 +25,9 @@ from clas.core.templatetags.clas_format import pourcentage
 from clas.dossiers.models import Dossier, Evenement
 from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
 from clas.instruction.models import Decision, NatureDecision
+from clas.versements.models import EtatVersement, NatureVersement, Versement
 
-from .models import Convention, EtatVersement, NatureVersement, Versement
+from .models import Convention
 
 __all__ = [
     "MotDePasseIncorrect",
@@ -93,7 +94,7 @@ def etablir_convention(decision: Decision) -> Convention | None:
     son PDF. Rien pour un refus ou un classement sans suite. Appelée après la décision."""
     if decision.nature != NatureDecision.ACCORD or decision.montant is None:
         return None
-    from .convention_pdf import generer_pdf
+    from .pdf import generer_pdf
 
     with transaction.atomic():
         dossier = (
@@ -244,6 +245,6 @@ def _signer(
 
 def _pdf_signe(convention_id: int) -> None:
     """Le PDF est produit à nouveau avec la mention de la signature."""
-    from .convention_pdf import generer_pdf
+    from .pdf import generer_pdf
 
     generer_pdf(Convention.objects.get(pk=convention_id), remplacer=True)

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ConventionsConfig(AppConfig):
     name = "clas.conventions"
-    verbose_name = "Conventions et versements"
+    verbose_name = "Conventions et avenants"

@@ -34,6 +34,7 @@ from clas.bareme import (
     lire_entree,
     resultat_vers_json,
 )
+from clas.bilans.models import Bilan, EtatBilan
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.pdf import rendre_pdf
@@ -47,7 +48,7 @@ from clas.instruction.models import (
     StatutProposition,
 )
 
-from .models import Avenant, Bilan, Convention, EtatBilan, ProjetAvenant
+from .models import Avenant, Convention, ProjetAvenant
 
 __all__ = [
     "CalculAvenant",

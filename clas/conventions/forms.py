@@ -1,10 +1,14 @@
-"""Le formulaire de signature : le signataire saisit à nouveau son mot de passe."""
+"""Les formulaires de la convention : la signature (le signataire saisit à nouveau son mot
+de passe) et la proposition d'un avenant."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from clas.core.forms import FormulaireDsfr
+from clas.core.forms import ChampMontant, FormulaireDsfr
+from clas.dossiers.models import Collectif
 
 
 class FormulaireSignature(FormulaireDsfr):
@@ -16,3 +20,33 @@ class FormulaireSignature(FormulaireDsfr):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "Saisissez votre mot de passe pour signer la convention."},
     )
+
+
+class FormulaireAvenant(FormulaireDsfr):
+    collectifs = forms.ModelMultipleChoiceField(
+        label="Collectifs retenus",
+        help_text="Cochez les collectifs que la convention finance après l'avenant.",
+        queryset=Collectif.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    montant = ChampMontant(
+        label="Nouveau montant maximal (euros)",
+        help_text="Au plus le barème recalculé sur ces collectifs avec les paramètres de la "
+        "décision. Laissé vide : le montant du barème.",
+        required=False,
+    )
+    motif = forms.CharField(
+        label="Motif de l'avenant",
+        help_text="Il figure dans l'avenant envoyé à la structure.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Expliquez le motif de l'avenant : il figure dans l'avenant."},
+    )
+
+    def __init__(self, *args: Any, collectifs: list[Collectif], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        champ = self.fields["collectifs"]
+        champ.queryset = Collectif.objects.filter(pk__in=[c.pk for c in collectifs]).order_by(
+            "ordre", "id"
+        )
+        champ.label_from_instance = lambda c: c.nom or f"Collectif {c.ordre}"  # type: ignore[attr-defined]

@@ -1,11 +1,15 @@
 """Les vues de la convention : la télécharger (membres de la structure et agents de la Caf
 du dossier ; 404 pour les autres), la signer (un signataire ou un administrateur de la
-structure, après avoir saisi à nouveau son mot de passe)."""
+structure, après avoir saisi à nouveau son mot de passe) ; l'avenant (un instructeur de la
+Caf le propose ; son PDF se télécharge comme la convention)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,15 +17,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.bareme import formater_euros
+from clas.bilans.models import Bilan
 from clas.comptes.models import Utilisateur
+from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
-from clas.dossiers.models import Dossier
+from clas.dossiers.models import Collectif, Dossier
 from clas.dossiers.permissions import role_dans_structure
+from clas.instruction.decisions import ActionImpossible
+from clas.instruction.models import Proposition, StatutProposition
+from clas.instruction.permissions import dossiers_de_la_caf
 
-from . import actions
-from .convention_pdf import generer_pdf, nom_pdf
-from .forms import FormulaireSignature
-from .models import Convention
+from . import actions, avenants
+from .forms import FormulaireAvenant, FormulaireSignature
+from .models import Avenant, Convention
+from .pdf import generer_pdf, nom_pdf
 
 
 def _utilisateur(request: HttpRequest) -> Utilisateur:
@@ -109,3 +118,146 @@ def convention_signer(request: HttpRequest, pk: int) -> HttpResponse:
             f"{formater_euros(signature.acompte.montant)} est transmis à la Caf pour validation.",
         )
     return redirect(_url_dossier(dossier))
+
+
+def _dossier_echange(request: HttpRequest, pk: int) -> Dossier:
+    return get_object_or_404(
+        Dossier.objects.echanges_par(_utilisateur(request)).select_related("campagne"), pk=pk
+    )
+
+
+def _dossier_caf(request: HttpRequest, pk: int) -> Dossier:
+    return get_object_or_404(
+        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", "structure"),
+        pk=pk,
+    )
+
+
+def _erreurs(formulaire: Form, erreur: ValidationError) -> None:
+    if hasattr(erreur, "error_dict"):
+        for champ, liste in erreur.message_dict.items():
+            formulaire.add_error(champ if champ in formulaire.fields else None, liste)
+    else:
+        formulaire.add_error(None, erreur.messages)
+
+
+# --- L'avenant ------------------------------------------------------------------------------
+
+
+def _contexte_avenant(
+    dossier: Dossier, convention: Convention, formulaire: FormulaireAvenant
+) -> dict[str, Any]:
+    collectifs = list(Collectif.objects.filter(dossier=dossier).order_by("ordre", "id"))
+    entree = avenants.entree_en_vigueur(convention)
+    en_vigueur = avenants.collectifs_en_vigueur(entree, collectifs)
+    retenus = {c["collectif"].pk for c in en_vigueur if c["retenu"]}
+    try:
+        bareme_actuel = avenants.calculer_avenant(convention, collectifs, retenus).montant_bareme
+    except ValueError:
+        bareme_actuel = None
+    return {
+        "titre": f"Avenant à la convention — dossier {dossier}",
+        "dossier": dossier,
+        "convention": convention,
+        "decision": convention.decision,
+        "avenants": list(Avenant.objects.filter(convention=convention).order_by("numero")),
+        "collectifs": en_vigueur,
+        "bareme_actuel": bareme_actuel,
+        "formulaire": formulaire,
+    }
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD", "POST"])
+def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Un instructeur de la Caf propose un avenant : collectifs retenus et/ou nouveau
+    montant, motif ; un autre agent, valideur, le validera."""
+    dossier = _dossier_caf(request, pk)
+    utilisateur = _utilisateur(request)
+    convention = Convention.objects.select_related("decision").filter(dossier=dossier).first()
+    bilan = Bilan.objects.filter(convention=convention).first() if convention else None
+    en_attente = Proposition.objects.filter(
+        dossier=dossier, statut=StatutProposition.EN_ATTENTE
+    ).first()
+    agent = agent_de(utilisateur)
+    if agent is None or not agent.est_instructeur:
+        raise PermissionDenied("Seul un instructeur de la Caf du dossier propose un avenant.")
+    url_dossier = reverse("instruction_dossier", args=[dossier.pk]) + "#avenants"
+    if not avenants.capacites_avenant(dossier, utilisateur, convention, bilan, en_attente)[
+        "proposer"
+    ]:
+        raison = avenants.obstacle_avenant(dossier, convention, bilan) or (
+            "Une proposition attend déjà d'être validée pour ce dossier."
+        )
+        messages.error(request, f"Pas d'avenant possible : {raison}")
+        return redirect(url_dossier)
+    assert convention is not None
+    collectifs = list(Collectif.objects.filter(dossier=dossier).order_by("ordre", "id"))
+    if request.method == "POST":
+        formulaire = FormulaireAvenant(request.POST, collectifs=collectifs)
+        if formulaire.is_valid():
+            donnees = formulaire.cleaned_data
+            try:
+                proposition = avenants.proposer_avenant(
+                    dossier,
+                    utilisateur,
+                    [c.pk for c in donnees["collectifs"]],
+                    donnees.get("montant"),
+                    donnees["motif"],
+                )
+            except ValidationError as erreur:
+                _erreurs(formulaire, erreur)
+            except ActionImpossible as refus:
+                messages.error(request, str(refus))
+                return redirect(url_dossier)
+            else:
+                messages.success(
+                    request,
+                    f"Avenant proposé (montant maximal porté à "
+                    f"{formater_euros(proposition.montant)}) : il attend la validation d'un "
+                    "autre agent.",
+                )
+                return redirect(url_dossier)
+        messages.error(request, "L'avenant n'a pas été proposé : voyez le formulaire.")
+        return render(
+            request,
+            "conventions/avenant/proposer.html",
+            _contexte_avenant(dossier, convention, formulaire),
+            status=400,
+        )
+    en_vigueur = avenants.collectifs_en_vigueur(avenants.entree_en_vigueur(convention), collectifs)
+    formulaire = FormulaireAvenant(
+        initial={
+            "collectifs": [c["collectif"].pk for c in en_vigueur if c["retenu"]],
+            "montant": convention.montant_maximal,
+        },
+        collectifs=collectifs,
+    )
+    return render(
+        request,
+        "conventions/avenant/proposer.html",
+        _contexte_avenant(dossier, convention, formulaire),
+    )
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD"])
+def avenant_pdf(request: HttpRequest, pk: int, numero: int) -> FileResponse:
+    """Le PDF d'un avenant : membres de la structure et agents de la Caf du dossier."""
+    dossier = _dossier_echange(request, pk)
+    avenant = (
+        Avenant.objects.select_related("convention__dossier")
+        .filter(convention__dossier=dossier, numero=numero)
+        .first()
+    )
+    if avenant is None:
+        raise Http404("Cet avenant n'existe pas.")
+    if not avenant.pdf:
+        avenants.generer_pdf_avenant(avenant)
+        avenant.refresh_from_db(fields=["pdf"])
+    return FileResponse(
+        avenant.pdf.open("rb"),
+        as_attachment=True,
+        filename=avenants.nom_pdf_avenant(avenant),
+        content_type="application/pdf",
+    )

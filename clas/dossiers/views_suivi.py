@@ -25,13 +25,7 @@ from clas.core.forms import FormulaireDsfr
 from clas.core.permissions import connexion_requise
 
 from . import actions
-from .models import (
-    DemandeComplements,
-    Dossier,
-    EtatDossier,
-    Evenement,
-    Message,
-)
+from .models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
 from .permissions import capacites, etape_modifiable
 from .recu import generer_recu
 from .saisie import panneau_du_dossier

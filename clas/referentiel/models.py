@@ -11,7 +11,7 @@ from django.db import models
 
 from clas.bareme import Parametres
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
-from clas.structures.validators import valider_bic, valider_iban
+from clas.core.validators import valider_bic, valider_iban
 
 
 class Caf(models.Model):

@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clas.core.fichiers import verifier_fichier
+from clas.core.validators import departement_du_code_postal, masquer_email
 from clas.referentiel.models import Caf
 
 from .models import Invitation, MembreStructure, PieceJustificative, RoleMembre, Structure
 from .permissions import exiger
-from .validators import departement_du_code_postal, masquer_email
 
 if TYPE_CHECKING:
     from clas.comptes.models import Utilisateur

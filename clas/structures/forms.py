@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 
 from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr, ModeleFormulaireDsfr
+from clas.core.validators import normaliser_iban, normaliser_siret, valider_siret
 
 from .actions import caf_du_code_postal, message_structure_deja_inscrite
 from .models import FormeJuridique, RoleMembre, Structure, TypePiece
-from .validators import normaliser_iban, normaliser_siret, valider_siret
 
 CHAMPS_STRUCTURE = [
     "nom",

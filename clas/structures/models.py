@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .validators import valider_bic, valider_iban, valider_rna, valider_siret
+from clas.core.validators import valider_bic, valider_iban, valider_rna, valider_siret
 
 if TYPE_CHECKING:
     from clas.comptes.models import Utilisateur

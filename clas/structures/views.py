@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
+from clas.core.validators import masquer_email
 
 from . import actions
 from .forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
 from .models import Invitation, MembreStructure, PieceJustificative, Structure, TypePiece
 from .permissions import capacites, exiger
-from .validators import masquer_email
 
 BIENTOT = 30  # jours : une pièce qui expire dans ce délai est signalée
 

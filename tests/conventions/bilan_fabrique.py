@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from clas.conventions import actions, bilan
-from clas.conventions.models import Bilan, Convention
+from clas.bilans import actions as bilan
+from clas.bilans.models import Bilan
+from clas.conventions import actions
+from clas.conventions.models import Convention
 from clas.dossiers.models import Collectif
 from tests.factories import MOT_DE_PASSE
 

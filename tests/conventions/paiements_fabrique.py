@@ -9,10 +9,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from clas.comptes.models import Utilisateur
-from clas.conventions.models import Convention, EtatVersement, NatureVersement, Versement
+from clas.conventions.models import Convention
+from clas.core.validators import iban_fr
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
-from clas.structures.validators import iban_fr
+from clas.versements.models import EtatVersement, NatureVersement, Versement
 from tests.instruction.outils import creer_campagne, creer_decision, creer_dossier
 
 IBAN_CAF = iban_fr("30001000640000000000149")

@@ -11,11 +11,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from clas.conventions import actions, grand_livre, regularisation
-from clas.conventions.models import (
-    Bilan,
-    Convention,
-    EtatBilan,
+from clas.bilans import regularisation
+from clas.bilans.models import Bilan, EtatBilan
+from clas.conventions import actions
+from clas.conventions.models import Convention
+from clas.versements import grand_livre
+from clas.versements.models import (
     EtatVersement,
     LotPaiement,
     NatureVersement,

@@ -13,12 +13,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from clas.conventions import actions
-from clas.conventions.convention_pdf import charger, contexte_convention
-from clas.conventions.models import Convention, EtatVersement, NatureVersement, Versement
+from clas.conventions.models import Convention
+from clas.conventions.pdf import charger, contexte_convention
 from clas.dossiers.models import Evenement
 from clas.instruction import decisions
 from clas.instruction.models import MotifRefus
 from clas.referentiel.models import ParametresBareme
+from clas.versements.models import EtatVersement, NatureVersement, Versement
 from tests.dossiers.suivi_fabrique import contient_texte_pdf
 from tests.factories import MOT_DE_PASSE
 

@@ -10,16 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from clas.bilans.models import Bilan, EtatBilan
 from clas.conventions import avenants
-from clas.conventions.models import (
-    Avenant,
-    Bilan,
-    Convention,
-    EtatBilan,
-    NatureVersement,
-    ProjetAvenant,
-    Versement,
-)
+from clas.conventions.models import Avenant, Convention, ProjetAvenant
 from clas.dossiers.models import Collectif, EtatDossier
 from clas.instruction import decisions
 from clas.instruction.models import (
@@ -29,6 +22,7 @@ from clas.instruction.models import (
     StatutProposition,
 )
 from clas.referentiel.models import ParametresBareme
+from clas.versements.models import NatureVersement, Versement
 from tests.factories import AgentCafFactory
 from tests.outils import texte
 

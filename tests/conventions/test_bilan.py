@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clas.conventions import bilan as actions_bilan
-from clas.conventions.models import Bilan, Convention, EtatBilan, Indu
+from clas.bilans import actions as actions_bilan
+from clas.bilans.models import Bilan, EtatBilan, Indu
+from clas.conventions.models import Convention
 from clas.dossiers.models import EtatDossier
 from tests.conventions.bilan_fabrique import (  # noqa: F401
     deposer_complet,
@@ -141,14 +142,14 @@ def test_la_liste_des_bilans_a_un_nombre_constant_de_requetes(
 
 def test_les_partiels_du_bilan_ont_au_plus_deux_requetes(convention_signee, utilisateurs):
     dossier = convention_signee.dossier
-    for gabarit in ("conventions/_bilan_structure.html", "conventions/_bilan_caf.html"):
+    for gabarit in ("bilans/_bilan_structure.html", "bilans/_bilan_caf.html"):
         with CaptureQueriesContext(connection) as requetes:
             html = render_to_string(gabarit, {"dossier": dossier})
         assert len(requetes) <= 2
         assert "Bilan de fin d'année" in html
     dossier.etat = EtatDossier.EN_INSTRUCTION
     with CaptureQueriesContext(connection) as requetes:
-        assert render_to_string("conventions/_bilan_caf.html", {"dossier": dossier}).strip() == ""
+        assert render_to_string("bilans/_bilan_caf.html", {"dossier": dossier}).strip() == ""
     assert len(requetes) == 0
 
 

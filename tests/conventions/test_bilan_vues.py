@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from clas.conventions.models import Bilan, EtatBilan, PieceBilan
+from clas.bilans.models import Bilan, EtatBilan, PieceBilan
 from clas.dossiers.models import Evenement, Message
 from tests.conventions.bilan_fabrique import (  # noqa: F401
     deposer_complet,

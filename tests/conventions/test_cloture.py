@@ -10,21 +10,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from clas.conventions import regularisation
+from clas.bilans import regularisation
+from clas.bilans.actions import capacites_bilan
+from clas.bilans.models import Bilan, Indu, Remboursement
 from clas.conventions.avenants import capacites_avenant
-from clas.conventions.bilan import capacites_bilan
-from clas.conventions.models import (
-    Bilan,
-    EtatVersement,
-    Indu,
-    NatureVersement,
-    Remboursement,
-    Versement,
-)
 from clas.dossiers.models import EtatDossier, Message
 from clas.dossiers.permissions import capacites
 from clas.instruction.models import Annotation, Proposition
 from clas.instruction.permissions import capacites_agent
+from clas.versements.models import EtatVersement, NatureVersement, Versement
 from tests.outils import texte
 
 from .regularisation_fabrique import (

@@ -10,10 +10,12 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from clas.conventions import grand_livre, regularisation
-from clas.conventions.avis_indu import contexte_avis, generer_avis
-from clas.conventions.models import EtatIndu, Indu, Mouvement, TypeMouvement
+from clas.bilans import regularisation
+from clas.bilans.avis_indu import contexte_avis, generer_avis
+from clas.bilans.models import EtatIndu, Indu
 from clas.referentiel.models import Caf
+from clas.versements import grand_livre
+from clas.versements.models import Mouvement, TypeMouvement
 from tests.outils import texte
 
 from .regularisation_fabrique import (
@@ -62,7 +64,7 @@ def test_l_avis_dit_pourquoi_combien_comment_payer_avant_quand_et_comment_contes
         titulaire_compte="CAF DU RHONE", iban="FR7630006000011234567890189", bic="AGRIFRPP"
     )
     regul_indu.refresh_from_db()
-    html = _normal(render_to_string("conventions/indu/avis.html", contexte_avis(regul_indu)))
+    html = _normal(render_to_string("bilans/indu/avis.html", contexte_avis(regul_indu)))
     dossier = regul_indu.convention.dossier
     for attendu in (
         caf.nom,
@@ -95,7 +97,7 @@ def test_l_avis_dit_pourquoi_combien_comment_payer_avant_quand_et_comment_contes
 def test_sans_compte_bancaire_de_la_caf_l_avis_propose_le_virement_sur_demande_ou_le_cheque(
     regul_indu,
 ):
-    html = render_to_string("conventions/indu/avis.html", contexte_avis(regul_indu))
+    html = render_to_string("bilans/indu/avis.html", contexte_avis(regul_indu))
     assert "IBAN" not in html
     assert "chèque" in html
     assert regul_indu.convention.dossier.numero in html

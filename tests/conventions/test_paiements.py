@@ -12,15 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
-from clas.conventions import grand_livre, paiements
-from clas.conventions.models import (
-    EtatVersement,
-    LotPaiement,
-    Mouvement,
-    TypeMouvement,
-    Versement,
-)
 from clas.dossiers.models import Evenement
+from clas.versements import actions as paiements
+from clas.versements import grand_livre
+from clas.versements.models import EtatVersement, LotPaiement, Mouvement, TypeMouvement, Versement
 from tests.instruction.outils import creer_campagne
 
 from .paiements_fabrique import (
@@ -354,7 +349,7 @@ def test_marquer_paye_demande_une_reference_et_une_date_passee(lot_de_deux, util
 def test_seul_le_comptable_marque_paye_rejette_et_importe(lot_de_deux, utilisateurs, persona):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from clas.conventions import retour_banque
+    from clas.versements import retour_banque
 
     utilisateur = _utilisateur(utilisateurs, persona)
     versement = lot_de_deux.versements.first()
@@ -507,7 +502,7 @@ def test_un_acompte_rejete_n_est_plus_reemis_apres_l_acceptation_du_bilan(
 ):
     """Le solde calculé à l'acceptation du bilan compte sans l'acompte rejeté : le réémettre
     le paierait deux fois."""
-    from clas.conventions.models import Bilan, EtatBilan
+    from clas.bilans.models import Bilan, EtatBilan
 
     versement = lot_de_deux.versements.first()
     paiements.rejeter_versement(versement, utilisateurs["comptable"], "Compte clos")

@@ -10,15 +10,10 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from clas.conventions import grand_livre, paiements
-from clas.conventions.models import (
-    EtatVersement,
-    LotPaiement,
-    Mouvement,
-    TypeMouvement,
-    Versement,
-)
 from clas.dossiers.models import Evenement
+from clas.versements import actions as paiements
+from clas.versements import grand_livre
+from clas.versements.models import EtatVersement, LotPaiement, Mouvement, TypeMouvement, Versement
 from tests.factories import AgentCafFactory
 
 from .paiements_fabrique import convention_signee, donner_un_compte

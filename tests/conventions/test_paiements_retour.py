@@ -10,9 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.utils import timezone
 
-from clas.conventions import grand_livre, paiements
-from clas.conventions.models import EtatVersement, Mouvement, TypeMouvement, Versement
-from clas.conventions.retour_banque import RetourInvalide, importer_retour
+from clas.versements import actions as paiements
+from clas.versements import grand_livre
+from clas.versements.models import EtatVersement, Mouvement, TypeMouvement, Versement
+from clas.versements.retour_banque import RetourInvalide, importer_retour
 from tests.instruction.outils import creer_campagne
 
 from .paiements_fabrique import convention_signee, donner_un_compte

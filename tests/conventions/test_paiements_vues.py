@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clas.conventions import paiements
-from clas.conventions.models import EtatVersement, LotPaiement, Mouvement, Versement
 from clas.referentiel.models import Caf
+from clas.versements import actions as paiements
+from clas.versements.models import EtatVersement, LotPaiement, Mouvement, Versement
 from tests.instruction.outils import creer_campagne
 from tests.outils import texte
 

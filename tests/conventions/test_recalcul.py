@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from clas.bareme import calculer, lire_entree
-from clas.conventions import bilan as actions_bilan
-from clas.conventions import recalcul
-from clas.conventions.models import Bilan, EtatBilan, Indu, NatureVersement, Versement
+from clas.bilans import actions as actions_bilan
+from clas.bilans import recalcul
+from clas.bilans.models import Bilan, EtatBilan, Indu
 from clas.referentiel.models import ParametresBareme
+from clas.versements.models import NatureVersement, Versement
 from tests.conventions.bilan_fabrique import (  # noqa: F401
     deposer_complet,
     fixture_convention_signee,

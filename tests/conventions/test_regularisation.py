@@ -12,14 +12,10 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clas.conventions import grand_livre, regularisation
-from clas.conventions.models import (
-    Mouvement,
-    NatureVersement,
-    TypeMouvement,
-    Versement,
-)
+from clas.bilans import regularisation
 from clas.dossiers.models import Dossier, EtatDossier
+from clas.versements import grand_livre
+from clas.versements.models import Mouvement, NatureVersement, TypeMouvement, Versement
 from tests.outils import texte
 
 from .regularisation_fabrique import (
@@ -81,8 +77,8 @@ def test_le_grand_livre_reste_coherent_du_versement_au_dernier_remboursement(
 
 def test_avant_l_accord_les_partiels_ne_font_aucune_requete(decision_instruit, rf, utilisateurs):
     gabarit = Template(
-        "{% include 'conventions/_regularisation_structure.html' %}"
-        "{% include 'conventions/_regularisation_caf.html' %}"
+        "{% include 'bilans/_regularisation_structure.html' %}"
+        "{% include 'bilans/_regularisation_caf.html' %}"
         "{% include 'conventions/_avenant_caf.html' %}"
     )
     requete = rf.get("/")

@@ -16,15 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clas.conventions import grand_livre, regularisation
-from clas.conventions.models import (
-    EtatIndu,
-    Indu,
-    Mouvement,
-    Remboursement,
-    TypeMouvement,
-)
+from clas.bilans import regularisation
+from clas.bilans.models import EtatIndu, Indu, Remboursement
 from clas.dossiers.models import EtatDossier
+from clas.versements import grand_livre
+from clas.versements.models import Mouvement, TypeMouvement
 from tests.outils import texte
 
 from .regularisation_fabrique import (
@@ -80,7 +76,7 @@ def test_des_remboursements_partiels_jusqu_au_solde_remboursent_l_indu_et_clotur
     # Le grand livre : chaque remboursement, avec qui, quand, combien et pourquoi.
     mouvements = Mouvement.objects.filter(type=TypeMouvement.REMBOURSEMENT).order_by("id")
     assert [m.montant for m in mouvements] == [Decimal("1000.00"), Decimal("1150.00")]
-    assert all(m.indu_id == regul_indu.pk for m in mouvements)
+    assert all(m.remboursement.indu_id == regul_indu.pk for m in mouvements)
     assert mouvements[0].auteur == comptable and "VIR-1" in mouvements[0].motif
     situation = grand_livre.situation(regul_indu.convention)
     assert situation.rembourse == INDU and situation.reste_a_rembourser == 0

@@ -10,8 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from clas.conventions.management.commands.relancer_bilans import rappel_du_jour
-from clas.conventions.models import Bilan
+from clas.bilans.management.commands.relancer_bilans import rappel_du_jour
+from clas.bilans.models import Bilan
 from clas.dossiers.models import Evenement
 from tests.conventions.bilan_fabrique import deposer_complet, fixture_convention_signee  # noqa: F401
 

@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from clas.conventions.models import Versement
+from clas.versements.models import Versement
 from tests.conventions.bilan_fabrique import deposer_complet, fixture_convention_signee  # noqa: F401
 from tests.outils import texte
 

@@ -16,9 +16,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from clas.conventions import paiements
-from clas.conventions.models import EtatVersement
-from clas.conventions.sepa import NAMESPACE, recapitulatif_csv, texte_sepa
+from clas.versements import actions as paiements
+from clas.versements.models import EtatVersement
+from clas.versements.sepa import NAMESPACE, recapitulatif_csv, texte_sepa
 from tests.instruction.outils import creer_campagne
 
 from .paiements_fabrique import (

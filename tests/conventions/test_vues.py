@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clas.conventions.models import Versement
 from clas.dossiers.models import Evenement
+from clas.versements.models import Versement
 from tests.factories import MOT_DE_PASSE
 from tests.outils import texte
 

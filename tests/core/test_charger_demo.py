@@ -248,8 +248,10 @@ def test_la_demo_donne_a_la_caf_du_rhone_un_dossier_a_chaque_etat_et_des_dossier
 def test_la_demo_montre_l_argent_a_chaque_etape(django_capture_on_commit_callbacks) -> None:
     """Convention à signer, acompte validé puis payé, bilan déposé, solde à valider, solde
     payé et dossier clôturé, indu ouvert avec un remboursement partiel (issue 5, point 12)."""
-    from clas.conventions import grand_livre
-    from clas.conventions.models import Bilan, Convention, Indu, LotPaiement, Versement
+    from clas.bilans.models import Bilan, Indu
+    from clas.conventions.models import Convention
+    from clas.versements import grand_livre
+    from clas.versements.models import LotPaiement, Versement
 
     with django_capture_on_commit_callbacks(execute=True):
         charger()
@@ -277,7 +279,7 @@ def test_la_demo_montre_l_argent_a_chaque_etape(django_capture_on_commit_callbac
 
 
 def test_recharger_la_demo_ne_paie_rien_de_plus() -> None:
-    from clas.conventions.models import LotPaiement, Mouvement, Versement
+    from clas.versements.models import LotPaiement, Mouvement, Versement
 
     charger()
     avant = (

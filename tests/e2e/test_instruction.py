@@ -23,12 +23,12 @@ from playwright.sync_api import Page, expect
 from clas.bareme import CollectifEntree, Entree, calculer, formater_euros
 from clas.campagnes.models import Campagne
 from clas.comptes.models import AgentCaf, Utilisateur
+from clas.core.validators import cle_luhn
 from clas.dossiers import actions
 from clas.dossiers.models import Collectif, Dossier, EtatDossier
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.simulateur.formulaire import annee_scolaire_en_cours
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
-from clas.structures.validators import cle_luhn
 from tests.dossiers.suivi_fabrique import ajouter_collectif, dossier_complet
 
 pytestmark = [pytest.mark.e2e]

@@ -18,11 +18,11 @@ from playwright.sync_api import Locator, Page, expect
 from clas.bareme import CollectifEntree, Entree, calculer, formater_euros
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
-from clas.core.demo import pdf_minimal
+from clas.core.validators import cle_luhn, iban_fr
+from clas.demo.donnees import pdf_minimal
 from clas.referentiel.donnees import charger_caf, charger_parametres
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.simulateur.formulaire import annee_scolaire_en_cours
-from clas.structures.validators import cle_luhn, iban_fr
 
 pytestmark = [pytest.mark.e2e]
 

@@ -25,17 +25,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from clas.bareme import Parametres, arrondir, calculer, formater_euros, lire_entree
-from clas.conventions.models import (
-    Bilan,
-    Convention,
-    EtatBilan,
-    EtatVersement,
-    Indu,
-    NatureVersement,
-    Versement,
-)
+from clas.bilans.models import Bilan, EtatBilan, Indu
+from clas.conventions.models import Convention
 from clas.dossiers.bareme import cofinancements, depenses_totales
 from clas.dossiers.models import Collectif, LigneBudget
+from clas.versements.models import EtatVersement, NatureVersement, Versement
 
 pytestmark = [pytest.mark.e2e]
 

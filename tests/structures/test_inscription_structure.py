@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from clas.comptes.models import Utilisateur
+from clas.core.validators import departement_du_code_postal, masquer_email
 from clas.structures.actions import StructureDejaInscrite, inscrire_structure
 from clas.structures.models import MembreStructure, RoleMembre, Structure
-from clas.structures.validators import departement_du_code_postal, masquer_email
 from tests.factories import MembreStructureFactory, StructureFactory, UtilisateurFactory
 from tests.outils import champs, texte
 

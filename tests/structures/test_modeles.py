@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clas.comptes.models import Utilisateur
+from clas.core.validators import cle_luhn, valider_siret
 from clas.structures.models import MembreStructure, RoleMembre, Structure
-from clas.structures.validators import cle_luhn, valider_siret
 from tests.factories import MembreStructureFactory, StructureFactory, siret_valide
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from django import template
 
+from clas.conventions.actions import peut_signer
+from clas.conventions.models import Convention
 from clas.dossiers.models import Dossier, EtatDossier
-
-from ..actions import peut_signer
-from ..models import Convention, NatureVersement, Versement
+from clas.versements.models import NatureVersement, Versement
 
 register = template.Library()
 

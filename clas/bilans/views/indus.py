@@ -1,0 +1,190 @@
+"""Les vues de l'indu : l'avis (PDF), l'enregistrement d'un remboursement, la liste des
+indus de la Caf.
+
+Qui voit : l'avis aux membres de la structure et aux agents de la Caf du dossier
+(`Dossier.objects.echanges_par`), 404 pour les autres ; les pages de la Caf aux agents de
+la Caf du dossier (`dossiers_de_la_caf`), 404 pour les autres. Qui fait :
+`regularisation.capacites_indu`, vérifiée à nouveau par le cas d'usage sous verrou (403
+sinon)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clas.bareme import formater_euros
+from clas.bilans import regularisation
+from clas.bilans.avis_indu import generer_avis, nom_avis
+from clas.bilans.forms import FormulaireRemboursement
+from clas.bilans.models import EtatIndu, Indu, Remboursement
+from clas.comptes.models import Utilisateur
+from clas.comptes.roles import agent_de
+from clas.core.permissions import agent_requis, connexion_requise
+from clas.dossiers.models import Dossier
+from clas.instruction.permissions import dossiers_de_la_caf
+
+
+def _utilisateur(request: HttpRequest) -> Utilisateur:
+    return request.user  # type: ignore[return-value]
+
+
+def _dossier_echange(request: HttpRequest, pk: int) -> Dossier:
+    return get_object_or_404(
+        Dossier.objects.echanges_par(_utilisateur(request)).select_related("campagne"), pk=pk
+    )
+
+
+def _dossier_caf(request: HttpRequest, pk: int) -> Dossier:
+    return get_object_or_404(
+        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", "structure"),
+        pk=pk,
+    )
+
+
+def _erreurs(formulaire: Form, erreur: ValidationError) -> None:
+    if hasattr(erreur, "error_dict"):
+        for champ, liste in erreur.message_dict.items():
+            formulaire.add_error(champ if champ in formulaire.fields else None, liste)
+    else:
+        formulaire.add_error(None, erreur.messages)
+
+
+# --- L'indu ---------------------------------------------------------------------------------
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD"])
+def indu_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """L'avis d'indu : membres de la structure et agents de la Caf du dossier ; 404 sinon.
+    Produit à la demande s'il manque."""
+    dossier = _dossier_echange(request, pk)
+    indu = (
+        Indu.objects.select_related("convention__dossier")
+        .filter(convention__dossier=dossier)
+        .first()
+    )
+    if indu is None:
+        raise Http404("Ce dossier n'a pas d'indu.")
+    if not indu.avis:
+        generer_avis(indu)
+        indu.refresh_from_db(fields=["avis"])
+    return FileResponse(
+        indu.avis.open("rb"),
+        as_attachment=True,
+        filename=nom_avis(indu),
+        content_type="application/pdf",
+    )
+
+
+@connexion_requise
+@require_POST
+def indu_remboursement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Un comptable ou un valideur de la Caf enregistre un remboursement reçu."""
+    dossier = _dossier_caf(request, pk)
+    indu = Indu.objects.filter(convention__dossier=dossier).first()
+    if indu is None:
+        raise Http404("Ce dossier n'a pas d'indu.")
+    utilisateur = _utilisateur(request)
+    agent = agent_de(utilisateur)
+    if agent is None or not (agent.est_comptable or agent.est_valideur):
+        raise PermissionDenied(
+            "Seul un agent comptable ou un valideur de la Caf enregistre un remboursement."
+        )
+    url = reverse("instruction_dossier", args=[dossier.pk]) + "#regularisation"
+    formulaire = FormulaireRemboursement(request.POST)
+    if formulaire.is_valid():
+        donnees = formulaire.cleaned_data
+        try:
+            resultat = regularisation.enregistrer_remboursement(
+                indu,
+                utilisateur,
+                donnees["montant"],
+                donnees["recu_le"],
+                donnees.get("reference", ""),
+                jeton=donnees["jeton"],
+            )
+        except ValidationError as erreur:
+            _erreurs(formulaire, erreur)
+        except regularisation.RemboursementImpossible as refus:
+            messages.error(request, str(refus))
+            return redirect(url)
+        else:
+            if resultat.deja_enregistre:
+                messages.info(
+                    request,
+                    f"Ce remboursement de {formater_euros(resultat.remboursement.montant)} est "
+                    "déjà enregistré : rien n'a été ajouté.",
+                )
+            elif resultat.indu_rembourse:
+                messages.success(
+                    request,
+                    f"Remboursement de {formater_euros(resultat.remboursement.montant)} "
+                    "enregistré : l'indu est entièrement remboursé."
+                    + (" Le dossier est clôturé." if resultat.cloture else ""),
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Remboursement de {formater_euros(resultat.remboursement.montant)} "
+                    f"enregistré ; reste à rembourser : {formater_euros(resultat.reste)}.",
+                )
+            return redirect(url)
+    messages.error(request, "Le remboursement n'a pas été enregistré : voyez le formulaire.")
+    from clas.instruction.views_dossier import rendre_dossier
+
+    return rendre_dossier(
+        request, dossier.pk, extra={"formulaire_remboursement": formulaire}, status=400
+    )
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD"])
+def indus_liste(request: HttpRequest) -> HttpResponse:
+    """Les indus de la Caf de l'agent : ouverts d'abord (échéance la plus proche en
+    tête), le reste à rembourser, en retard en rouge. Deux requêtes, quel que soit le
+    nombre d'indus."""
+    agent = agent_de(_utilisateur(request))
+    assert agent is not None
+    rembourse = (
+        Remboursement.objects.filter(indu=OuterRef("pk"))
+        .values("indu")
+        .annotate(total=Sum("montant"))
+        .values("total")
+    )
+    zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
+    indus = list(
+        Indu.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id)
+        .select_related("convention__dossier__structure", "convention__dossier__campagne")
+        .annotate(rembourse=Coalesce(Subquery(rembourse), zero))
+        .order_by("etat", "echeance", "id")
+    )
+    aujourd_hui = timezone.localdate()
+    lignes = [
+        {
+            "indu": indu,
+            "dossier": indu.convention.dossier,
+            "reste": indu.montant - indu.rembourse,
+            "en_retard": indu.etat == EtatIndu.OUVERT and indu.echeance < aujourd_hui,
+        }
+        for indu in indus
+    ]
+    ouverts = [ligne for ligne in lignes if ligne["indu"].etat == EtatIndu.OUVERT]
+    return render(
+        request,
+        "bilans/indu/liste.html",
+        {
+            "titre": "Indus à rembourser",
+            "lignes": lignes,
+            "nb_ouverts": len(ouverts),
+            "total_reste": sum((ligne["reste"] for ligne in ouverts), start=0),
+            "nb_en_retard": sum(1 for ligne in ouverts if ligne["en_retard"]),
+        },
+    )

@@ -1,0 +1,63 @@
+"""La convention en PDF : produite à partir de ce que la décision a gardé (collectifs
+retenus, montant, taux d'acompte), jamais d'un nouveau calcul ; produite à nouveau avec la
+mention de la signature une fois signée."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from clas.core.pdf import rendre_pdf
+from clas.instruction.lettre import detail_collectifs
+from clas.versements.models import NatureVersement, Versement
+
+from .models import Convention
+
+
+def nom_pdf(convention: Convention) -> str:
+    return f"convention-{convention.dossier.numero or convention.dossier_id}.pdf"
+
+
+def charger(convention: Convention) -> Convention:
+    return Convention.objects.select_related(
+        "dossier__structure", "dossier__campagne__caf", "decision", "signee_par"
+    ).get(pk=convention.pk)
+
+
+def contexte_convention(convention: Convention) -> dict[str, Any]:
+    from .actions import montant_acompte
+
+    dossier = convention.dossier
+    collectifs = [c for c in detail_collectifs(convention.decision) if c["eligible"]]
+    return {
+        "convention": convention,
+        "decision": convention.decision,
+        "dossier": dossier,
+        "structure": dossier.structure,
+        "campagne": dossier.campagne,
+        "caf": dossier.campagne.caf,
+        "collectifs": collectifs,
+        "montant_acompte": montant_acompte(convention),
+        "montant_solde_maximal": convention.montant_maximal - montant_acompte(convention),
+        "acompte": Versement.objects.filter(
+            convention=convention, nature=NatureVersement.ACOMPTE
+        ).first(),
+    }
+
+
+def generer_pdf(convention: Convention, *, remplacer: bool = False) -> bool:
+    """Produit et enregistre le PDF s'il n'existe pas encore (idempotent), ou le remplace.
+    Renvoie True si un PDF a été écrit."""
+    convention = charger(convention)
+    if convention.pdf and not remplacer:
+        return False
+    pdf = rendre_pdf("conventions/convention.html", contexte_convention(convention))
+    convention.pdf.save(nom_pdf(convention), ContentFile(pdf), save=False)
+    conventions = Convention.objects.filter(pk=convention.pk)
+    if not remplacer:
+        conventions = conventions.filter(pdf="")
+    if not conventions.update(pdf=convention.pdf.name):
+        convention.pdf.storage.delete(convention.pdf.name)
+        return False
+    return True

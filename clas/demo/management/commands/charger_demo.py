@@ -1,0 +1,210 @@
+"""Charge les données de démonstration (idempotent) : deux Caf, des structures, un compte
+par rôle. Refuse de tourner hors DEBUG sans --force, pour ne jamais toucher une base réelle
+par erreur."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.test.utils import override_settings
+
+from clas.comptes.models import AgentCaf, Utilisateur
+from clas.core.validators import cle_luhn, iban_fr
+from clas.demo.donnees import charger_dossiers, charger_instruction
+from clas.demo.versements import charger_versements
+from clas.referentiel.models import Caf
+from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
+
+MOT_DE_PASSE = "demo-clas-2026"
+
+STRUCTURES = [
+    # (SIREN + NIC sans clé, nom, type, commune, code postal, département)
+    (
+        "3120456780001",
+        "Centre social des Pentes",
+        TypeStructure.CENTRE_SOCIAL,
+        "Lyon",
+        "69001",
+        "69",
+    ),
+    (
+        "4410987650002",
+        "Association Réussir ensemble",
+        TypeStructure.ASSOCIATION,
+        "Villeurbanne",
+        "69100",
+        "69",
+    ),
+    (
+        "2180011220003",
+        "Espace de vie sociale du Vimeu",
+        TypeStructure.ESPACE_VIE_SOCIALE,
+        "Abbeville",
+        "80100",
+        "80",
+    ),
+]
+
+COMPTES: list[dict[str, Any]] = [
+    {
+        "email": "porteur@demo.clas.fr",
+        "prenom": "Amina",
+        "nom": "Benali",
+        "structure": 0,
+        "role": RoleMembre.ADMINISTRATEUR,
+    },
+    {
+        "email": "porteur2@demo.clas.fr",
+        "prenom": "Julien",
+        "nom": "Moreau",
+        "structure": 1,
+        "role": RoleMembre.ADMINISTRATEUR,
+    },
+    {
+        "email": "porteur.somme@demo.clas.fr",
+        "prenom": "Claire",
+        "nom": "Lefebvre",
+        "structure": 2,
+        "role": RoleMembre.ADMINISTRATEUR,
+    },
+    {
+        "email": "instructeur@demo.clas.fr",
+        "prenom": "Sophie",
+        "nom": "Martin",
+        "caf": "69",
+        "roles": {"est_instructeur"},
+    },
+    {
+        "email": "valideur@demo.clas.fr",
+        "prenom": "Marc",
+        "nom": "Dubois",
+        "caf": "69",
+        "roles": {"est_valideur"},
+    },
+    {
+        "email": "comptable@demo.clas.fr",
+        "prenom": "Nadia",
+        "nom": "Roux",
+        "caf": "69",
+        "roles": {"est_comptable"},
+    },
+    {
+        "email": "instructeur.somme@demo.clas.fr",
+        "prenom": "Thomas",
+        "nom": "Petit",
+        "caf": "80",
+        "roles": {"est_instructeur"},
+    },
+    {"email": "national@demo.clas.fr", "prenom": "Hélène", "nom": "Garnier", "national": True},
+]
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (comptes, Caf, structures). Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="charger même quand DEBUG est désactivé (tests, recette)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "DEBUG est désactivé : ce n'est peut-être pas une base de démonstration. "
+                "Relancez avec --force si vous êtes sûr de vous."
+            )
+        if Caf.objects.count() < 101:
+            raise CommandError("Le référentiel des Caf est absent : lancez d'abord « migrate ».")
+        # Les dépôts de démonstration n'envoient pas d'accusé par courriel : la console de
+        # « make run » resterait lisible.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            structures = self._structures()
+            comptes = {compte["email"]: self._compte(compte, structures) for compte in COMPTES}
+            charger_dossiers(structures, comptes)
+            charger_instruction(comptes, MOT_DE_PASSE)
+            charger_versements(comptes, MOT_DE_PASSE)
+        self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        self.stdout.write(f"Comptes (mot de passe « {MOT_DE_PASSE} ») :")
+        for compte in COMPTES:
+            self.stdout.write(f"  {compte['email']:<34} {self._libelle(compte)}")
+
+    def _structures(self) -> list[Structure]:
+        structures = []
+        for rang, (debut, nom, type_structure, commune, code_postal, departement) in enumerate(
+            STRUCTURES
+        ):
+            association = type_structure == TypeStructure.ASSOCIATION
+            structure, _ = Structure.objects.update_or_create(
+                siret=debut + cle_luhn(debut),
+                defaults={
+                    "nom": nom,
+                    "type_structure": type_structure,
+                    "forme_juridique": "association_1901",
+                    "rna": f"W{departement}{1234567 + rang:07d}" if association else "",
+                    "adresse": [
+                        "12 montée de la Grande-Côte",
+                        "3 place de la Mairie",
+                        "8 rue des Teinturiers",
+                    ][rang],
+                    "commune": commune,
+                    "code_postal": code_postal,
+                    "departement": departement,
+                    "caf": Caf.objects.get(departement=departement),
+                    "iban": iban_fr(f"30006000011234567890{rang:03d}"),
+                    "bic": "AGRIFRPP",
+                    "representant_prenom": ["Fatou", "Bernard", "Anne"][rang],
+                    "representant_nom": ["Diallo", "Chevalier", "Lemaire"][rang],
+                    "representant_qualite": "Président(e)",
+                    "email": f"contact@{nom.lower().split()[-1]}.demo.clas.fr",
+                    "telephone": "04 72 00 00 0" + str(rang),
+                },
+            )
+            structures.append(structure)
+        return structures
+
+    def _compte(self, compte: dict[str, Any], structures: list[Structure]) -> Utilisateur:
+        utilisateur, _ = Utilisateur.objects.update_or_create(
+            email=compte["email"],
+            defaults={
+                "prenom": compte["prenom"],
+                "nom": compte["nom"],
+                "est_admin_national": compte.get("national", False),
+                "is_active": True,
+            },
+        )
+        utilisateur.set_password(MOT_DE_PASSE)
+        utilisateur.save(update_fields=["password"])
+        if "structure" in compte:
+            MembreStructure.objects.update_or_create(
+                utilisateur=utilisateur,
+                structure=structures[compte["structure"]],
+                defaults={"role": compte["role"]},
+            )
+        if "caf" in compte:
+            roles = {
+                r: r in compte["roles"]
+                for r in ("est_instructeur", "est_valideur", "est_comptable")
+            }
+            AgentCaf.objects.update_or_create(
+                utilisateur=utilisateur,
+                defaults={"caf": Caf.objects.get(departement=compte["caf"]), **roles},
+            )
+        return utilisateur
+
+    @staticmethod
+    def _libelle(compte: dict[str, Any]) -> str:
+        if compte.get("national"):
+            return "administration nationale"
+        if "caf" in compte:
+            roles = ", ".join(r.removeprefix("est_") for r in sorted(compte["roles"]))
+            caf = Caf.objects.get(departement=compte["caf"]).nom
+            return f"{roles} — {caf}"
+        return f"{compte['role'].label.lower()} de « {STRUCTURES[compte['structure']][1]} »"

@@ -1,0 +1,571 @@
+"""Les versements, de leur validation à leur paiement (CLAS.md §2.3) : valider, mettre en
+paiement dans un lot (fichier de virement SEPA), marquer payé, rejeter, réémettre ; et le
+compte bancaire d'où la Caf paie.
+
+Qui fait quoi, vérifié ici côté serveur quelle que soit la page :
+- le **valideur** de la Caf du dossier valide les versements et tient le compte de la Caf ;
+- le **comptable** de cette Caf crée les lots, les marque payés, enregistre les rejets : il
+  paie mais ne décide pas (il ne valide pas) ;
+- l'**instructeur** ne valide pas et ne paie pas.
+
+L'argent est sûr face à la répétition et à la concurrence : chaque action relit ses
+versements sous verrou (`select_for_update`) et ne fait que les transitions permises
+(à valider → validé → mis en paiement → payé | rejeté) ; refaire une action déjà faite ne
+change rien. Un versement n'entre que dans un seul lot (la Caf est verrouillée pendant la
+création d'un lot, et seuls les versements validés sans lot y entrent) ; un paiement n'est
+inscrit qu'une fois au grand livre (`Mouvement.versement` est unique).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from clas.bareme import formater_euros
+from clas.bilans import regularisation
+from clas.bilans.models import Bilan, EtatBilan
+from clas.comptes.models import AgentCaf, Utilisateur
+from clas.comptes.roles import agent_de
+from clas.conventions.models import Convention
+from clas.core.validators import normaliser_iban, valider_bic, valider_iban
+from clas.dossiers.models import Evenement
+from clas.referentiel.models import Caf
+from clas.structures.models import Structure
+
+from . import grand_livre
+from .models import EtatVersement, LotPaiement, NatureVersement, TypeMouvement, Versement
+from .sepa import generer_pain001
+
+__all__ = [
+    "ActionImpossible",
+    "Ecarte",
+    "ResultatLot",
+    "capacites_paiements",
+    "creer_lot",
+    "lots_de_la_caf",
+    "marquer_lot_paye",
+    "modifier_compte_caf",
+    "reemettre",
+    "reference_de",
+    "rejeter_versement",
+    "valider_versements",
+    "versements_de_la_caf",
+]
+
+logger = logging.getLogger("clas.paiements")
+
+E = EtatVersement
+LONGUEUR_REFERENCE = 35
+
+
+class ActionImpossible(Exception):
+    """L'action ne peut pas se faire dans l'état actuel ; le message dit quoi corriger.
+    `details` : les raisons ligne à ligne (versements laissés de côté…)."""
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []
+
+
+# --- Qui voit, qui fait -------------------------------------------------------------------
+
+
+def capacites_paiements(utilisateur: Utilisateur) -> dict[str, bool]:
+    """Ce qu'un utilisateur peut faire dans les paiements de sa Caf (vues et gabarits)."""
+    agent = agent_de(utilisateur)
+    valideur = agent is not None and agent.est_valideur
+    comptable = agent is not None and agent.est_comptable
+    return {
+        "voir": agent is not None,
+        "valider": valideur,
+        "payer": comptable,
+        "reemettre": comptable or valideur,
+        "telecharger": comptable or valideur,
+        "modifier_compte": valideur,
+    }
+
+
+def versements_de_la_caf(utilisateur: Utilisateur) -> QuerySet[Versement]:
+    """Les versements des dossiers de la Caf de l'agent ; aucun pour les autres."""
+    agent = agent_de(utilisateur)
+    if agent is None:
+        return Versement.objects.none()
+    return Versement.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id)
+
+
+def lots_de_la_caf(utilisateur: Utilisateur) -> QuerySet[LotPaiement]:
+    agent = agent_de(utilisateur)
+    if agent is None:
+        return LotPaiement.objects.none()
+    return LotPaiement.objects.filter(caf_id=agent.caf_id)
+
+
+ROLES = {
+    "valideur": (
+        "est_valideur",
+        "Seul un valideur de la Caf du dossier valide un versement (ni l'instructeur, ni le "
+        "comptable).",
+    ),
+    "comptable": (
+        "est_comptable",
+        "Seul un comptable de la Caf met en paiement, marque payé ou enregistre un rejet.",
+    ),
+}
+
+
+def _agent(utilisateur: Utilisateur, caf_id: int, role: str) -> AgentCaf:
+    """L'agent de cette Caf avec ce rôle, sinon PermissionDenied (message en français)."""
+    agent = agent_de(utilisateur)
+    if agent is None or agent.caf_id != caf_id:
+        raise PermissionDenied("Seuls les agents de la Caf du dossier agissent sur ses versements.")
+    attribut, refus = ROLES[role]
+    if not getattr(agent, attribut):
+        raise PermissionDenied(refus)
+    return agent
+
+
+# --- Historique ---------------------------------------------------------------------------
+
+
+def _quoi(versement: Versement) -> str:
+    """« Acompte de 3 150,00 € »."""
+    return f"{versement.get_nature_display()} de {formater_euros(versement.montant)}"
+
+
+def _verrouiller(pks: Iterable[int]) -> list[Versement]:
+    """Les versements relus sous verrou, toujours dans le même ordre (pas d'interblocage)."""
+    return list(
+        Versement.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(pks))
+        .select_related("convention__dossier__campagne", "lot")
+        .order_by("pk")
+    )
+
+
+# --- Compte bancaire de la Caf ------------------------------------------------------------
+
+
+def modifier_compte_caf(
+    caf: Caf, valideur: Utilisateur, titulaire: str, iban: str, bic: str
+) -> tuple[Caf, bool]:
+    """Le valideur de la Caf renseigne le compte d'où partent les virements Clas. Renvoie la
+    Caf et True si quelque chose a changé (qui et quand sont gardés sur la Caf)."""
+    _agent_valideur_du_compte(valideur, caf)
+    titulaire = " ".join((titulaire or "").split())
+    iban = normaliser_iban(iban)
+    bic = (bic or "").strip().upper()
+    erreurs: dict[str, list[str]] = {}
+    for champ, valeur, valider in (("iban", iban, valider_iban), ("bic", bic, valider_bic)):
+        try:
+            valider(valeur)
+        except ValidationError as erreur:
+            erreurs[champ] = erreur.messages
+    for champ, valeur, libelle in (
+        ("titulaire_compte", titulaire, "le titulaire du compte"),
+        ("iban", iban, "l'IBAN"),
+        ("bic", bic, "le BIC"),
+    ):
+        if not valeur:
+            erreurs.setdefault(champ, []).append(f"Renseignez {libelle}.")
+    if erreurs:
+        raise ValidationError(erreurs)
+    with transaction.atomic():
+        caf = Caf.objects.select_for_update().get(pk=caf.pk)
+        if (caf.titulaire_compte, caf.iban, caf.bic) == (titulaire, iban, bic):
+            return caf, False
+        ancien = caf.iban
+        caf.titulaire_compte, caf.iban, caf.bic = titulaire, iban, bic
+        caf.compte_modifie_par = valideur
+        caf.compte_modifie_le = timezone.now()
+        caf.save(
+            update_fields=[
+                "titulaire_compte",
+                "iban",
+                "bic",
+                "compte_modifie_par",
+                "compte_modifie_le",
+            ]
+        )
+    logger.info(
+        "Compte bancaire de la Caf %s modifié par %s : IBAN …%s → …%s, BIC %s.",
+        caf.code,
+        valideur.email,
+        ancien[-4:] if ancien else "(aucun)",
+        iban[-4:],
+        bic,
+    )
+    return caf, True
+
+
+def _agent_valideur_du_compte(utilisateur: Utilisateur, caf: Caf) -> None:
+    agent = agent_de(utilisateur)
+    if agent is None or agent.caf_id != caf.pk or not agent.est_valideur:
+        raise PermissionDenied("Seul un valideur de la Caf modifie son compte bancaire.")
+
+
+# --- Valider ------------------------------------------------------------------------------
+
+
+def valider_versements(versements: Iterable[Versement], valideur: Utilisateur) -> list[Versement]:
+    """Le valideur valide des versements « à valider » de sa Caf ; renvoie ceux qui viennent
+    de l'être. Un versement déjà validé (second clic, autre valideur) est laissé tel quel."""
+    agent = agent_de(valideur)
+    if agent is None or not agent.est_valideur:
+        raise PermissionDenied(ROLES["valideur"][1])
+    valides: list[Versement] = []
+    with transaction.atomic():
+        verrouilles = _verrouiller(v.pk for v in versements)
+        for versement in verrouilles:
+            _agent(valideur, versement.convention.dossier.campagne.caf_id, "valideur")
+        maintenant = timezone.now()
+        for versement in verrouilles:
+            if versement.etat != E.A_VALIDER:
+                continue
+            versement.etat = E.VALIDE
+            versement.valide_par = valideur
+            versement.valide_le = maintenant
+            versement.save(update_fields=["etat", "valide_par", "valide_le"])
+            Evenement.noter(
+                versement.convention.dossier,
+                "versement_valide",
+                f"{_quoi(versement)} validé par {valideur} : il partira dans le prochain lot "
+                "de paiement de la Caf.",
+                auteur=valideur,
+            )
+            valides.append(versement)
+    return valides
+
+
+# --- Mettre en paiement : le lot ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ecarte:
+    """Un versement validé laissé hors du lot, et pourquoi (il partira dans un lot suivant)."""
+
+    versement: Versement
+    raison: str
+
+
+@dataclass
+class ResultatLot:
+    lot: LotPaiement
+    versements: list[Versement]
+    ecartes: list[Ecarte] = field(default_factory=list)
+
+
+def reference_de(versement: Versement) -> str:
+    """La référence de bout en bout (EndToEndId, 35 caractères au plus), unique : le numéro
+    du dossier, la nature (A acompte, S solde) et le rang d'émission (2 pour une réémission) :
+    CLAS-069-2026-00001 → « CLAS069-2026-00001-A1 »."""
+    dossier = versement.convention.dossier
+    rang = Versement.objects.filter(
+        convention_id=versement.convention_id, nature=versement.nature, pk__lte=versement.pk
+    ).count()
+    lettre = "A" if versement.nature == NatureVersement.ACOMPTE else "S"
+    numero = (dossier.numero or f"CLAS-D{dossier.pk}").replace("-", "", 1)
+    reference = f"{numero}-{lettre}{rang}"
+    if len(reference) > LONGUEUR_REFERENCE:  # numéro hors norme : l'identifiant suffit
+        reference = f"CLAS-V{versement.pk}-{lettre}{rang}"
+    return reference
+
+
+def raison_compte_invalide(structure: Structure) -> str | None:
+    """Pourquoi on ne peut pas virer à cette structure, ou None si son compte est bon."""
+    iban = normaliser_iban(structure.iban)
+    bic = (structure.bic or "").strip().upper()
+    if not iban:
+        return f"{structure.nom} n'a pas renseigné son IBAN (fiche de la structure)."
+    if not bic:
+        return f"{structure.nom} n'a pas renseigné son BIC (fiche de la structure)."
+    for valeur, valider, quoi in ((iban, valider_iban, "IBAN"), (bic, valider_bic, "BIC")):
+        try:
+            valider(valeur)
+        except ValidationError as erreur:
+            return f"{quoi} de {structure.nom} invalide : {erreur.messages[0]}"
+    return None
+
+
+def _numero_lot(caf: Caf, jour: dt.date) -> str:
+    """LOT-069-20261128-01, puis -02… le même jour (Caf verrouillée : pas de doublon)."""
+    prefixe = f"LOT-{caf.code}-{jour:%Y%m%d}-"
+    rang = LotPaiement.objects.filter(numero__startswith=prefixe).count() + 1
+    return f"{prefixe}{rang:02d}"
+
+
+def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> ResultatLot:
+    """Le comptable met en paiement tous les versements validés de sa Caf qui ne sont dans
+    aucun lot : ils passent « mis en paiement », avec leur référence et le compte de la
+    structure à cet instant ; le fichier SEPA est enregistré avec le lot.
+
+    Un versement dont la structure n'a pas d'IBAN ou de BIC valide est laissé de côté (avec
+    la raison) ; les autres partent. Lève ActionImpossible s'il n'y a rien à payer ou si le
+    compte de la Caf n'est pas complet."""
+    _agent(comptable, caf.pk, "comptable")
+    aujourd_hui = timezone.localdate()
+    if date_execution < aujourd_hui:
+        raise ActionImpossible(
+            f"La date d'exécution ({date_execution:%d/%m/%Y}) est passée : choisissez "
+            "aujourd'hui ou une date à venir."
+        )
+    with transaction.atomic():
+        # Un seul lot à la fois par Caf : le second comptable attend, puis ne trouve plus rien.
+        caf = Caf.objects.select_for_update().get(pk=caf.pk)
+        if not caf.a_un_compte:
+            raise ActionImpossible(
+                "Le compte bancaire de la Caf n'est pas complet (titulaire, IBAN et BIC) : un "
+                "valideur doit le renseigner sur la page « Compte bancaire de la Caf » avant "
+                "de créer un lot."
+            )
+        candidats = list(
+            Versement.objects.select_for_update(of=("self",), skip_locked=False)
+            .filter(etat=E.VALIDE, lot__isnull=True, convention__dossier__campagne__caf_id=caf.pk)
+            .select_related("convention__dossier__structure")
+            .order_by("pk")
+        )
+        retenus: list[Versement] = []
+        ecartes: list[Ecarte] = []
+        for versement in candidats:
+            raison = raison_compte_invalide(versement.convention.dossier.structure)
+            if raison is None:
+                retenus.append(versement)
+            else:
+                ecartes.append(Ecarte(versement, raison))
+        if not retenus:
+            details = [
+                f"{e.versement.convention.dossier.numero} ({_quoi(e.versement)}) : {e.raison}"
+                for e in ecartes
+            ]
+            if ecartes:
+                raise ActionImpossible(
+                    "Aucun lot créé : aucun versement validé ne peut partir, faute d'un compte "
+                    "bancaire valide pour la structure.",
+                    details,
+                )
+            raise ActionImpossible(
+                "Rien à payer : aucun versement validé n'attend d'être mis en paiement."
+            )
+        total = sum((v.montant for v in retenus), start=Decimal("0.00"))
+        lot = LotPaiement.objects.create(
+            caf=caf,
+            numero=_numero_lot(caf, aujourd_hui),
+            date_execution=date_execution,
+            nb_versements=len(retenus),
+            montant_total=total,
+            iban_emetteur=caf.iban,
+            bic_emetteur=caf.bic.upper(),
+            titulaire_emetteur=caf.titulaire_compte,
+            cree_par=comptable,
+        )
+        for versement in retenus:
+            structure = versement.convention.dossier.structure
+            versement.etat = E.MIS_EN_PAIEMENT
+            versement.lot = lot
+            versement.reference = reference_de(versement)
+            versement.iban_beneficiaire = normaliser_iban(structure.iban)
+            versement.bic_beneficiaire = structure.bic.strip().upper()
+            versement.save(
+                update_fields=["etat", "lot", "reference", "iban_beneficiaire", "bic_beneficiaire"]
+            )
+            Evenement.noter(
+                versement.convention.dossier,
+                "versement_mis_en_paiement",
+                f"{_quoi(versement)} mis en paiement par {comptable} (lot {lot.numero}, "
+                f"virement demandé pour le {date_execution:%d/%m/%Y}).",
+                auteur=comptable,
+            )
+        lot.fichier_sepa.save(
+            f"{lot.numero}.xml", ContentFile(generer_pain001(lot, retenus)), save=True
+        )
+    return ResultatLot(lot=lot, versements=retenus, ecartes=ecartes)
+
+
+# --- Payé, rejeté, réémis -----------------------------------------------------------------
+
+
+def payer(
+    versement: Versement,
+    auteur: Utilisateur,
+    date_paiement: dt.date,
+    reference_bancaire: str,
+    lot: LotPaiement,
+) -> None:
+    """Un versement mis en paiement (verrouillé par l'appelant) devient payé et s'inscrit au
+    grand livre, une seule fois."""
+    versement.etat = E.PAYE
+    versement.paye_le = date_paiement
+    versement.reference_bancaire = reference_bancaire[:100]
+    versement.save(update_fields=["etat", "paye_le", "reference_bancaire"])
+    if versement.montant > 0:
+        grand_livre.inscrire(
+            versement.convention,
+            TypeMouvement.VERSEMENT_PAYE,
+            versement.montant,
+            f"{versement.get_nature_display()} payé le {date_paiement:%d/%m/%Y} (lot "
+            f"{lot.numero}, référence bancaire {reference_bancaire}).",
+            auteur,
+            versement=versement,
+        )
+
+
+def rejeter(versement: Versement, auteur: Utilisateur, motif: str) -> None:
+    """Un versement mis en paiement (verrouillé par l'appelant) devient rejeté."""
+    versement.etat = E.REJETE
+    versement.motif_rejet = motif
+    versement.rejete_le = timezone.now()
+    versement.save(update_fields=["etat", "motif_rejet", "rejete_le"])
+    Evenement.noter(
+        versement.convention.dossier,
+        "versement_rejete",
+        f"{_quoi(versement)} rejeté par la banque (lot {versement.lot}) : {motif} "
+        "La Caf le réémettra une fois le compte corrigé.",
+        auteur=auteur,
+    )
+
+
+def cloturer_les_conventions(conventions: Iterable[Convention], auteur: Utilisateur) -> None:
+    deja: set[int] = set()
+    for convention in conventions:
+        if convention.pk not in deja:
+            deja.add(convention.pk)
+            regularisation.cloturer_si_termine(convention, auteur)
+
+
+def _verifier_date_paiement(lot: LotPaiement, date_paiement: dt.date) -> None:
+    if date_paiement > timezone.localdate():
+        raise ActionImpossible(
+            f"La date de paiement ({date_paiement:%d/%m/%Y}) est à venir : indiquez la date "
+            "du relevé bancaire."
+        )
+    cree_le = timezone.localdate(lot.created_at)
+    if date_paiement < cree_le:
+        raise ActionImpossible(
+            f"La date de paiement ({date_paiement:%d/%m/%Y}) précède la création du lot "
+            f"({cree_le:%d/%m/%Y}) : vérifiez-la."
+        )
+
+
+def marquer_lot_paye(
+    lot: LotPaiement,
+    comptable: Utilisateur,
+    date_paiement: dt.date,
+    reference_bancaire: str,
+) -> list[Versement]:
+    """Tous les versements encore « mis en paiement » du lot deviennent payés (les rejetés
+    restent rejetés) ; chacun est inscrit au grand livre ; les dossiers terminés sont
+    clôturés. Renvoie les versements payés à l'instant (aucun si c'était déjà fait)."""
+    _agent(comptable, lot.caf_id, "comptable")
+    reference_bancaire = (reference_bancaire or "").strip()
+    if not reference_bancaire:
+        raise ActionImpossible(
+            "Indiquez la référence bancaire du virement (celle du relevé de compte)."
+        )
+    _verifier_date_paiement(lot, date_paiement)
+    with transaction.atomic():
+        lot = LotPaiement.objects.select_for_update().get(pk=lot.pk)
+        verrouilles = _verrouiller(
+            lot.versements.filter(etat=E.MIS_EN_PAIEMENT).values_list("pk", flat=True)
+        )
+        # Relus sous verrou : un versement rejeté entre-temps n'est pas payé.
+        a_payer = [v for v in verrouilles if v.etat == E.MIS_EN_PAIEMENT]
+        for versement in a_payer:
+            payer(versement, comptable, date_paiement, reference_bancaire, lot)
+        if a_payer:
+            lot.traite_le = timezone.now()
+            lot.traite_par = comptable
+            lot.save(update_fields=["traite_le", "traite_par"])
+            cloturer_les_conventions((v.convention for v in a_payer), comptable)
+    return a_payer
+
+
+def rejeter_versement(
+    versement: Versement, comptable: Utilisateur, motif: str
+) -> tuple[Versement, bool]:
+    """La banque a rejeté ce virement : le comptable l'enregistre avec le motif (montré à la
+    structure). Renvoie le versement et True s'il vient d'être rejeté."""
+    motif = (motif or "").strip()
+    with transaction.atomic():
+        (versement,) = _verrouiller([versement.pk])
+        _agent(comptable, versement.convention.dossier.campagne.caf_id, "comptable")
+        if versement.etat == E.REJETE:
+            return versement, False
+        if not motif:
+            raise ActionImpossible(
+                "Indiquez le motif du rejet (par exemple « compte clos » ou « IBAN "
+                "inconnu ») : il est montré à la structure."
+            )
+        if versement.etat != E.MIS_EN_PAIEMENT:
+            raise ActionImpossible(
+                f"Ce versement est « {versement.get_etat_display()} » : seul un versement mis "
+                "en paiement peut être rejeté."
+            )
+        rejeter(versement, comptable, motif)
+    return versement, True
+
+
+def reemettre(versement: Versement, agent_utilisateur: Utilisateur) -> tuple[Versement, bool]:
+    """Un versement rejeté est réémis une fois : un nouveau versement « à valider », de même
+    nature et de même montant, qui partira dans un lot suivant (avec le compte de la structure
+    tel qu'il sera alors). Renvoie le nouveau versement et True s'il vient d'être créé."""
+    with transaction.atomic():
+        (versement,) = _verrouiller([versement.pk])
+        agent = agent_de(agent_utilisateur)
+        if (
+            agent is None
+            or agent.caf_id != versement.convention.dossier.campagne.caf_id
+            or not (agent.est_comptable or agent.est_valideur)
+        ):
+            raise PermissionDenied(
+                "Seul un comptable ou un valideur de la Caf du dossier réémet un versement."
+            )
+        existant = Versement.objects.filter(reemission_de=versement).first()
+        if existant is not None:
+            return existant, False
+        if versement.etat != E.REJETE:
+            raise ActionImpossible(
+                f"Ce versement est « {versement.get_etat_display()} » : seul un versement "
+                "rejeté peut être réémis."
+            )
+        if (
+            versement.nature == NatureVersement.ACOMPTE
+            and Bilan.objects.filter(
+                convention_id=versement.convention_id, etat=EtatBilan.ACCEPTE
+            ).exists()
+        ):
+            # La régularisation a compté sans cet acompte rejeté : le solde (ou l'indu) en
+            # tient déjà compte ; le réémettre paierait deux fois.
+            raise ActionImpossible(
+                "Le bilan est accepté : le solde a été calculé sans cet acompte rejeté et le "
+                "couvre déjà. Il n'y a rien à réémettre."
+            )
+        try:
+            with transaction.atomic():
+                nouveau = Versement.objects.create(
+                    convention=versement.convention,
+                    nature=versement.nature,
+                    montant=versement.montant,
+                    etat=E.A_VALIDER,
+                    reemission_de=versement,
+                )
+        except IntegrityError as erreur:
+            raise ActionImpossible(
+                f"Cette convention a déjà un versement « {versement.get_nature_display()} » en "
+                "cours : il n'y a rien à réémettre."
+            ) from erreur
+        Evenement.noter(
+            versement.convention.dossier,
+            "versement_reemis",
+            f"{_quoi(versement)} réémis par {agent_utilisateur} après le rejet : à valider par "
+            "la Caf, il partira dans un prochain lot de paiement.",
+            auteur=agent_utilisateur,
+        )
+    return nouveau, True

@@ -1,0 +1,96 @@
+"""Le grand livre d'une convention : chaque mouvement d'argent réel (versement payé, indu
+notifié, remboursement reçu) s'inscrit ici et dans l'historique du dossier, avec qui,
+quand, combien et pourquoi. Rien n'y est jamais modifié ni effacé.
+
+`situation` dit où en est l'argent d'une convention ; les tests vérifient que la somme des
+versements payés est toujours celle des mouvements « versement payé ».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from clas.bareme import formater_euros
+from clas.comptes.models import Utilisateur
+from clas.conventions.models import Convention
+from clas.dossiers.models import Evenement
+
+from .models import EtatVersement, Mouvement, TypeMouvement, Versement
+
+__all__ = ["Situation", "inscrire", "situation", "total_des_mouvements"]
+
+ZERO = Decimal("0.00")
+
+
+def inscrire(
+    convention: Convention,
+    type_mouvement: str,
+    montant: Decimal,
+    motif: str,
+    auteur: Utilisateur | None,
+    versement: Versement | None = None,
+) -> Mouvement:
+    """Inscrit le mouvement et son événement public dans l'historique du dossier. À appeler
+    dans la transaction qui change l'état de l'argent (versement payé, remboursement…)."""
+    mouvement = Mouvement.objects.create(
+        convention=convention,
+        type=type_mouvement,
+        montant=montant,
+        motif=motif,
+        auteur=auteur,
+        versement=versement,
+    )
+    dossier = convention.dossier
+    Evenement.noter(
+        dossier,
+        type_mouvement,
+        f"{TypeMouvement(type_mouvement).label} : {formater_euros(montant)} — {motif}",
+        auteur=auteur,
+    )
+    return mouvement
+
+
+def total_des_mouvements(convention: Convention, type_mouvement: str) -> Decimal:
+    total = Mouvement.objects.filter(convention=convention, type=type_mouvement).aggregate(
+        total=Sum("montant")
+    )["total"]
+    return total or ZERO
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Où en est l'argent d'une convention (tout en euros, Decimal au centime)."""
+
+    montant_decide: Decimal  # montant maximal de la convention, avenants compris
+    verse: Decimal  # versements payés (mouvements « versement payé »)
+    en_cours: Decimal  # versements non rejetés pas encore payés
+    indu: Decimal  # indu notifié
+    rembourse: Decimal  # remboursements reçus
+
+    @property
+    def verse_net(self) -> Decimal:
+        """Ce que la structure a reçu et gardé."""
+        return self.verse - self.rembourse
+
+    @property
+    def reste_a_rembourser(self) -> Decimal:
+        return self.indu - self.rembourse
+
+
+def situation(convention: Convention) -> Situation:
+    """Quatre requêtes agrégées, quel que soit le nombre de versements."""
+    en_cours = (
+        Versement.objects.filter(convention=convention)
+        .exclude(etat__in=[EtatVersement.PAYE, EtatVersement.REJETE])
+        .aggregate(total=Sum("montant"))["total"]
+    )
+    return Situation(
+        montant_decide=convention.montant_maximal,
+        verse=total_des_mouvements(convention, TypeMouvement.VERSEMENT_PAYE),
+        en_cours=en_cours or ZERO,
+        indu=total_des_mouvements(convention, TypeMouvement.INDU_NOTIFIE),
+        rembourse=total_des_mouvements(convention, TypeMouvement.REMBOURSEMENT),
+    )

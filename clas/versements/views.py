@@ -1,0 +1,461 @@
+"""Les pages des paiements, pour les agents d'une Caf : versements à valider (valideur), à
+mettre en paiement (comptable), lots (fichier SEPA, récapitulatif, payé, retour de la
+banque, rejet, réémission) ; et le compte bancaire de la Caf.
+
+Un porteur ou le national reçoivent 403 (`agent_requis`) ; un agent d'une autre Caf, 404
+sur un lot ou un versement qui n'est pas de sa Caf (lus par `lots_de_la_caf`,
+`versements_de_la_caf`). Ce que l'agent peut faire est la réponse de `capacites_paiements`,
+et chaque action le vérifie à nouveau (`paiements`, 403 sinon).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clas.bareme import formater_euros
+from clas.comptes.models import Utilisateur
+from clas.comptes.roles import agent_de
+from clas.core.permissions import agent_requis
+from clas.referentiel.models import Caf
+
+from . import actions as paiements
+from . import retour_banque
+from .forms import (
+    FormulaireCompteCaf,
+    FormulaireLot,
+    FormulaireLotPaye,
+    FormulaireRejet,
+    FormulaireRetour,
+)
+from .models import EtatVersement, LotPaiement, Versement
+from .sepa import recapitulatif_csv
+
+E = EtatVersement
+
+
+def _utilisateur(request: HttpRequest) -> Utilisateur:
+    return request.user  # type: ignore[return-value]
+
+
+def _pluriel(nombre: int, mot: str) -> str:
+    return f"{nombre} {mot}{'s' if nombre > 1 else ''}"
+
+
+def _versements(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return paiements.versements_de_la_caf(_utilisateur(request)).select_related(
+        "convention__dossier__structure", "valide_par", "lot"
+    )
+
+
+def _retour(request: HttpRequest, defaut: str) -> HttpResponse:
+    suivant = request.POST.get("suivant", "")
+    if suivant and url_has_allowed_host_and_scheme(
+        suivant, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(suivant)
+    return redirect(defaut)
+
+
+def _etat_lot(lot: LotPaiement) -> tuple[str, str]:
+    """Le libellé et la classe du badge d'un lot, d'après ses versements annotés."""
+    if lot.nb_en_paiement:  # type: ignore[attr-defined]
+        return "En attente du retour de la banque", "fr-badge--info"
+    if lot.nb_rejetes:  # type: ignore[attr-defined]
+        return "Traité, avec des rejets", "fr-badge--warning"
+    return "Payé", "fr-badge--success"
+
+
+def _lots(request: HttpRequest) -> list[LotPaiement]:
+    lots = list(
+        paiements.lots_de_la_caf(_utilisateur(request))
+        .select_related("cree_par")
+        .annotate(
+            nb_en_paiement=Count("versements", filter=Q(versements__etat=E.MIS_EN_PAIEMENT)),
+            nb_rejetes=Count("versements", filter=Q(versements__etat=E.REJETE)),
+        )
+    )
+    for lot in lots:
+        lot.etat_libelle, lot.etat_classe = _etat_lot(lot)  # type: ignore[attr-defined]
+    return lots
+
+
+ONGLETS = ("a-valider", "a-payer", "lots")
+
+
+def _onglet(request: HttpRequest, capacites: dict[str, bool]) -> str:
+    """L'onglet demandé, sinon celui du rôle : le valideur valide, le comptable paie."""
+    demande = request.GET.get("onglet", "")
+    if demande in ONGLETS:
+        return demande
+    if capacites["valider"]:
+        return "a-valider"
+    if capacites["payer"]:
+        return "a-payer"
+    return "lots"
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD"])
+def paiements_accueil(request: HttpRequest) -> HttpResponse:
+    return _page_accueil(request)
+
+
+def _page_accueil(
+    request: HttpRequest, formulaire_lot: FormulaireLot | None = None, status: int = 200
+) -> HttpResponse:
+    """La page des paiements ; après une saisie refusée, le formulaire du lot tel que tapé."""
+    utilisateur = _utilisateur(request)
+    agent = agent_de(utilisateur)
+    assert agent is not None
+    a_valider = list(_versements(request).filter(etat=E.A_VALIDER).order_by("created_at", "pk"))
+    a_payer = list(
+        _versements(request).filter(etat=E.VALIDE, lot__isnull=True).order_by("valide_le", "pk")
+    )
+    for versement in a_payer:
+        versement.compte_invalide = paiements.raison_compte_invalide(  # type: ignore[attr-defined]
+            versement.convention.dossier.structure
+        )
+    contexte: dict[str, Any] = {
+        "titre": "Paiements",
+        "caf": agent.caf,
+        "capacites": paiements.capacites_paiements(utilisateur),
+        "a_valider": a_valider,
+        "total_a_valider": sum((v.montant for v in a_valider), start=0),
+        "a_payer": a_payer,
+        "total_a_payer": sum((v.montant for v in a_payer), start=0),
+        "lots": _lots(request),
+        "formulaire_lot": formulaire_lot
+        or FormulaireLot(initial={"date_execution": timezone.localdate()}),
+        "onglet": "a-payer"
+        if formulaire_lot is not None
+        else _onglet(request, paiements.capacites_paiements(utilisateur)),
+    }
+    return render(request, "versements/accueil.html", contexte, status=status)
+
+
+@agent_requis
+@require_POST
+def paiements_valider(request: HttpRequest) -> HttpResponse:
+    """Le valideur valide les versements cochés (ou celui d'un dossier)."""
+    utilisateur = _utilisateur(request)
+    if not paiements.capacites_paiements(utilisateur)["valider"]:
+        raise PermissionDenied(paiements.ROLES["valideur"][1])
+    ids = [i for i in request.POST.getlist("versements") if i.isdigit()]
+    choisis = list(paiements.versements_de_la_caf(utilisateur).filter(pk__in=ids))
+    defaut = reverse("paiements_accueil") + "?onglet=a-valider"
+    if not choisis:
+        messages.error(request, "Cochez au moins un versement à valider.")
+        return _retour(request, defaut)
+    valides = paiements.valider_versements(choisis, utilisateur)
+    if valides:
+        total = sum((v.montant for v in valides), start=Decimal("0.00"))
+        plusieurs = len(valides) > 1
+        messages.success(
+            request,
+            f"{_pluriel(len(valides), 'versement')} validé{'s' if plusieurs else ''} "
+            f"({formater_euros(total)}) : {'ils sont prêts' if plusieurs else 'il est prêt'} "
+            "à être mis en paiement par le comptable.",
+        )
+    else:
+        messages.info(request, "Ces versements étaient déjà validés : rien n'a changé.")
+    return _retour(request, defaut)
+
+
+@agent_requis
+@require_POST
+def paiements_creer_lot(request: HttpRequest) -> HttpResponse:
+    utilisateur = _utilisateur(request)
+    if not paiements.capacites_paiements(utilisateur)["payer"]:
+        raise PermissionDenied(paiements.ROLES["comptable"][1])
+    agent = agent_de(utilisateur)
+    assert agent is not None
+    formulaire = FormulaireLot(request.POST)
+    onglet = reverse("paiements_accueil") + "?onglet=a-payer"
+    if not formulaire.is_valid():
+        # La date saisie reste dans le champ, avec son erreur.
+        for erreur in formulaire.errors.get("date_execution", []):
+            messages.error(request, f"Le lot n'a pas été créé : {erreur}")
+        return _page_accueil(request, formulaire, status=400)
+    try:
+        resultat = paiements.creer_lot(
+            Caf.objects.get(pk=agent.caf_id),
+            utilisateur,
+            formulaire.cleaned_data["date_execution"],
+        )
+    except paiements.ActionImpossible as refus:
+        messages.error(request, " ".join([str(refus), *refus.details]))
+        return redirect(onglet)
+    lot = resultat.lot
+    messages.success(
+        request,
+        f"Lot {lot.numero} créé : {_pluriel(lot.nb_versements, 'versement')} pour "
+        f"{formater_euros(lot.montant_total)}. Téléchargez le fichier SEPA pour la banque.",
+    )
+    for ecarte in resultat.ecartes:
+        messages.warning(
+            request,
+            f"Laissé de côté, {ecarte.versement.convention.dossier.numero} "
+            f"({formater_euros(ecarte.versement.montant)}) : {ecarte.raison}",
+        )
+    return redirect("paiements_lot", pk=lot.pk)
+
+
+def _lot(request: HttpRequest, pk: int) -> LotPaiement:
+    return get_object_or_404(
+        paiements.lots_de_la_caf(_utilisateur(request)).select_related("cree_par", "traite_par"),
+        pk=pk,
+    )
+
+
+def _versements_du_lot(lot: LotPaiement) -> list[Versement]:
+    return list(
+        lot.versements.select_related("convention__dossier__structure", "reemission").order_by("pk")
+    )
+
+
+def _page_lot(
+    request: HttpRequest, lot: LotPaiement, statut: int = 200, **extra: Any
+) -> HttpResponse:
+    versements = _versements_du_lot(lot)
+    totaux = lot.versements.aggregate(
+        paye=Sum("montant", filter=Q(etat=E.PAYE)),
+        rejete=Sum("montant", filter=Q(etat=E.REJETE)),
+        en_paiement=Sum("montant", filter=Q(etat=E.MIS_EN_PAIEMENT)),
+    )
+    contexte: dict[str, Any] = {
+        "titre": f"Lot de paiement {lot.numero}",
+        "lot": lot,
+        "versements": versements,
+        "totaux": totaux,
+        "capacites": paiements.capacites_paiements(_utilisateur(request)),
+        "en_paiement": any(v.etat == E.MIS_EN_PAIEMENT for v in versements),
+        "formulaire_paye": FormulaireLotPaye(initial={"date_paiement": timezone.localdate()}),
+        "formulaire_retour": FormulaireRetour(),
+        "formulaire_rejet": FormulaireRejet(),
+        "colonnes_retour": ";".join(retour_banque.COLONNES),
+        **extra,
+    }
+    return render(request, "versements/lot.html", contexte, status=statut)
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD"])
+def paiements_lot(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page_lot(request, _lot(request, pk))
+
+
+def _telechargement_permis(request: HttpRequest) -> None:
+    if not paiements.capacites_paiements(_utilisateur(request))["telecharger"]:
+        raise PermissionDenied(
+            "Les fichiers d'un lot (comptes bancaires des structures) sont réservés au "
+            "comptable et au valideur de la Caf."
+        )
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD"])
+def paiements_lot_sepa(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk)
+    _telechargement_permis(request)
+    if not lot.fichier_sepa:
+        raise Http404("Ce lot n'a pas de fichier SEPA.")
+    return FileResponse(
+        lot.fichier_sepa.open("rb"),
+        as_attachment=True,
+        filename=f"{lot.numero}.xml",
+        content_type="application/xml",
+    )
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD"])
+def paiements_lot_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk)
+    _telechargement_permis(request)
+    contenu = "\ufeff" + recapitulatif_csv(lot, _versements_du_lot(lot))
+    reponse = HttpResponse(contenu.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    reponse["Content-Disposition"] = f'attachment; filename="{lot.numero}-recapitulatif.csv"'
+    return reponse
+
+
+def _comptable(request: HttpRequest) -> Utilisateur:
+    utilisateur = _utilisateur(request)
+    if not paiements.capacites_paiements(utilisateur)["payer"]:
+        raise PermissionDenied(paiements.ROLES["comptable"][1])
+    return utilisateur
+
+
+@agent_requis
+@require_POST
+def paiements_lot_payer(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk)
+    comptable = _comptable(request)
+    formulaire = FormulaireLotPaye(request.POST)
+    if formulaire.is_valid():
+        try:
+            payes = paiements.marquer_lot_paye(
+                lot,
+                comptable,
+                formulaire.cleaned_data["date_paiement"],
+                formulaire.cleaned_data["reference_bancaire"],
+            )
+        except paiements.ActionImpossible as refus:
+            formulaire.add_error(None, str(refus))
+        else:
+            if payes:
+                total = sum((v.montant for v in payes), start=Decimal("0.00"))
+                messages.success(
+                    request,
+                    f"Lot {lot.numero} marqué payé : {_pluriel(len(payes), 'versement')} "
+                    f"({formater_euros(total)}) inscrit{'s' if len(payes) > 1 else ''} au "
+                    "grand livre des dossiers.",
+                )
+            else:
+                messages.info(request, f"Le lot {lot.numero} était déjà traité : rien n'a changé.")
+            return redirect("paiements_lot", pk=lot.pk)
+    messages.error(request, "Le lot n'a pas été marqué payé : voyez le formulaire.")
+    return _page_lot(request, lot, 400, formulaire_paye=formulaire)
+
+
+@agent_requis
+@require_POST
+def paiements_lot_retour(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk)
+    comptable = _comptable(request)
+    formulaire = FormulaireRetour(request.POST, request.FILES)
+    if formulaire.is_valid():
+        try:
+            rapport = retour_banque.importer_retour(
+                lot, formulaire.cleaned_data["fichier"], comptable
+            )
+        except retour_banque.RetourInvalide as invalide:
+            messages.error(
+                request, "Le retour de la banque n'a pas été appliqué : rien n'a changé."
+            )
+            return _page_lot(request, lot, 400, erreurs_retour=invalide.erreurs)
+        if rapport.inchange:
+            messages.info(request, "Ce retour avait déjà été appliqué : rien n'a changé.")
+        else:
+            messages.success(
+                request,
+                f"Retour de la banque appliqué : {_pluriel(len(rapport.payes), 'versement')} "
+                f"payé{'s' if len(rapport.payes) > 1 else ''}, "
+                f"{_pluriel(len(rapport.rejetes), 'rejet')}.",
+            )
+        return _page_lot(request, lot, 200, rapport_retour=rapport.lignes)
+    messages.error(request, "Choisissez le fichier de retour de la banque.")
+    return _page_lot(request, lot, 400, formulaire_retour=formulaire)
+
+
+def _versement(request: HttpRequest, pk: int) -> Versement:
+    return get_object_or_404(
+        paiements.versements_de_la_caf(_utilisateur(request)).select_related("lot"), pk=pk
+    )
+
+
+def _url_retour_versement(versement: Versement) -> str:
+    if versement.lot_id:
+        return reverse("paiements_lot", args=[versement.lot_id])
+    return reverse("paiements_accueil")
+
+
+@agent_requis
+@require_POST
+def paiements_versement_rejeter(request: HttpRequest, pk: int) -> HttpResponse:
+    versement = _versement(request, pk)
+    comptable = _comptable(request)
+    formulaire = FormulaireRejet(request.POST)
+    motif = formulaire.cleaned_data["motif"] if formulaire.is_valid() else ""
+    try:
+        versement, fait = paiements.rejeter_versement(versement, comptable, motif)
+    except paiements.ActionImpossible as refus:
+        messages.error(request, f"Le rejet n'a pas été enregistré : {refus}")
+    else:
+        if fait:
+            messages.success(
+                request,
+                f"Rejet enregistré pour {versement.reference} : la structure voit le motif ; "
+                "réémettez le versement une fois son compte corrigé.",
+            )
+        else:
+            messages.info(request, "Ce versement était déjà rejeté : rien n'a changé.")
+    return _retour(request, _url_retour_versement(versement))
+
+
+@agent_requis
+@require_POST
+def paiements_versement_reemettre(request: HttpRequest, pk: int) -> HttpResponse:
+    versement = _versement(request, pk)
+    if not paiements.capacites_paiements(_utilisateur(request))["reemettre"]:
+        raise PermissionDenied("Seul un comptable ou un valideur de la Caf réémet un versement.")
+    try:
+        nouveau, cree = paiements.reemettre(versement, _utilisateur(request))
+    except paiements.ActionImpossible as refus:
+        messages.error(request, f"Le versement n'a pas été réémis : {refus}")
+    else:
+        if cree:
+            messages.success(
+                request,
+                f"Versement réémis ({formater_euros(nouveau.montant)}) : il attend la validation "
+                "d'un valideur, puis partira dans le prochain lot.",
+            )
+        else:
+            messages.info(request, "Ce versement a déjà été réémis : rien n'a changé.")
+    return _retour(request, _url_retour_versement(versement))
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD", "POST"])
+def caf_compte_bancaire(request: HttpRequest) -> HttpResponse:
+    """Tous les agents de la Caf lisent le compte ; seul un valideur le modifie."""
+    utilisateur = _utilisateur(request)
+    agent = agent_de(utilisateur)
+    assert agent is not None
+    caf = Caf.objects.select_related("compte_modifie_par").get(pk=agent.caf_id)
+    peut_modifier = paiements.capacites_paiements(utilisateur)["modifier_compte"]
+    statut = 200
+    formulaire = FormulaireCompteCaf(instance=Caf.objects.get(pk=caf.pk)) if peut_modifier else None
+    if request.method == "POST":
+        if not peut_modifier:
+            raise PermissionDenied("Seul un valideur de la Caf modifie son compte bancaire.")
+        formulaire = FormulaireCompteCaf(request.POST, instance=Caf.objects.get(pk=caf.pk))
+        if formulaire.is_valid():
+            donnees = formulaire.cleaned_data
+            try:
+                caf, modifie = paiements.modifier_compte_caf(
+                    caf, utilisateur, donnees["titulaire_compte"], donnees["iban"], donnees["bic"]
+                )
+            except ValidationError as erreur:
+                for champ, liste in erreur.message_dict.items():
+                    formulaire.add_error(champ, liste)
+            else:
+                if modifie:
+                    messages.success(
+                        request,
+                        f"Compte bancaire de la Caf enregistré par {utilisateur} le "
+                        f"{timezone.localtime(caf.compte_modifie_le):%d/%m/%Y à %H:%M} : les "
+                        "prochains lots partiront de ce compte.",
+                    )
+                else:
+                    messages.info(request, "Le compte bancaire n'a pas changé.")
+                return redirect("caf_compte_bancaire")
+        messages.error(request, "Le compte bancaire n'a pas été enregistré : voyez le formulaire.")
+        statut = 400
+    contexte = {
+        "titre": "Compte bancaire de la Caf",
+        "caf": caf,
+        "formulaire": formulaire,
+        "peut_modifier": peut_modifier,
+    }
+    return render(request, "versements/compte_bancaire.html", contexte, status=statut)
