@@ -27,6 +27,15 @@ $(STAMP): pyproject.toml requirements.txt
 install: $(STAMP) ## crée .venv et installe les dépendances épinglées
 
 migrate: install ## applique les migrations (SQLite par défaut, ou DATABASE_URL)
+	@# Une base locale d'avant la réorganisation des applications (décembre 2026, migrations
+	@# régénérées) est mise de côté, puis refaite : ses migrations n'existent plus.
+	@if [ -z "$$DATABASE_URL" ] && [ -f db.sqlite3 ] && $(PY) -c "import sqlite3,sys; \
+	  c=sqlite3.connect('db.sqlite3'); \
+	  sys.exit(0 if c.execute(\"select 1 from sqlite_master where name='django_migrations'\").fetchone() \
+	  and c.execute(\"select 1 from django_migrations where app='conventions' and name like '0002%'\").fetchone() else 1)"; then \
+	  mv db.sqlite3 db.sqlite3.avant-reorganisation; \
+	  echo "Base locale d'avant la réorganisation mise de côté (db.sqlite3.avant-reorganisation) : elle est refaite."; \
+	fi
 	$(PY) manage.py migrate --noinput
 
 demo: migrate ## charge les données de démonstration (idempotent)
@@ -39,6 +48,7 @@ lint: install ## format, lint, typage strict du barème, contrôles Django
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) ALLOWED_HOSTS=clas.example.fr \

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "clas.versements",
     "clas.bilans",
     "clas.simulateur",
+    "clas.statistiques",
     "clas.api",
     "clas.demo",
 ]

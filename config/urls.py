@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("clas.conventions.urls")),
     path("", include("clas.versements.urls")),
     path("", include("clas.bilans.urls")),
+    path("", include("clas.statistiques.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -153,3 +153,16 @@ def formulaire_simulateur(entree: dict[str, Any], action: str = "calculer") -> d
 
 def formulaire_exemple(action: str = "calculer") -> dict[str, str]:
     return formulaire_simulateur(EXEMPLE_CLAS, action)
+
+
+def rendre_section(gabarit: str, dossier: Any, utilisateur: Any = None, page: Any = None) -> str:
+    """Une section « après la décision » telle que la page du dossier la rend : le contexte
+    que calcule sa fonction inscrite (clas/core/sections.py), puis son gabarit."""
+    from django.template.loader import render_to_string
+
+    from clas.core.sections import inscrites
+
+    cote = "caf" if gabarit.endswith("_caf.html") else "structure"
+    (section,) = [s for s in inscrites(cote) if s.gabarit == gabarit]  # type: ignore[arg-type]
+    contexte = section.fonction(dossier, utilisateur, page or {})
+    return render_to_string(gabarit, {"dossier": dossier, "section": contexte})

@@ -30,6 +30,7 @@ from django.utils import timezone
 from clas.bareme import Resultat, entree_vers_json, formater_euros, resultat_vers_json
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.conventions.actions import arreter_montant_definitif
 from clas.conventions.models import Convention
 from clas.dossiers.courriels import destinataires_structure, url_absolue
 from clas.dossiers.models import (
@@ -607,6 +608,7 @@ def accepter(convention: Convention, agent: Utilisateur) -> Acceptation:
                 "updated_at",
             ]
         )
+        arreter_montant_definitif(convention, definitif)
         dossier = convention.dossier
         Evenement.noter(
             dossier,

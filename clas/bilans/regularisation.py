@@ -187,6 +187,15 @@ def cloturer_si_termine(convention: Convention, auteur: Utilisateur | None) -> b
     return True
 
 
+def cloturer_apres_paiement(
+    sender: object, conventions: list[Convention], auteur: Utilisateur, **kwargs: object
+) -> None:
+    """Reçoit `versements_payes` (dans la transaction du paiement) : chaque dossier dont
+    tout est réglé est clôturé."""
+    for convention in conventions:
+        cloturer_si_termine(convention, auteur)
+
+
 # --- Les remboursements d'un indu -----------------------------------------------------------
 
 

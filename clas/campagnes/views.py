@@ -12,7 +12,6 @@ from django.utils import timezone
 from clas.comptes.models import AgentCaf
 from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
-from clas.dossiers.models import Dossier
 from clas.structures.models import MembreStructure, Structure
 
 from .actions import enregistrer_campagne
@@ -20,12 +19,19 @@ from .forms import FormulaireCampagne
 from .models import Campagne
 
 
+@dataclass(frozen=True)
+class DossierDeLaCampagne:
+    pk: int
+    numero: str
+    structure: Structure
+
+
 @dataclass
 class LigneCampagne:
     campagne: Campagne
     statut: str  # "ouverte", "a_venir" ou "close"
     structures_sans_dossier: list[Structure] = field(default_factory=list)
-    dossiers: list[Dossier] = field(default_factory=list)
+    dossiers: list[DossierDeLaCampagne] = field(default_factory=list)
 
 
 def _statut(campagne: Campagne, maintenant) -> str:
@@ -54,10 +60,16 @@ def campagnes_liste(request: HttpRequest) -> HttpResponse:
             .select_related("structure")
             .order_by("structure__nom")
         ]
-        dossiers = Dossier.objects.filter(
-            structure__in=structures, campagne__in=campagnes
-        ).select_related("structure")
-        par_cle = {(d.structure_id, d.campagne_id): d for d in dossiers}
+        # Par la relation inverse : les campagnes n'importent pas les dossiers (couches).
+        par_structure = {s.pk: s for s in structures}
+        par_cle = {
+            (ligne["pk"], ligne["dossiers__campagne_id"]): DossierDeLaCampagne(
+                ligne["dossiers__pk"], ligne["dossiers__numero"], par_structure[ligne["pk"]]
+            )
+            for ligne in Structure.objects.filter(
+                pk__in=par_structure, dossiers__campagne__in=campagnes
+            ).values("pk", "dossiers__campagne_id", "dossiers__pk", "dossiers__numero")
+        }
         for ligne in lignes:
             for structure in structures:
                 if structure.caf_id != ligne.campagne.caf_id:

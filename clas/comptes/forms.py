@@ -4,11 +4,20 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from dsfr.forms import DsfrBaseForm
 
-from clas.core.forms import FormulaireDsfr
+
+class FormulaireDsfrComptes(DsfrBaseForm):
+    """Le `FormulaireDsfr` de core, pour les comptes (la couche du dessous) : les champs
+    facultatifs sont signalés, pas les obligatoires."""
+
+    def get_context(self) -> dict[str, Any]:
+        contexte = forms.Form.get_context(self)
+        contexte["DSFR_MARK_OPTIONAL_FIELDS"] = True
+        return contexte
 
 
-class FormulaireConnexion(FormulaireDsfr, AuthenticationForm):
+class FormulaireConnexion(FormulaireDsfrComptes, AuthenticationForm):
     username = forms.EmailField(
         label="Adresse électronique",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
@@ -50,7 +59,7 @@ class FormulaireConnexion(FormulaireDsfr, AuthenticationForm):
         return super().get_invalid_login_error()
 
 
-class FormulaireMotDePasseOublie(FormulaireDsfr, PasswordResetForm):
+class FormulaireMotDePasseOublie(FormulaireDsfrComptes, PasswordResetForm):
     email = forms.EmailField(
         label="Adresse électronique",
         max_length=254,
@@ -58,14 +67,14 @@ class FormulaireMotDePasseOublie(FormulaireDsfr, PasswordResetForm):
     )
 
 
-class FormulaireNouveauMotDePasse(FormulaireDsfr, SetPasswordForm):  # type: ignore[misc]
+class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "Nouveau mot de passe"
         self.fields["new_password2"].label = "Confirmation du nouveau mot de passe"
 
 
-class FormulaireInscription(FormulaireDsfr, forms.Form):
+class FormulaireInscription(FormulaireDsfrComptes, forms.Form):
     """Création d'un compte : le compte reste inactif jusqu'à la confirmation de l'adresse."""
 
     email = forms.EmailField(
@@ -139,7 +148,7 @@ class FormulaireInscription(FormulaireDsfr, forms.Form):
         return donnees
 
 
-class FormulaireNouveauLien(FormulaireDsfr, forms.Form):
+class FormulaireNouveauLien(FormulaireDsfrComptes, forms.Form):
     email = forms.EmailField(
         label="Adresse électronique",
         max_length=254,

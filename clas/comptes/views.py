@@ -145,15 +145,9 @@ def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
     utilisateur.save(update_fields=["is_active"])
     login(request, utilisateur, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, "Votre adresse est confirmée et votre compte est ouvert.")
-    from clas.structures.models import Invitation
-
-    if Invitation.objects.filter(email=utilisateur.email, acceptee_le__isnull=True).exists():
-        messages.info(
-            request,
-            "Une invitation à rejoindre une structure vous attend : acceptez-la ci-dessous.",
-        )
-        return redirect("structure_accueil")
-    return redirect("structure_inscrire")
+    # La suite (une invitation qui attend, sinon l'inscription d'une structure) est l'affaire
+    # des structures : les comptes n'importent aucune application du dessus.
+    return redirect("structure_bienvenue")
 
 
 def _lien_invalide(request: HttpRequest, titre: str, explication: str) -> HttpResponse:

@@ -1,5 +1,7 @@
 """Les cas d'usage de la convention : l'établir après un accord, la signer (un signataire de
-la structure, après avoir saisi à nouveau son mot de passe), créer l'acompte.
+la structure, après avoir saisi à nouveau son mot de passe), arrêter son montant définitif.
+La signature envoie `convention_signee` dans sa transaction : l'application des versements
+y crée l'acompte.
 
 Tout vient de ce que la décision a gardé (montant, paramètres du barème) : le taux
 d'acompte est celui de la décision, jamais celui des paramètres actuels (CLAS.md §2.1).
@@ -19,20 +21,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clas.bareme import arrondir, formater_euros
+from clas.bareme import arrondir
 from clas.comptes.models import Utilisateur
-from clas.core.templatetags.clas_format import pourcentage
 from clas.dossiers.models import Dossier, Evenement
 from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
 from clas.instruction.models import Decision, NatureDecision
-from clas.versements.models import EtatVersement, NatureVersement, Versement
 
 from .models import Convention
+from .signaux import convention_signee
 
 __all__ = [
     "MotDePasseIncorrect",
     "Signature",
-    "creer_acompte",
+    "arreter_montant_definitif",
     "date_limite_bilan",
     "etablir_convention",
     "montant_acompte",
@@ -90,12 +91,11 @@ def montant_acompte(convention: Convention) -> Decimal:
 
 
 def etablir_convention(decision: Decision) -> Convention | None:
-    """La convention d'un accord, établie une seule fois (relue sous verrou du dossier), puis
-    son PDF. Rien pour un refus ou un classement sans suite. Appelée après la décision."""
+    """La convention d'un accord, établie une seule fois (relue sous verrou du dossier) ;
+    son PDF est produit après la transaction (`reparer_conventions` le refait s'il manque).
+    Rien pour un refus ou un classement sans suite."""
     if decision.nature != NatureDecision.ACCORD or decision.montant is None:
         return None
-    from .pdf import generer_pdf
-
     with transaction.atomic():
         dossier = (
             Dossier.objects.select_for_update(of=("self",))
@@ -115,42 +115,21 @@ def etablir_convention(decision: Decision) -> Convention | None:
                     )
             except IntegrityError:  # filet : établie entre-temps par un autre processus
                 convention = Convention.objects.get(dossier=dossier)
-    generer_pdf(convention)
-    convention.refresh_from_db()
+        if not convention.pdf:
+            transaction.on_commit(partial(produire_pdf, convention.pk), robust=True)
     return convention
 
 
-def creer_acompte(convention: Convention, auteur: Utilisateur | None) -> tuple[Versement, bool]:
-    """L'acompte de la convention (à valider), créé une seule fois : renvoie le versement et
-    True s'il vient d'être créé. À appeler dans une transaction, convention verrouillée."""
-    existant = Versement.objects.filter(
-        convention=convention, nature=NatureVersement.ACOMPTE
-    ).first()
-    if existant is not None:
-        return existant, False
-    montant = montant_acompte(convention)
-    try:
-        with transaction.atomic():
-            versement = Versement.objects.create(
-                convention=convention,
-                nature=NatureVersement.ACOMPTE,
-                montant=montant,
-                etat=EtatVersement.A_VALIDER,
-            )
-    except IntegrityError:  # filet : la contrainte « un seul acompte par convention »
-        return Versement.objects.get(convention=convention, nature=NatureVersement.ACOMPTE), False
-    dossier = convention.dossier
-    Evenement.noter(
-        dossier,
-        "acompte_cree",
-        (
-            f"Acompte de {formater_euros(montant)} créé "
-            f"({pourcentage(convention.taux_acompte)} de "
-            f"{formater_euros(convention.montant_maximal)}) : à valider par la Caf."
-        ),
-        auteur=auteur,
-    )
-    return versement, True
+def etablir_a_la_decision(sender: object, decision: Decision, **kwargs: object) -> None:
+    """Reçoit `decision_validee` : l'accord et sa convention sont enregistrés ensemble."""
+    etablir_convention(decision)
+
+
+def produire_pdf(convention_id: int) -> None:
+    """Le PDF de la convention, s'il n'est pas encore produit."""
+    from .pdf import generer_pdf
+
+    generer_pdf(Convention.objects.get(pk=convention_id))
 
 
 @dataclass
@@ -158,7 +137,6 @@ class Signature:
     """Le compte rendu d'une signature : `deja_signee` si un autre clic l'avait faite."""
 
     convention: Convention
-    acompte: Versement
     deja_signee: bool
 
 
@@ -190,8 +168,9 @@ def signer(
                 "Seul un signataire ou un administrateur de la structure signe la convention."
             )
         if convention.est_signee:
-            acompte, _cree = creer_acompte(convention, convention.signee_par)
-            return Signature(convention=convention, acompte=acompte, deja_signee=True)
+            # Un second clic : rien de plus, sinon ce que la signature aurait dû faire.
+            convention_signee.send(Convention, convention=convention, auteur=convention.signee_par)
+            return Signature(convention=convention, deja_signee=True)
         if _essais_refuses(dossier, utilisateur) >= ESSAIS_MAXIMUM:
             raise MotDePasseIncorrect(
                 f"{ESSAIS_MAXIMUM} mots de passe erronés en moins de "
@@ -238,9 +217,9 @@ def _signer(
         ),
         auteur=utilisateur,
     )
-    acompte, _cree = creer_acompte(convention, utilisateur)
+    convention_signee.send(Convention, convention=convention, auteur=utilisateur)
     transaction.on_commit(partial(_pdf_signe, convention.pk), robust=True)
-    return Signature(convention=convention, acompte=acompte, deja_signee=False)
+    return Signature(convention=convention, deja_signee=False)
 
 
 def _pdf_signe(convention_id: int) -> None:
@@ -248,3 +227,10 @@ def _pdf_signe(convention_id: int) -> None:
     from .pdf import generer_pdf
 
     generer_pdf(Convention.objects.get(pk=convention_id), remplacer=True)
+
+
+def arreter_montant_definitif(convention: Convention, montant: Decimal) -> None:
+    """Le montant définitif de la convention, arrêté à l'acceptation du bilan (dans sa
+    transaction) : plus aucun avenant ensuite."""
+    Convention.objects.filter(pk=convention.pk).update(montant_definitif=montant)
+    convention.montant_definitif = montant

@@ -34,7 +34,6 @@ from clas.bareme import (
     lire_entree,
     resultat_vers_json,
 )
-from clas.bilans.models import Bilan, EtatBilan
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.pdf import rendre_pdf
@@ -140,7 +139,7 @@ def calculer_avenant(
     return CalculAvenant(lue, calculer(lue, parametres))
 
 
-def obstacle_avenant(dossier: Dossier, convention: Convention | None, bilan: Bilan | None) -> str:
+def obstacle_avenant(dossier: Dossier, convention: Convention | None) -> str:
     """Pourquoi un avenant n'est pas possible (texte vide s'il l'est)."""
     if dossier.etat == EtatDossier.CLOTURE:
         return "Le dossier est clôturé : il est en lecture seule."
@@ -151,7 +150,7 @@ def obstacle_avenant(dossier: Dossier, convention: Convention | None, bilan: Bil
             "La convention n'est pas encore signée : un avenant ne porte que sur une "
             "convention signée."
         )
-    if bilan is not None and bilan.etat == EtatBilan.ACCEPTE:
+    if convention.montant_definitif is not None:  # arrêté à l'acceptation du bilan
         return "Le bilan est accepté : le montant définitif est fixé, plus d'avenant possible."
     return ""
 
@@ -160,14 +159,13 @@ def capacites_avenant(
     dossier: Dossier,
     utilisateur: Utilisateur,
     convention: Convention | None,
-    bilan: Bilan | None,
     en_attente: Proposition | None,
 ) -> dict[str, bool]:
     """Proposer : un instructeur de la Caf du dossier, si l'avenant est possible et
     qu'aucune proposition n'attend. Valider : un valideur de la Caf, autre que l'auteur."""
     agent = agent_de(utilisateur) if utilisateur.is_authenticated else None
     de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
-    possible = not obstacle_avenant(dossier, convention, bilan)
+    possible = not obstacle_avenant(dossier, convention)
     avenant_en_attente = (
         en_attente is not None
         and en_attente.objet == ObjetProposition.AVENANT
@@ -191,10 +189,6 @@ def capacites_avenant(
 
 def _collectifs(dossier: Dossier) -> list[Collectif]:
     return list(Collectif.objects.filter(dossier=dossier).order_by("ordre", "id"))
-
-
-def _bilan(convention: Convention) -> Bilan | None:
-    return Bilan.objects.filter(convention=convention).first()
 
 
 def proposer_avenant(
@@ -223,8 +217,7 @@ def proposer_avenant(
             .filter(dossier=dossier)
             .first()
         )
-        bilan = _bilan(convention) if convention else None
-        obstacle = obstacle_avenant(dossier, convention, bilan)
+        obstacle = obstacle_avenant(dossier, convention)
         if obstacle:
             raise ActionImpossible(obstacle + " Rien n'a été enregistré.")
         assert convention is not None
@@ -319,8 +312,7 @@ def valider_avenant(
         .filter(dossier=dossier)
         .first()
     )
-    bilan = _bilan(convention) if convention else None
-    obstacle = obstacle_avenant(dossier, convention, bilan)
+    obstacle = obstacle_avenant(dossier, convention)
     if obstacle:
         raise ActionImpossible(obstacle + " Renvoyez la proposition à l'instructeur.")
     assert convention is not None
@@ -455,3 +447,11 @@ def generer_pdf_avenant(avenant: Avenant, *, remplacer: bool = False) -> bool:
         avenant.pdf.storage.delete(avenant.pdf.name)
         return False
     return True
+
+
+def inscrire_validation() -> None:
+    """La validation d'une proposition d'avenant passe par `valider_avenant` (appelée par
+    `clas.instruction.decisions.valider`, qui n'importe pas les conventions)."""
+    from clas.instruction.decisions import VALIDATIONS_PAR_OBJET
+
+    VALIDATIONS_PAR_OBJET[ObjetProposition.AVENANT] = valider_avenant

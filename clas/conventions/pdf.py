@@ -10,7 +10,6 @@ from django.core.files.base import ContentFile
 
 from clas.core.pdf import rendre_pdf
 from clas.instruction.lettre import detail_collectifs
-from clas.versements.models import NatureVersement, Versement
 
 from .models import Convention
 
@@ -40,9 +39,6 @@ def contexte_convention(convention: Convention) -> dict[str, Any]:
         "collectifs": collectifs,
         "montant_acompte": montant_acompte(convention),
         "montant_solde_maximal": convention.montant_maximal - montant_acompte(convention),
-        "acompte": Versement.objects.filter(
-            convention=convention, nature=NatureVersement.ACOMPTE
-        ).first(),
     }
 
 

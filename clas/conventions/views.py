@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.bareme import formater_euros
-from clas.bilans.models import Bilan
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
@@ -115,7 +114,8 @@ def convention_signer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             "Convention signée. L'acompte de "
-            f"{formater_euros(signature.acompte.montant)} est transmis à la Caf pour validation.",
+            f"{formater_euros(actions.montant_acompte(signature.convention))} est transmis à "
+            "la Caf pour validation.",
         )
     return redirect(_url_dossier(dossier))
 
@@ -175,7 +175,6 @@ def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _dossier_caf(request, pk)
     utilisateur = _utilisateur(request)
     convention = Convention.objects.select_related("decision").filter(dossier=dossier).first()
-    bilan = Bilan.objects.filter(convention=convention).first() if convention else None
     en_attente = Proposition.objects.filter(
         dossier=dossier, statut=StatutProposition.EN_ATTENTE
     ).first()
@@ -183,10 +182,8 @@ def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
     if agent is None or not agent.est_instructeur:
         raise PermissionDenied("Seul un instructeur de la Caf du dossier propose un avenant.")
     url_dossier = reverse("instruction_dossier", args=[dossier.pk]) + "#avenants"
-    if not avenants.capacites_avenant(dossier, utilisateur, convention, bilan, en_attente)[
-        "proposer"
-    ]:
-        raison = avenants.obstacle_avenant(dossier, convention, bilan) or (
+    if not avenants.capacites_avenant(dossier, utilisateur, convention, en_attente)["proposer"]:
+        raison = avenants.obstacle_avenant(dossier, convention) or (
             "Une proposition attend déjà d'être validée pour ce dossier."
         )
         messages.error(request, f"Pas d'avenant possible : {raison}")

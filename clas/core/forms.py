@@ -12,7 +12,8 @@ from dsfr.utils import dsfr_input_class_attr
 
 
 class FormulaireDsfr(DsfrBaseForm):
-    """Champs au style DSFR ; les champs facultatifs sont signalés, pas les obligatoires."""
+    """Champs au style DSFR ; les champs facultatifs sont signalés, pas les obligatoires
+    (comme `comptes.forms.FormulaireDsfrComptes`, qui ne peut pas importer core)."""
 
     def get_context(self) -> dict[str, Any]:
         contexte = forms.Form.get_context(self)

@@ -2,28 +2,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
-
-from clas.comptes.models import AgentCaf
-from clas.comptes.roles import agent_de
-from clas.referentiel.models import ParametresBareme
-from clas.simulateur.formulaire import annee_scolaire_en_cours
-from clas.structures.models import Structure
-
-from .permissions import agent_requis
-
-
-def accueil(request: HttpRequest) -> HttpResponse:
-    """Les chiffres clés viennent des paramètres de l'année en cours : ils suivent les
-    modifications de l'administration nationale."""
-    annees = ParametresBareme.objects.order_by("annee_scolaire")
-    annee = annee_scolaire_en_cours(timezone.localdate())
-    parametres = annees.filter(annee_scolaire=annee).first() or annees.last()
-    return render(request, "core/accueil.html", {"titre": "Accueil", "p": parametres})
 
 
 @require_GET
@@ -50,32 +31,6 @@ def sante(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"statut": "ok", "base_de_donnees": "ok"})
-
-
-@agent_requis
-def caf_accueil(request: HttpRequest) -> HttpResponse:
-    agent = agent_de(request.user)
-    assert agent is not None
-    structures = (
-        Structure.objects.filter(caf_id=agent.caf_id)
-        .annotate(nb_membres=Count("membres"))
-        .order_by("nom")
-    )
-    collegues = (
-        AgentCaf.objects.filter(caf_id=agent.caf_id)
-        .select_related("utilisateur")
-        .order_by("utilisateur__email")
-    )
-    return render(
-        request,
-        "core/caf_accueil.html",
-        {
-            "titre": f"Accueil — {agent.caf.nom}",
-            "agent": agent,
-            "structures": structures,
-            "collegues": collegues,
-        },
-    )
 
 
 def page_introuvable(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -19,6 +19,8 @@ from django.utils import timezone
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.structures.actions import ActionRefusee
+from clas.structures.models import PieceJustificative
 
 from . import courriels
 from .etats import TransitionImpossible, appliquer
@@ -359,3 +361,14 @@ def _copier_contenu(ancien: Dossier, nouveau: Dossier) -> None:
             if not piece_dossier.piece.est_expiree(aujourd_hui)
         ]
     )
+
+
+def detacher_piece(sender: object, piece: PieceJustificative, **kwargs: object) -> None:
+    """Reçoit `piece_a_supprimer` : refusée si un dossier déposé s'y appuie ; sinon la pièce
+    est détachée des brouillons qui la citaient."""
+    if piece.dossiers.exclude(dossier__etat=EtatDossier.BROUILLON).exists():
+        raise ActionRefusee(
+            f"« {piece.nom_fichier} » est jointe à un dossier déjà déposé : elle ne peut "
+            "pas être supprimée. Déposez plutôt une version à jour."
+        )
+    piece.dossiers.all().delete()

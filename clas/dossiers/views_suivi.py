@@ -23,6 +23,7 @@ from clas.campagnes.models import Campagne
 from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr
 from clas.core.permissions import connexion_requise
+from clas.core.sections import sections_du_dossier
 
 from . import actions
 from .models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
@@ -153,6 +154,7 @@ def _rendre_detail(
         "formulaire_message": formulaire_message or FormulaireMessage(),
         "campagnes_reprise": campagnes_reprise,
         "url_liste": reverse("dossiers_liste"),
+        "sections_apres_decision": sections_du_dossier("structure", dossier, request.user),
     }
     return render(request, "dossiers/suivi/detail.html", contexte, status=status)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -37,9 +37,18 @@ from .models import (
     StatutProposition,
 )
 from .permissions import capacites_agent
+from .signaux import decision_validee
 
-if TYPE_CHECKING:
-    from clas.conventions.models import Avenant
+
+class ValidationParObjet(Protocol):
+    def __call__(
+        self, proposition: Proposition, dossier: Dossier, valideur: Utilisateur, commentaire: str
+    ) -> Any: ...
+
+
+# Une proposition d'un autre objet que la décision (l'avenant) est validée par l'application
+# qui porte cet objet ; elle s'inscrit ici au démarrage (les conventions : `AppConfig.ready`).
+VALIDATIONS_PAR_OBJET: dict[str, ValidationParObjet] = {}
 
 __all__ = [
     "ActionImpossible",
@@ -260,21 +269,20 @@ def verifier_valideur(proposition: Proposition, dossier: Dossier, valideur: Util
         )
 
 
-def valider(
-    proposition: Proposition, valideur: Utilisateur, commentaire: str = ""
-) -> Decision | Avenant:
+def valider(proposition: Proposition, valideur: Utilisateur, commentaire: str = "") -> Any:
     """La décision prend effet : elle garde l'entrée, les paramètres et le résultat du
     barème de ce moment, le dossier passe à accepté, refusé ou sans suite ; puis la lettre
-    PDF est produite et envoyée à la structure. Une proposition d'avenant crée l'avenant
-    (`clas.conventions.avenants.valider_avenant`) au lieu d'une décision."""
+    PDF est produite et envoyée à la structure ; un accord établit sa convention dans la
+    même transaction (`decision_validee`). Une proposition d'un autre objet (l'avenant)
+    est validée par l'application qui s'est inscrite pour lui (`VALIDATIONS_PAR_OBJET`)."""
     with transaction.atomic():
         proposition, dossier = _verrouiller_proposition(proposition)
         verifier_valideur(proposition, dossier, valideur)
-        if proposition.objet == ObjetProposition.AVENANT:
+        if proposition.objet != ObjetProposition.DECISION:
             # Un avenant à la convention signée : ni décision ni changement d'état.
-            from clas.conventions.avenants import valider_avenant
-
-            return valider_avenant(proposition, dossier, valideur, commentaire)
+            return VALIDATIONS_PAR_OBJET[proposition.objet](
+                proposition, dossier, valideur, commentaire
+            )
         comparaison, resultat = calcul_du_dossier(dossier)
         if (
             proposition.nature == NatureDecision.ACCORD
@@ -313,20 +321,18 @@ def valider(
             )
         except TransitionImpossible as erreur:
             raise ActionImpossible(str(erreur)) from None
+        decision_validee.send(Decision, decision=decision)
         transaction.on_commit(partial(apres_decision, decision.pk), robust=True)
     return decision
 
 
 def apres_decision(decision_id: int) -> None:
     """Après validation : la lettre PDF, puis le courriel à la structure avec la lettre."""
-    from clas.conventions.actions import etablir_convention
-
     from . import courriels
     from .lettre import generer_lettre
 
     generer_lettre(Decision.objects.get(pk=decision_id))
     courriels.envoyer_decision(decision_id)
-    etablir_convention(Decision.objects.get(pk=decision_id))  # accords seulement
 
 
 def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) -> Proposition:
@@ -357,7 +363,7 @@ def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) 
 class ValidationEnLot:
     """Le compte rendu d'une validation groupée : chaque proposition, une ligne."""
 
-    validees: list[Decision | Avenant]
+    validees: list[Any]  # décisions et avenants
     echecs: list[tuple[Proposition, str]]
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import connexion_requise
+from clas.core.sections import sections_du_dossier
 from clas.dossiers.models import (
     Collectif,
     DemandeComplements,
@@ -375,6 +376,9 @@ def rendre_dossier(
         "formulaire_complements": formulaires.get("complements") or FormulaireComplements(),
     }
     contexte.update(extra or {})
+    contexte["sections_apres_decision"] = sections_du_dossier(
+        "caf", dossier, request.user, extra or {}
+    )
     return render(request, "instruction/dossier.html", contexte, status=status)
 
 

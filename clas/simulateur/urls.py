@@ -2,4 +2,7 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("simulateur/", views.simulateur, name="simulateur")]
+urlpatterns = [
+    path("", views.accueil, name="accueil"),
+    path("simulateur/", views.simulateur, name="simulateur"),
+]

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clas.bareme import EntreeInvalide, Resultat
+from clas.referentiel.models import ParametresBareme
 from clas.referentiel.services import annees_disponibles, simuler
 
 from .formulaire import MAX_LIGNES, LigneCollectif, Saisie, annee_scolaire_en_cours
@@ -46,3 +47,12 @@ def simulateur(request: HttpRequest) -> HttpResponse:
         },
         status=statut,
     )
+
+
+def accueil(request: HttpRequest) -> HttpResponse:
+    """Les chiffres clés viennent des paramètres de l'année en cours : ils suivent les
+    modifications de l'administration nationale."""
+    annees = ParametresBareme.objects.order_by("annee_scolaire")
+    annee = annee_scolaire_en_cours(timezone.localdate())
+    parametres = annees.filter(annee_scolaire=annee).first() or annees.last()
+    return render(request, "simulateur/accueil.html", {"titre": "Accueil", "p": parametres})

@@ -23,6 +23,7 @@ from clas.referentiel.models import Caf
 
 from .models import Invitation, MembreStructure, PieceJustificative, RoleMembre, Structure
 from .permissions import exiger
+from .signaux import piece_a_supprimer
 
 if TYPE_CHECKING:
     from clas.comptes.models import Utilisateur
@@ -257,17 +258,12 @@ def deposer_piece(
 
 @transaction.atomic
 def supprimer_piece(piece: PieceJustificative, par: Utilisateur) -> None:
-    """Supprime une pièce, sauf si un dossier déposé s'y appuie."""
-    from clas.dossiers.models import EtatDossier
-
+    """Supprime une pièce, sauf si un dossier déposé s'y appuie : l'application des dossiers
+    le refuse (`ActionRefusee`) à l'annonce `piece_a_supprimer`, et détache la pièce de ses
+    brouillons."""
     exiger(piece.structure, par, "supprimer_piece")
     piece = PieceJustificative.objects.select_for_update().get(pk=piece.pk)
-    if piece.dossiers.exclude(dossier__etat=EtatDossier.BROUILLON).exists():
-        raise ActionRefusee(
-            f"« {piece.nom_fichier} » est jointe à un dossier déjà déposé : elle ne peut "
-            "pas être supprimée. Déposez plutôt une version à jour."
-        )
-    piece.dossiers.all().delete()  # ses liens avec des brouillons
+    piece_a_supprimer.send(PieceJustificative, piece=piece)
     fichier = piece.fichier
     piece.delete()
     transaction.on_commit(lambda: fichier.delete(save=False))

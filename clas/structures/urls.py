@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("structure/", views.structure_accueil, name="structure_accueil"),
     path("structures/inscrire/", views.structure_inscrire, name="structure_inscrire"),
+    path("structures/bienvenue/", views.structure_bienvenue, name="structure_bienvenue"),
     path("structures/<int:structure_id>/", views.structure_fiche, name="structure_fiche"),
     path(
         "structures/<int:structure_id>/modifier/",

@@ -36,6 +36,19 @@ def invitations_en_attente(utilisateur) -> QuerySet[Invitation]:  # type: ignore
 
 
 @connexion_requise
+def structure_bienvenue(request: HttpRequest) -> HttpResponse:
+    """Juste après la confirmation de l'adresse : l'invitation qui attend, sinon l'inscription
+    d'une structure."""
+    if invitations_en_attente(request.user).exists():
+        messages.info(
+            request,
+            "Une invitation à rejoindre une structure vous attend : acceptez-la ci-dessous.",
+        )
+        return redirect("structure_accueil")
+    return redirect("structure_inscrire")
+
+
+@connexion_requise
 def structure_accueil(request: HttpRequest) -> HttpResponse:
     """L'espace d'un membre : ses structures, son rôle dans chacune et l'équipe."""
     adhesions = (

@@ -31,11 +31,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clas.bareme import formater_euros
-from clas.bilans import regularisation
-from clas.bilans.models import Bilan, EtatBilan
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
+from clas.conventions.actions import montant_acompte
 from clas.conventions.models import Convention
+from clas.core.templatetags.clas_format import pourcentage
 from clas.core.validators import normaliser_iban, valider_bic, valider_iban
 from clas.dossiers.models import Evenement
 from clas.referentiel.models import Caf
@@ -44,6 +44,7 @@ from clas.structures.models import Structure
 from . import grand_livre
 from .models import EtatVersement, LotPaiement, NatureVersement, TypeMouvement, Versement
 from .sepa import generer_pain001
+from .signaux import versements_payes
 
 __all__ = [
     "ActionImpossible",
@@ -120,6 +121,46 @@ ROLES = {
         "Seul un comptable de la Caf met en paiement, marque payé ou enregistre un rejet.",
     ),
 }
+
+
+def creer_acompte(convention: Convention, auteur: Utilisateur | None) -> tuple[Versement, bool]:
+    """L'acompte de la convention (à valider), créé une seule fois : renvoie le versement et
+    True s'il vient d'être créé. À appeler dans une transaction, convention verrouillée."""
+    existant = Versement.objects.filter(
+        convention=convention, nature=NatureVersement.ACOMPTE
+    ).first()
+    if existant is not None:
+        return existant, False
+    montant = montant_acompte(convention)
+    try:
+        with transaction.atomic():
+            versement = Versement.objects.create(
+                convention=convention,
+                nature=NatureVersement.ACOMPTE,
+                montant=montant,
+                etat=EtatVersement.A_VALIDER,
+            )
+    except IntegrityError:  # filet : la contrainte « un seul acompte par convention »
+        return Versement.objects.get(convention=convention, nature=NatureVersement.ACOMPTE), False
+    dossier = convention.dossier
+    Evenement.noter(
+        dossier,
+        "acompte_cree",
+        (
+            f"Acompte de {formater_euros(montant)} créé "
+            f"({pourcentage(convention.taux_acompte)} de "
+            f"{formater_euros(convention.montant_maximal)}) : à valider par la Caf."
+        ),
+        auteur=auteur,
+    )
+    return versement, True
+
+
+def creer_acompte_a_la_signature(
+    sender: object, convention: Convention, auteur: Utilisateur | None, **kwargs: object
+) -> None:
+    """Reçoit `convention_signee` (dans la transaction de la signature)."""
+    creer_acompte(convention, auteur)
 
 
 def _agent(utilisateur: Utilisateur, caf_id: int, role: str) -> AgentCaf:
@@ -432,12 +473,14 @@ def rejeter(versement: Versement, auteur: Utilisateur, motif: str) -> None:
     )
 
 
-def cloturer_les_conventions(conventions: Iterable[Convention], auteur: Utilisateur) -> None:
-    deja: set[int] = set()
+def annoncer_les_paiements(conventions: Iterable[Convention], auteur: Utilisateur) -> None:
+    """Dans la transaction du paiement : chaque convention payée une fois dans
+    `versements_payes` (les bilans y clôturent le dossier terminé)."""
+    vues: dict[int, Convention] = {}
     for convention in conventions:
-        if convention.pk not in deja:
-            deja.add(convention.pk)
-            regularisation.cloturer_si_termine(convention, auteur)
+        vues.setdefault(convention.pk, convention)
+    if vues:
+        versements_payes.send(Versement, conventions=list(vues.values()), auteur=auteur)
 
 
 def _verifier_date_paiement(lot: LotPaiement, date_paiement: dt.date) -> None:
@@ -483,7 +526,7 @@ def marquer_lot_paye(
             lot.traite_le = timezone.now()
             lot.traite_par = comptable
             lot.save(update_fields=["traite_le", "traite_par"])
-            cloturer_les_conventions((v.convention for v in a_payer), comptable)
+            annoncer_les_paiements((v.convention for v in a_payer), comptable)
     return a_payer
 
 
@@ -537,9 +580,7 @@ def reemettre(versement: Versement, agent_utilisateur: Utilisateur) -> tuple[Ver
             )
         if (
             versement.nature == NatureVersement.ACOMPTE
-            and Bilan.objects.filter(
-                convention_id=versement.convention_id, etat=EtatBilan.ACCEPTE
-            ).exists()
+            and versement.convention.montant_definitif is not None  # bilan accepté
         ):
             # La régularisation a compté sans cet acompte rejeté : le solde (ou l'indu) en
             # tient déjà compte ; le réémettre paierait deux fois.

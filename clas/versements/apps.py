@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class VersementsConfig(AppConfig):
     name = "clas.versements"
     verbose_name = "Versements et lots de paiement"
+
+    def ready(self) -> None:
+        from clas.conventions.signaux import convention_signee
+        from clas.core.sections import inscrire
+
+        from . import actions, sections
+
+        inscrire(
+            "structure", 20, "versements/_versements_structure.html", sections.versements_structure
+        )
+        inscrire("caf", 20, "versements/_versements_caf.html", sections.versements_caf)
+        convention_signee.connect(actions.creer_acompte_a_la_signature, dispatch_uid="acompte")

@@ -38,7 +38,7 @@ from django.utils import timezone
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 
-from .actions import _agent, _verrouiller, cloturer_les_conventions, payer, rejeter
+from .actions import _agent, _verrouiller, annoncer_les_paiements, payer, rejeter
 from .models import EtatVersement, LotPaiement, Versement
 
 __all__ = [
@@ -369,5 +369,5 @@ def importer_retour(
             lot.traite_le = timezone.now()
             lot.traite_par = comptable
             lot.save(update_fields=["traite_le", "traite_par"])
-            cloturer_les_conventions((v.convention for v in rapport.payes), comptable)
+            annoncer_les_paiements((v.convention for v in rapport.payes), comptable)
     return rapport

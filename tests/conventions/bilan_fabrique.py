@@ -14,6 +14,7 @@ from clas.bilans.models import Bilan
 from clas.conventions import actions
 from clas.conventions.models import Convention
 from clas.dossiers.models import Collectif
+from clas.versements.models import NatureVersement
 from tests.factories import MOT_DE_PASSE
 
 
@@ -24,8 +25,8 @@ def fixture_convention_signee(
     from .regularisation_fabrique import payer
 
     with django_capture_on_commit_callbacks(execute=False):
-        signature = actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
-    payer(signature.acompte, utilisateurs["comptable"])
+        actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
+    payer(convention.versements.get(nature=NatureVersement.ACOMPTE), utilisateurs["comptable"])
     convention.refresh_from_db()
     return convention
 

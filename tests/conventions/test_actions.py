@@ -19,6 +19,7 @@ from clas.dossiers.models import Evenement
 from clas.instruction import decisions
 from clas.instruction.models import MotifRefus
 from clas.referentiel.models import ParametresBareme
+from clas.versements import actions as versements
 from clas.versements.models import EtatVersement, NatureVersement, Versement
 from tests.dossiers.suivi_fabrique import contient_texte_pdf
 from tests.factories import MOT_DE_PASSE
@@ -120,8 +121,7 @@ def test_signer_avec_le_bon_mot_de_passe(convention, utilisateurs):
     assert convention.signee_le is not None
     assert convention.signee_depuis == "203.0.113.5"
     assert convention.signee_navigateur == "Firefox"
-    acompte = Versement.objects.get(convention=convention)
-    assert acompte == signature.acompte
+    acompte = Versement.objects.get(convention=convention)  # créé dans la même transaction
     assert acompte.nature == NatureVersement.ACOMPTE
     assert acompte.etat == EtatVersement.A_VALIDER
     assert acompte.montant == Decimal("3150.00")
@@ -176,13 +176,13 @@ def test_une_seconde_signature_ne_cree_pas_de_second_acompte(
     premiere = actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
     seconde = actions.signer(convention, convention_signataire, MOT_DE_PASSE)
     assert seconde.deja_signee
-    assert seconde.acompte == premiere.acompte
+    assert seconde.convention == premiere.convention
     convention.refresh_from_db()
     assert convention.signee_par == utilisateurs["porteur"]
     assert Versement.objects.filter(convention=convention).count() == 1
     assert Evenement.objects.filter(type="convention_signee").count() == 1
     assert Evenement.objects.filter(type="acompte_cree").count() == 1
-    _versement, cree = actions.creer_acompte(convention, utilisateurs["porteur"])
+    _versement, cree = versements.creer_acompte(convention, utilisateurs["porteur"])
     assert not cree
     assert Versement.objects.filter(convention=convention).count() == 1
 
@@ -224,8 +224,8 @@ def test_l_acompte_d_un_accord_inferieur_au_bareme(
     convention = Convention.objects.get()
     convention.taux_acompte = Decimal("0.70")
     convention.save(update_fields=["taux_acompte"])
-    signature = actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
-    assert signature.acompte.montant == Decimal("3006.15")
+    actions.signer(convention, utilisateurs["porteur"], MOT_DE_PASSE)
+    assert Versement.objects.get(convention=convention).montant == Decimal("3006.15")
 
 
 def test_l_historique_garde_la_signature_et_l_acompte(convention, utilisateurs):

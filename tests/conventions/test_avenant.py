@@ -10,8 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from clas.bilans.models import Bilan, EtatBilan
-from clas.conventions import avenants
+from clas.conventions import actions, avenants
 from clas.conventions.models import Avenant, Convention, ProjetAvenant
 from clas.dossiers.models import Collectif, EtatDossier
 from clas.instruction import decisions
@@ -131,12 +130,8 @@ def test_pas_d_avenant_sur_une_convention_non_signee(convention, utilisateurs):
 
 
 def test_pas_d_avenant_une_fois_le_bilan_accepte(regul_signee, utilisateurs):
-    Bilan.objects.create(
-        convention=regul_signee,
-        etat=EtatBilan.ACCEPTE,
-        montant_recalcule=Decimal("4500.00"),
-        montant_definitif=Decimal("4500.00"),
-    )
+    # L'acceptation du bilan arrête le montant définitif de la convention.
+    actions.arreter_montant_definitif(regul_signee, Decimal("4500.00"))
     with pytest.raises(decisions.ActionImpossible) as erreur:
         _proposer(regul_signee, utilisateurs["instructeur"])
     assert "bilan est accepté" in str(erreur.value)

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,7 @@ from tests.conventions.bilan_fabrique import (  # noqa: F401
     fixture_convention_signee,
 )
 from tests.instruction.outils import creer_decision, creer_dossier
-from tests.outils import champs
+from tests.outils import champs, rendre_section
 
 
 def test_les_capacites_suivent_l_etat_du_bilan_et_le_role(
@@ -144,12 +143,12 @@ def test_les_partiels_du_bilan_ont_au_plus_deux_requetes(convention_signee, util
     dossier = convention_signee.dossier
     for gabarit in ("bilans/_bilan_structure.html", "bilans/_bilan_caf.html"):
         with CaptureQueriesContext(connection) as requetes:
-            html = render_to_string(gabarit, {"dossier": dossier})
+            html = rendre_section(gabarit, dossier, utilisateurs["instructeur"])
         assert len(requetes) <= 2
         assert "Bilan de fin d'année" in html
     dossier.etat = EtatDossier.EN_INSTRUCTION
     with CaptureQueriesContext(connection) as requetes:
-        assert render_to_string("bilans/_bilan_caf.html", {"dossier": dossier}).strip() == ""
+        assert rendre_section("bilans/_bilan_caf.html", dossier).strip() == ""
     assert len(requetes) == 0
 
 

@@ -153,7 +153,7 @@ def test_un_dossier_cloture_n_ouvre_aucune_capacite_d_ecriture(cloture, utilisat
     caf = capacites_agent(dossier, utilisateur, None)
     assert not any(caf[c] for c in ECRITURE_CAF), caf
     assert not regularisation.capacites_indu(dossier, utilisateur)["enregistrer_remboursement"]
-    assert not any(capacites_avenant(dossier, utilisateur, cloture, cloture.bilan, None).values())
+    assert not any(capacites_avenant(dossier, utilisateur, cloture, None).values())
     bilan = capacites_bilan(dossier, cloture, cloture.bilan, utilisateur)
     assert not (bilan["saisir"] or bilan["deposer"] or bilan["examiner"])
     # Ce qui se lit reste lisible.

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
+from clas.bilans import regularisation
 from clas.dossiers.models import Evenement
 from clas.versements import actions as paiements
 from clas.versements import grand_livre
@@ -283,7 +284,7 @@ def test_marquer_le_lot_paye_inscrit_chaque_paiement_au_grand_livre(
 ):
     clotures = []
     monkeypatch.setattr(
-        paiements.regularisation,
+        regularisation,  # abonnée à `versements_payes`
         "cloturer_si_termine",
         lambda convention, auteur: clotures.append(convention.pk),
     )
@@ -502,11 +503,12 @@ def test_un_acompte_rejete_n_est_plus_reemis_apres_l_acceptation_du_bilan(
 ):
     """Le solde calculé à l'acceptation du bilan compte sans l'acompte rejeté : le réémettre
     le paierait deux fois."""
-    from clas.bilans.models import Bilan, EtatBilan
+    from clas.conventions.actions import arreter_montant_definitif
 
     versement = lot_de_deux.versements.first()
     paiements.rejeter_versement(versement, utilisateurs["comptable"], "Compte clos")
-    Bilan.objects.create(convention=versement.convention, etat=EtatBilan.ACCEPTE)
+    # L'acceptation du bilan arrête le montant définitif de la convention.
+    arreter_montant_definitif(versement.convention, Decimal("4500.00"))
 
     with pytest.raises(paiements.ActionImpossible, match="Le bilan est accepté"):
         paiements.reemettre(versement, utilisateurs["comptable"])

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from clas.bilans import regularisation
 from clas.dossiers.models import Evenement
 from clas.versements import actions as paiements
 from clas.versements import grand_livre
@@ -106,7 +107,7 @@ def test_deux_comptables_creent_un_lot_en_meme_temps_un_seul_lot(monkeypatch) ->
 
 
 def test_deux_marquer_paye_en_meme_temps_un_seul_mouvement_par_versement(monkeypatch) -> None:
-    monkeypatch.setattr(paiements.regularisation, "cloturer_si_termine", lambda c, a: False)
+    monkeypatch.setattr(regularisation, "cloturer_si_termine", lambda c, a: False)
     caf, _versements, _valideurs, (premier, second) = _jeu(E.VALIDE)
     aujourd_hui = timezone.localdate()
     lot = paiements.creer_lot(caf, premier, aujourd_hui).lot
@@ -149,7 +150,7 @@ def test_deux_valideurs_valident_en_meme_temps_une_seule_validation() -> None:
 
 
 def test_payer_et_rejeter_en_meme_temps_un_seul_passe(monkeypatch) -> None:
-    monkeypatch.setattr(paiements.regularisation, "cloturer_si_termine", lambda c, a: False)
+    monkeypatch.setattr(regularisation, "cloturer_si_termine", lambda c, a: False)
     caf, _versements, _valideurs, (premier, second) = _jeu(E.VALIDE, nombre=1)
     aujourd_hui = timezone.localdate()
     lot = paiements.creer_lot(caf, premier, aujourd_hui).lot

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.utils import timezone
 
+from clas.bilans import regularisation
 from clas.versements import actions as paiements
 from clas.versements import grand_livre
 from clas.versements.models import EtatVersement, Mouvement, TypeMouvement, Versement
@@ -24,7 +25,7 @@ ENTETE = "reference;statut;date;reference_bancaire;motif\n"
 
 @pytest.fixture
 def lot_retour(caf_rhone, utilisateurs, monkeypatch):
-    monkeypatch.setattr(paiements.regularisation, "cloturer_si_termine", lambda c, a: False)
+    monkeypatch.setattr(regularisation, "cloturer_si_termine", lambda c, a: False)
     donner_un_compte(caf_rhone)
     campagne = creer_campagne(caf_rhone, "2026-2027", cree_par=utilisateurs["valideur"])
     for montant in ("4500.00", "1000.00", "2000.00"):

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clas.bilans import regularisation
 from clas.referentiel.models import Caf
 from clas.versements import actions as paiements
 from clas.versements.models import EtatVersement, LotPaiement, Mouvement, Versement
@@ -29,7 +30,7 @@ AUJOURD_HUI = timezone.localdate
 def jeu(caf_rhone, utilisateurs, structure_a, monkeypatch):
     """Dans la Caf du Rhône (avec son compte) : un acompte à valider (structure A), un
     validé, et un lot contenant un acompte mis en paiement."""
-    monkeypatch.setattr(paiements.regularisation, "cloturer_si_termine", lambda c, a: False)
+    monkeypatch.setattr(regularisation, "cloturer_si_termine", lambda c, a: False)
     donner_un_compte(caf_rhone)
     campagne = creer_campagne(caf_rhone, "2026-2027", cree_par=utilisateurs["valideur"])
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -16,7 +15,7 @@ from clas.bilans import regularisation
 from clas.dossiers.models import Dossier, EtatDossier
 from clas.versements import grand_livre
 from clas.versements.models import Mouvement, NatureVersement, TypeMouvement, Versement
-from tests.outils import texte
+from tests.outils import rendre_section, texte
 
 from .regularisation_fabrique import (
     INDU,
@@ -76,17 +75,15 @@ def test_le_grand_livre_reste_coherent_du_versement_au_dernier_remboursement(
 
 
 def test_avant_l_accord_les_partiels_ne_font_aucune_requete(decision_instruit, rf, utilisateurs):
-    gabarit = Template(
-        "{% include 'bilans/_regularisation_structure.html' %}"
-        "{% include 'bilans/_regularisation_caf.html' %}"
-        "{% include 'conventions/_avenant_caf.html' %}"
-    )
-    requete = rf.get("/")
-    requete.user = utilisateurs["instructeur"]
     dossier = Dossier.objects.get(pk=decision_instruit.pk)
     assert dossier.etat == EtatDossier.EN_INSTRUCTION
     with CaptureQueriesContext(connection) as requetes:
-        assert gabarit.render(Context({"dossier": dossier, "request": requete})).strip() == ""
+        for gabarit in (
+            "bilans/_regularisation_structure.html",
+            "bilans/_regularisation_caf.html",
+            "conventions/_avenant_caf.html",
+        ):
+            assert rendre_section(gabarit, dossier, utilisateurs["instructeur"]).strip() == ""
     assert len(requetes) == 0
 
 

@@ -205,3 +205,18 @@ def test_un_lien_d_invitation_adresse_a_un_autre_est_refuse(
     chemin = f"/invitations/{jeton_invitation(invitation)}/"
     assert client_persona(persona).post(chemin).status_code == 403
     assert client_persona("anonyme").get(chemin).status_code == 200
+
+
+@pytest.mark.parametrize("persona", [p for p in ACCUEIL if p != "anonyme"])
+def test_la_page_de_bienvenue_mene_chacun_a_l_inscription_sans_rien_montrer(
+    client_persona, persona
+) -> None:
+    """Juste après la confirmation de l'adresse : une redirection, jamais des données ; sans
+    invitation en attente, vers l'inscription d'une structure."""
+    reponse = client_persona(persona).get("/structures/bienvenue/")
+    assert reponse.status_code == 302
+    assert reponse["Location"] == "/structures/inscrire/"
+
+
+def test_la_page_de_bienvenue_demande_la_connexion(anonyme) -> None:
+    verifier(anonyme.get("/structures/bienvenue/"), CONNEXION, "/structures/bienvenue/")

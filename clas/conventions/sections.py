@@ -1,0 +1,92 @@
+"""Les sections de la convention et des avenants sur les pages du dossier (inscrites par
+`ConventionsConfig.ready`, voir `clas.core.sections`). Aucune requête tant que le dossier
+n'est pas accepté."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from clas.dossiers.models import Dossier, EtatDossier
+from clas.instruction.models import ObjetProposition, Proposition, StatutProposition
+
+from .actions import peut_signer
+from .avenants import capacites_avenant, collectifs_du_resultat, obstacle_avenant
+from .models import Avenant, Convention, ProjetAvenant
+
+ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
+
+
+def _convention(dossier: Dossier, *relations: str) -> Convention | None:
+    if dossier.etat not in ETATS_APRES_ACCORD:
+        return None
+    return Convention.objects.select_related(*relations).filter(dossier_id=dossier.pk).first()
+
+
+def convention_structure(
+    dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """La convention et si la personne connectée peut la signer."""
+    convention = _convention(dossier, "signee_par")
+    if convention is None:
+        return None
+    return {
+        "convention": convention,
+        "peut_signer": (
+            not convention.est_signee
+            and utilisateur is not None
+            and peut_signer(dossier, utilisateur)
+        ),
+    }
+
+
+def convention_caf(
+    dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Côté Caf : la convention, qui l'a signée, quand et depuis où."""
+    convention = _convention(dossier, "signee_par", "decision__valideur")
+    return {"convention": convention} if convention is not None else None
+
+
+def avenants_caf(
+    dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Côté Caf : la décision d'origine, les avenants, l'avenant en attente et ce que
+    l'agent peut faire (proposer, valider ou renvoyer)."""
+    convention = _convention(dossier, "decision")
+    if convention is None:
+        return None
+    en_attente = (
+        Proposition.objects.filter(dossier_id=dossier.pk, statut=StatutProposition.EN_ATTENTE)
+        .select_related("auteur")
+        .first()
+    )
+    avenants = list(
+        Avenant.objects.filter(convention=convention)
+        .select_related("valide_par", "proposition__auteur")
+        .order_by("numero")
+    )
+    projet = None
+    collectifs_projet: list[dict[str, Any]] = []
+    if en_attente is not None and en_attente.objet == ObjetProposition.AVENANT:
+        projet = ProjetAvenant.objects.filter(proposition=en_attente).first()
+        if projet is not None:
+            collectifs_projet = collectifs_du_resultat(projet.resultat)
+    capacites = (
+        capacites_avenant(dossier, utilisateur, convention, en_attente)
+        if utilisateur is not None and utilisateur.is_authenticated
+        else {"proposer": False, "valider": False}
+    )
+    montant_total = (convention.decision.resultat or {}).get("montant_total")
+    return {
+        "convention": convention,
+        "decision": convention.decision,
+        "bareme_decision": Decimal(str(montant_total)) if montant_total is not None else None,
+        "avenants": avenants,
+        "en_attente": en_attente if projet is not None else None,
+        "projet": projet,
+        "collectifs_projet": collectifs_projet,
+        "obstacle": obstacle_avenant(dossier, convention),
+        "capacites": capacites,
+    }

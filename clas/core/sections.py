@@ -1,0 +1,61 @@
+"""Les sections « après la décision » des pages d'un dossier (convention, avenants,
+versements, bilan, régularisation).
+
+Les pages du dossier appartiennent aux applications du dessous (`dossiers` pour la
+structure, `instruction` pour la Caf) ; ces sections, aux applications du dessus. Chaque
+application du dessus inscrit les siennes au démarrage (`AppConfig.ready`) ; la vue de la
+page les appelle dans l'ordre et passe leur contexte au gabarit : aucune application
+n'importe une application du dessus, et aucun gabarit ne lit la base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Cote = Literal["structure", "caf"]
+# (dossier, utilisateur, contexte de la page) -> contexte de la section, ou None (rien).
+Fonction = Callable[[Any, Any, Mapping[str, Any]], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Section:
+    ordre: int
+    gabarit: str
+    fonction: Fonction
+
+
+@dataclass(frozen=True)
+class SectionRendue:
+    """Ce que le gabarit de la page inclut : le gabarit de la section et son contexte
+    (`section` dans le gabarit inclus)."""
+
+    gabarit: str
+    contexte: dict[str, Any] | None
+
+
+_INSCRITES: dict[str, list[Section]] = {"structure": [], "caf": []}
+
+
+def inscrire(cote: Cote, ordre: int, gabarit: str, fonction: Fonction) -> None:
+    """Inscrit une section (une seule fois par gabarit : `ready` peut être rappelé)."""
+    sections = _INSCRITES[cote]
+    if any(s.gabarit == gabarit for s in sections):
+        return
+    sections.append(Section(ordre, gabarit, fonction))
+    sections.sort(key=lambda s: s.ordre)
+
+
+def sections_du_dossier(
+    cote: Cote, dossier: Any, utilisateur: Any, page: Mapping[str, Any] | None = None
+) -> list[SectionRendue]:
+    return [
+        SectionRendue(s.gabarit, s.fonction(dossier, utilisateur, page or {}))
+        for s in _INSCRITES[cote]
+    ]
+
+
+def inscrites(cote: Cote) -> list[Section]:
+    """Les sections inscrites de ce côté, dans l'ordre de la page."""
+    return list(_INSCRITES[cote])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StatistiquesConfig(AppConfig):
+    name = "clas.statistiques"
+    verbose_name = "Pilotage et statistiques"

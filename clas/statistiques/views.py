@@ -1,0 +1,38 @@
+"""Les pages de pilotage : l'accueil d'une Caf (ses structures, ses agents)."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from clas.comptes.models import AgentCaf
+from clas.comptes.roles import agent_de
+from clas.core.permissions import agent_requis
+from clas.structures.models import Structure
+
+
+@agent_requis
+def caf_accueil(request: HttpRequest) -> HttpResponse:
+    agent = agent_de(request.user)
+    assert agent is not None
+    structures = (
+        Structure.objects.filter(caf_id=agent.caf_id)
+        .annotate(nb_membres=Count("membres"))
+        .order_by("nom")
+    )
+    collegues = (
+        AgentCaf.objects.filter(caf_id=agent.caf_id)
+        .select_related("utilisateur")
+        .order_by("utilisateur__email")
+    )
+    return render(
+        request,
+        "statistiques/caf_accueil.html",
+        {
+            "titre": f"Accueil — {agent.caf.nom}",
+            "agent": agent,
+            "structures": structures,
+            "collegues": collegues,
+        },
+    )

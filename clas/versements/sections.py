@@ -1,0 +1,68 @@
+"""Les versements sur les pages du dossier, structure et Caf (inscrits par
+`VersementsConfig.ready`, voir `clas.core.sections`). Aucune requête tant que le dossier
+n'est pas accepté ; ensuite un nombre fixe de requêtes, quel que soit le nombre de
+versements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from clas.comptes.roles import agent_de
+from clas.conventions.models import Convention
+from clas.dossiers.models import Dossier, EtatDossier
+
+from . import grand_livre
+from .actions import capacites_paiements
+from .models import EtatVersement, NatureVersement, Versement
+
+
+def _convention(dossier: Dossier) -> Convention | None:
+    if dossier.etat not in (EtatDossier.ACCEPTE, EtatDossier.CLOTURE):
+        return None
+    return Convention.objects.filter(dossier_id=dossier.pk).first()
+
+
+def _versements(convention: Convention) -> list[Versement]:
+    return list(
+        Versement.objects.filter(convention=convention)
+        .select_related("lot", "valide_par", "reemission")
+        .order_by("created_at", "pk")
+    )
+
+
+def versements_structure(
+    dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Ce que la structure voit de son argent : l'acompte, ses versements et la situation."""
+    convention = _convention(dossier)
+    if convention is None or not convention.est_signee:
+        return None
+    versements = _versements(convention)
+    return {
+        "convention": convention,
+        "versements": versements,
+        "acompte": next((v for v in versements if v.nature == NatureVersement.ACOMPTE), None),
+        "situation": grand_livre.situation(convention),
+        # Le montant définitif, une fois le bilan accepté (None avant).
+        "montant_definitif": convention.montant_definitif,
+    }
+
+
+def versements_caf(
+    dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Côté Caf : les versements du dossier, leur lot, et si l'agent peut les valider."""
+    convention = _convention(dossier)
+    if convention is None:
+        return None
+    agent = agent_de(utilisateur) if utilisateur is not None else None
+    de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
+    versements = _versements(convention)
+    return {
+        "convention": convention,
+        "versements": versements,
+        "situation": grand_livre.situation(convention),
+        "peut_valider": de_la_caf and capacites_paiements(utilisateur)["valider"],
+        "a_valider": [v for v in versements if v.etat == EtatVersement.A_VALIDER],
+    }
