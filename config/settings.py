@@ -98,6 +98,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # En tête : en DEBUG, la page technique de Django d'une erreur hors des vues devient
+    # la page d'erreur française (voir clas/core/erreurs.py).
+    "clas.core.erreurs.PageTechniqueMasquee",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,12 +110,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # En dernier : les erreurs sans page (405 d'une vue POST ouverte par GET, adresse
+    # inconnue, page technique de DEBUG) deviennent la page d'erreur française.
+    "clas.core.erreurs.PagesDErreur",
 ]
+CSRF_FAILURE_VIEW = "clas.core.views.echec_csrf"
 
 if not DEBUG:
     # En production, WhiteNoise sert les fichiers statiques collectés (collectstatic) ;
     # en développement, runserver et le serveur de test s'en chargent.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

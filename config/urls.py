@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
 ]
 
+handler400 = "clas.core.views.requete_incorrecte"
 handler404 = "clas.core.views.page_introuvable"
 handler403 = "clas.core.views.acces_refuse"
 handler500 = "clas.core.views.erreur_serveur"
