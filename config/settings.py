@@ -7,6 +7,7 @@ démarrage avec un message qui dit quoi corriger : mieux vaut ne pas démarrer q
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -218,6 +219,16 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Plateforme Clas <ne-pas-repondre@clas.local>"
 )
+
+# Les pages publiques (mentions légales, accessibilité, données personnelles) : l'hébergeur
+# et l'adresse de contact de la plateforme, connus à la mise en service.
+HEBERGEUR = os.environ.get("HEBERGEUR", "").strip()
+CONTACT_PLATEFORME = os.environ.get("CONTACT_PLATEFORME", "").strip()
+if CONTACT_PLATEFORME and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", CONTACT_PLATEFORME):
+    raise ImproperlyConfigured(
+        f"CONTACT_PLATEFORME={CONTACT_PLATEFORME!r} : une adresse électronique est attendue "
+        "(par exemple clas@caf.fr)."
+    )
 
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

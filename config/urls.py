@@ -1,6 +1,8 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from clas.api.urls import api
+from clas.api.views import documentation
 
 urlpatterns = [
     path("", include("clas.core.urls")),
@@ -12,6 +14,9 @@ urlpatterns = [
     path("", include("clas.dossiers.urls")),
     path("", include("clas.instruction.urls")),
     path("", include("clas.conventions.urls")),
+    path("api/", documentation, name="api_documentation"),
+    # L'ancienne adresse de la documentation (Swagger, en anglais) mène à la page française.
+    path("api/v1/docs", RedirectView.as_view(pattern_name="api_documentation", permanent=True)),
     path("api/v1/", api.urls),
 ]
 
