@@ -7,6 +7,7 @@ démarrage avec un message qui dit quoi corriger : mieux vaut ne pas démarrer q
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -102,6 +103,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # En tête : en DEBUG, la page technique de Django d'une erreur hors des vues devient
+    # la page d'erreur française (voir clas/core/erreurs.py).
+    "clas.core.erreurs.PageTechniqueMasquee",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -111,12 +115,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # En dernier : les erreurs sans page (405 d'une vue POST ouverte par GET, adresse
+    # inconnue, page technique de DEBUG) deviennent la page d'erreur française.
+    "clas.core.erreurs.PagesDErreur",
 ]
+CSRF_FAILURE_VIEW = "clas.core.views.echec_csrf"
 
 if not DEBUG:
     # En production, WhiteNoise sert les fichiers statiques collectés (collectstatic) ;
     # en développement, runserver et le serveur de test s'en chargent.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -215,6 +223,16 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Plateforme Clas <ne-pas-repondre@clas.local>"
 )
+
+# Les pages publiques (mentions légales, accessibilité, données personnelles) : l'hébergeur
+# et l'adresse de contact de la plateforme, connus à la mise en service.
+HEBERGEUR = os.environ.get("HEBERGEUR", "").strip()
+CONTACT_PLATEFORME = os.environ.get("CONTACT_PLATEFORME", "").strip()
+if CONTACT_PLATEFORME and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", CONTACT_PLATEFORME):
+    raise ImproperlyConfigured(
+        f"CONTACT_PLATEFORME={CONTACT_PLATEFORME!r} : une adresse électronique est attendue "
+        "(par exemple clas@caf.fr)."
+    )
 
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

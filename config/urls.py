@@ -1,6 +1,8 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from clas.api.urls import api
+from clas.api.views import documentation
 
 urlpatterns = [
     path("", include("clas.core.urls")),
@@ -15,9 +17,13 @@ urlpatterns = [
     path("", include("clas.versements.urls")),
     path("", include("clas.bilans.urls")),
     path("", include("clas.statistiques.urls")),
+    path("api/", documentation, name="api_documentation"),
+    # L'ancienne adresse de la documentation (Swagger, en anglais) mène à la page française.
+    path("api/v1/docs", RedirectView.as_view(pattern_name="api_documentation", permanent=True)),
     path("api/v1/", api.urls),
 ]
 
+handler400 = "clas.core.views.requete_incorrecte"
 handler404 = "clas.core.views.page_introuvable"
 handler403 = "clas.core.views.acces_refuse"
 handler500 = "clas.core.views.erreur_serveur"

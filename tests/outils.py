@@ -166,3 +166,38 @@ def rendre_section(gabarit: str, dossier: Any, utilisateur: Any = None, page: An
     (section,) = [s for s in inscrites(cote) if s.gabarit == gabarit]  # type: ignore[arg-type]
     contexte = section.fonction(dossier, utilisateur, page or {})
     return render_to_string(gabarit, {"dossier": dossier, "section": contexte})
+
+
+def lire_pdf(contenu: bytes) -> dict[str, Any]:
+    """Ce qu'un lecteur trouve dans un PDF : son texte (espaces normalisés), s'il est balisé
+    (PDF/UA : arbre de structure et `/MarkInfo /Marked true`), sa langue et son titre."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    lecteur = PdfReader(BytesIO(contenu))
+    racine = lecteur.trailer["/Root"]
+    marque = racine.get("/MarkInfo", {})
+    metadonnees = lecteur.xmp_metadata
+    xmp = metadonnees.stream.get_data().decode("utf-8", "replace") if metadonnees else ""
+    texte_pdf = " ".join(page.extract_text() or "" for page in lecteur.pages)
+    return {
+        "texte": " ".join(texte_pdf.replace("\u202f", " ").replace("\xa0", " ").split()),
+        "balise": bool(marque.get("/Marked")) and "/StructTreeRoot" in racine,
+        "pdf_ua": "pdfuaid:part" in xmp,
+        "langue": str(racine.get("/Lang", "")),
+        "titre": (lecteur.metadata.title if lecteur.metadata else None) or "",
+    }
+
+
+def verifier_pdf_accessible(contenu: bytes, titre: str) -> str:
+    """Un PDF de la plateforme : balisé PDF/UA, en français, titré, avec son « Objet » et le
+    service à joindre. Renvoie son texte."""
+    pdf = lire_pdf(contenu)
+    assert pdf["balise"], "le PDF n'est pas balisé (Tagged: no)"
+    assert pdf["pdf_ua"], "le PDF ne se déclare pas PDF/UA"
+    assert pdf["langue"] == "fr"
+    assert titre in pdf["titre"]
+    assert "Objet :" in pdf["texte"]
+    assert "Service chargé du dossier :" in pdf["texte"]
+    return str(pdf["texte"])

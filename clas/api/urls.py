@@ -1,4 +1,5 @@
-"""L'API de la plateforme, version 1 : documentée à /api/v1/docs."""
+"""L'API de la plateforme, version 1 : documentée en français à /api/ (clas/api/views.py),
+schéma OpenAPI à /api/v1/openapi.json."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ api = NinjaAPI(
         "Calcul et explication de la prestation de service Clas (contrat local "
         "d'accompagnement à la scolarité). Les montants sont des chaînes à deux décimales."
     ),
-    docs_url="/docs",
+    # Pas de Swagger : son interface est en anglais ; la documentation est une page du site.
+    docs_url=None,
     openapi_url="/openapi.json",
 )
 

@@ -68,9 +68,6 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Mes dossiers", "dossiers_liste"),
             ("Simulateur", "simulateur"),
         ]
-    if utilisateur.is_anonymous or utilisateur.est_admin_national or agent_de(utilisateur):  # type: ignore[union-attr]
-        # Les structures n'en ont pas l'usage ; le lien reste dans le pied de page.
-        liens.append(("API", "api-1.0.0:openapi-view"))
     chemin = request.path
     adresses = [(libelle, reverse(nom)) for libelle, nom in liens]
     # Un seul lien actif : le plus précis (/instruction/bilans/ → « Bilans », pas aussi

@@ -18,10 +18,16 @@ def _refuser_le_reseau(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"Ressource externe refusée dans un PDF : {url}")
 
 
+# PDF/UA-1 (ISO 14289) : PDF balisé (structure des titres, paragraphes et tableaux lisible
+# par un lecteur d'écran), langue et titre du document déclarés. Chaque gabarit porte donc
+# `<html lang="fr">` et un `<title>`.
+VARIANTE_PDF = "pdf/ua-1"
+
+
 def rendre_pdf(gabarit: str, contexte: dict[str, Any]) -> bytes:
-    """Le PDF du gabarit rendu avec ce contexte."""
+    """Le PDF balisé (PDF/UA) du gabarit rendu avec ce contexte."""
     from weasyprint import HTML  # import tardif : WeasyPrint est long à charger
 
     html = render_to_string(gabarit, contexte)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_refuser_le_reseau)
-    return document.write_pdf()
+    return document.write_pdf(pdf_variant=VARIANTE_PDF)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from .erreurs import rendre_erreur
 
 
 @require_GET
@@ -34,22 +35,28 @@ def sante(request: HttpRequest) -> JsonResponse:
 
 
 def page_introuvable(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(
-        request, "core/erreur.html", {"titre": "Page introuvable", "code": 404}, status=404
-    )
+    return rendre_erreur(request, 404)
 
 
 def acces_refuse(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else ""
-    return render(
-        request,
-        "core/erreur.html",
-        {"titre": "Accès refusé", "code": 403, "message": message},
-        status=403,
-    )
+    return rendre_erreur(request, 403, message)
+
+
+def requete_incorrecte(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return rendre_erreur(request, 400)
 
 
 def erreur_serveur(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "core/erreur.html", {"titre": "Erreur du service", "code": 500}, status=500
+    return rendre_erreur(request, 500)
+
+
+def echec_csrf(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Le jeton du formulaire manque ou a expiré (CSRF_FAILURE_VIEW) : la page d'erreur
+    dit quoi faire, au lieu de la page anglaise de Django."""
+    return rendre_erreur(
+        request,
+        403,
+        "Le formulaire a expiré ou n'a pas pu être vérifié. Revenez à la page précédente, "
+        "rechargez-la, puis envoyez à nouveau le formulaire.",
     )

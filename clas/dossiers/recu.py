@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from clas.core.pdf import rendre_pdf
 
 from .bareme import estimer
 from .models import Dossier, NatureLigne
 from .verification import charger_pour_verification
+
+# Code des relations entre le public et l'administration : une demande d'aide financière
+# sans réponse pendant deux mois est rejetée (L. 231-4) ; ce rejet se conteste dans les deux
+# mois. L'accusé de réception le dit (L. 112-3, R. 112-5).
+MOIS_AVANT_REJET_IMPLICITE = 2
+DELAI_RECOURS = "deux mois"
+
+
+def ajouter_mois(jour: dt.date, mois: int) -> dt.date:
+    """Le même quantième `mois` plus tard (le dernier jour du mois s'il n'existe pas :
+    31 décembre + 2 mois → 28 ou 29 février)."""
+    rang = jour.month - 1 + mois
+    annee, mois_cible = jour.year + rang // 12, rang % 12 + 1
+    dernier = calendar.monthrange(annee, mois_cible)[1]
+    return jour.replace(year=annee, month=mois_cible, day=min(jour.day, dernier))
+
+
+def echeances_reception(depose_le: dt.datetime) -> dict[str, Any]:
+    """Date de réception (heure de Paris) et date où le silence de la Caf vaut rejet."""
+    reception = timezone.localtime(depose_le).date()
+    return {
+        "date_reception": reception,
+        "date_rejet_implicite": ajouter_mois(reception, MOIS_AVANT_REJET_IMPLICITE),
+        "delai_recours": DELAI_RECOURS,
+    }
 
 
 def contexte_recu(dossier: Dossier) -> dict[str, Any]:
@@ -41,6 +69,7 @@ def contexte_recu(dossier: Dossier) -> dict[str, Any]:
         "total_produits": total_produits + (dossier.ps_demandee or Decimal("0")),
         "estimation": estimation,
         "pieces": [piece_dossier.piece for piece_dossier in dossier.pieces.all()],
+        **(echeances_reception(dossier.depose_le) if dossier.depose_le else {}),
     }
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.staticfiles import finders
 from django.test import Client
+
+from clas.core.templatetags.clas_format import euros
+from tests.outils import texte
 
 pytestmark = pytest.mark.django_db
 
@@ -54,20 +58,67 @@ def test_chaque_reference_du_document_openapi_existe(anonyme: Client) -> None:
         assert reference.removeprefix("#/components/schemas/") in composants, reference
 
 
-def test_la_documentation_lisible_s_ouvre_sans_cdn(anonyme: Client) -> None:
-    reponse = anonyme.get("/api/v1/docs")
+def test_la_documentation_est_une_page_francaise_du_site(anonyme: Client) -> None:
+    reponse = anonyme.get("/api/")
 
     assert reponse.status_code == 200
-    page = reponse.content.decode()
+    page = texte(reponse)
+    assert '<html lang="fr"' in page
+    assert "<h1>Documentation de l'API</h1>" in page
+    assert 'id="pied-de-page"' in page
+    assert "POST" in page and "/api/v1/simulations" in page
+    assert 'href="/api/v1/openapi.json"' in page
     assert "cdn" not in page.lower()
-    assert not re.search(r"""(src|href)=["']https?://""", page)
-    assert "/api/v1/openapi.json" in page
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", page)
+    assert "swagger" not in page.lower()
 
 
-def test_les_fichiers_de_la_documentation_sont_servis_par_la_plateforme(anonyme: Client) -> None:
-    page = anonyme.get("/api/v1/docs").content.decode()
-    fichiers = re.findall(r"""(?:src|href)=["']/static/([^"']+)["']""", page)
+def test_l_exemple_de_la_documentation_est_calcule_par_l_api(anonyme: Client) -> None:
+    """L'exemple de réponse est celui que l'API renvoie vraiment pour l'exemple de requête."""
+    page = texte(anonyme.get("/api/"))
+    blocs = re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", page, re.S)
+    requete = json.loads(blocs[1])
+    reponse_affichee = json.loads(blocs[2])
+    refus_affiche = json.loads(blocs[3])
 
-    assert any(f.endswith("swagger-ui-bundle.js") for f in fichiers)
-    for fichier in fichiers:
-        assert finders.find(fichier), f"{fichier} introuvable dans les fichiers statiques"
+    vraie = anonyme.post("/api/v1/simulations", requete, content_type="application/json")
+    assert vraie.status_code == 200
+    assert reponse_affichee["montant_total"] == vraie.json()["montant_total"] == "8889.00"
+    assert reponse_affichee["collectifs"] == vraie.json()["collectifs"]
+    assert f"Montant total : <strong>{euros(Decimal('8889'))}</strong>" in page
+    assert [e["champ"] for e in refus_affiche["erreurs"]] == [
+        "collectifs[0].nb_enfants",
+        "collectifs[1].nb_intervenants",
+    ]
+
+
+def test_la_documentation_decrit_chaque_champ_de_l_entree(anonyme: Client) -> None:
+    page = texte(anonyme.get("/api/"))
+
+    for champ in (
+        "annee_scolaire",
+        "depenses_totales",
+        "cofinancements",
+        "collectifs",
+        "nb_enfants",
+        "nb_intervenants",
+        "semaines_de_fonctionnement",
+        "milieu_rural",
+        "enfant_en_situation_de_handicap",
+        "bonus_projets_culturels",
+        "bonus_accompagnement_parents",
+    ):
+        assert f"<td><code>{champ}</code></td>" in page, champ
+
+
+def test_l_ancienne_adresse_swagger_mene_a_la_page_francaise(anonyme: Client) -> None:
+    reponse = anonyme.get("/api/v1/docs")
+
+    assert reponse.status_code == 301
+    assert reponse["Location"] == "/api/"
+
+
+def test_la_documentation_de_l_api_n_est_dans_aucun_menu_principal(client_de) -> None:
+    for persona in ("anonyme", "instructeur", "valideur", "comptable", "national"):
+        navigation = client_de(persona).get("/simulateur/").context["navigation"]
+        assert all(lien.url != "/api/" for lien in navigation), persona

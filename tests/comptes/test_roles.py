@@ -13,18 +13,18 @@ from tests.factories import AgentCafFactory, UtilisateurFactory
 
 pytestmark = pytest.mark.django_db
 
+# L'API n'est dans aucun menu principal : sa documentation est au pied de chaque page.
 NAVIGATION = {
-    "anonyme": ["Accueil", "Simulateur", "API"],
+    "anonyme": ["Accueil", "Simulateur"],
     "porteur": ["Ma structure", "Mes dossiers", "Simulateur"],
     "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur"],
-    "instructeur": ["Instruction", "Bilans", "Accueil de la Caf", "Campagnes", "Simulateur", "API"],
+    "instructeur": ["Instruction", "Bilans", "Accueil de la Caf", "Campagnes", "Simulateur"],
     "instructeur_autre_caf": [
         "Instruction",
         "Bilans",
         "Accueil de la Caf",
         "Campagnes",
         "Simulateur",
-        "API",
     ],
     "valideur": [
         "Instruction",
@@ -33,23 +33,9 @@ NAVIGATION = {
         "Accueil de la Caf",
         "Campagnes",
         "Simulateur",
-        "API",
     ],
-    "comptable": [
-        "Instruction",
-        "Paiements",
-        "Accueil de la Caf",
-        "Campagnes",
-        "Simulateur",
-        "API",
-    ],
-    "national": [
-        "Tableau de bord national",
-        "Paramètres du barème",
-        "Campagnes",
-        "Simulateur",
-        "API",
-    ],
+    "comptable": ["Instruction", "Paiements", "Accueil de la Caf", "Campagnes", "Simulateur"],
+    "national": ["Tableau de bord national", "Paramètres du barème", "Campagnes", "Simulateur"],
 }
 
 

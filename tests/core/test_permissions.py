@@ -65,7 +65,7 @@ def test_l_api_de_simulation_est_publique(client_de, persona: str, attendu: int)
 @pytest.mark.parametrize(("persona", "attendu"), PUBLIC.items())
 def test_la_documentation_de_l_api_est_publique(client_de, persona: str, attendu: int) -> None:
     client = client_de(persona)
-    verifier(client.get("/api/v1/docs"), attendu, "/api/v1/docs")
+    verifier(client.get("/api/"), attendu, "/api/")
     verifier(client.get("/api/v1/openapi.json"), attendu, "/api/v1/openapi.json")
 
 

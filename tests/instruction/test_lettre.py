@@ -15,7 +15,7 @@ from clas.instruction.lettre import charger, contexte_decision
 from clas.instruction.models import Decision, MotifRefus
 from tests.conftest import PERSONAS
 from tests.dossiers.suivi_fabrique import contient_texte_pdf
-from tests.outils import texte
+from tests.outils import texte, verifier_pdf_accessible
 
 
 def _html(decision: Decision) -> str:
@@ -185,3 +185,15 @@ def test_la_structure_et_la_lettre_expliquent_les_corrections_de_la_caf(
     assert "semaines de fonctionnement : 18" in page
     assert "Démarrage en janvier d'après le planning joint." in page
     assert "Démarrage en janvier d'après le planning joint." in _html(decision)
+
+
+def test_la_lettre_est_un_pdf_balise_avec_son_objet_et_le_service_a_joindre(decision_prise):
+    dossier = decision_prise.dossier
+
+    texte_pdf = verifier_pdf_accessible(decision_prise.lettre.read(), dossier.numero)
+    assert (
+        "Objet : décision sur votre demande de prestation de service Clas "
+        f"— dossier {dossier.numero}" in texte_pdf
+    )
+    assert "Service chargé du dossier : Caf du Rhône" in texte_pdf
+    assert "Voies et délais de recours" in texte_pdf
