@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import connexion_requise
+from clas.dossiers.verification import pieces_obligatoires
 from clas.structures.models import MembreStructure, RoleMembre
 
 from .forms import (
@@ -476,6 +477,8 @@ def _rendre(
             ).first()
     if etape == "collectifs":
         contexte["max_collectifs"] = FormsetCollectifs.max_num
+    if etape == "documents":
+        contexte["exigees"] = pieces_obligatoires(dossier)
     return render(request, "dossiers/saisie/etape.html", contexte, status=statut)
 
 

@@ -9,9 +9,12 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from clas.bareme import formater_euros
 from clas.core.pdf import rendre_pdf
+from clas.dossiers.models import Dossier
 
-from .models import Decision, NatureDecision
+from .calcul import convertir
+from .models import Correction, Decision, NatureDecision
 
 DELAI_RECOURS = "deux mois"
 
@@ -60,6 +63,7 @@ def contexte_decision(decision: Decision) -> dict[str, Any]:
         "plafonnement": accord and resultat.get("plafonnement_reste_a_charge", False),
         "reduction_plafonnement": Decimal(str(resultat.get("reduction_plafonnement", "0"))),
         "delai_recours": DELAI_RECOURS,
+        "corrections": corrections_retenues(dossier),
     }
 
 
@@ -85,3 +89,33 @@ def generer_lettre(decision: Decision, *, remplacer: bool = False) -> bool:
         decision.lettre.storage.delete(decision.lettre.name)
         return False
     return True
+
+
+def _affichee(correction: Correction) -> str:
+    valeur = convertir(correction.champ, correction.valeur)
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, Decimal):
+        return formater_euros(valeur)
+    return str(valeur)
+
+
+def corrections_retenues(dossier: Dossier) -> list[dict[str, str]]:
+    """Les corrections de la Caf qui s'appliquent (la dernière par collectif et par champ),
+    pour expliquer la décision à la structure. Une requête."""
+    dernieres: dict[tuple[int | None, str], Correction] = {}
+    for correction in (
+        Correction.objects.filter(dossier=dossier)
+        .select_related("collectif")
+        .order_by("created_at", "id")
+    ):
+        dernieres[(correction.collectif_id, correction.champ)] = correction
+    return [
+        {
+            "objet": str(c.collectif) if c.collectif else "Budget du projet",
+            "champ": c.get_champ_display(),
+            "valeur": _affichee(c),
+            "motif": c.motif,
+        }
+        for c in dernieres.values()
+    ]
