@@ -1,7 +1,64 @@
 """Les URL de l'instruction : files de travail, dossier côté Caf, décisions."""
 
-from .urls_decision import urlpatterns as decision
-from .urls_dossier import urlpatterns as dossier
-from .urls_files import urlpatterns as files
+from django.urls import path
 
-urlpatterns = files + dossier + decision
+from .views import decision, dossier, files
+
+urlpatterns = [
+    path("instruction/", files.files, name="instruction_files"),
+    path(
+        "instruction/dossiers/<int:pk>/",
+        dossier.instruction_dossier,
+        name="instruction_dossier",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/prendre/",
+        dossier.instruction_prendre,
+        name="instruction_prendre",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/corriger/",
+        dossier.instruction_corriger,
+        name="instruction_corriger",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/annoter/",
+        dossier.instruction_annoter,
+        name="instruction_annoter",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/message/",
+        dossier.instruction_message,
+        name="instruction_message",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/complements/",
+        dossier.instruction_complements,
+        name="instruction_complements",
+    ),
+    path(
+        "instruction/dossiers/<int:pk>/proposer/",
+        decision.instruction_proposer,
+        name="instruction_proposer",
+    ),
+    path(
+        "instruction/propositions/<int:pid>/valider/",
+        decision.instruction_valider,
+        name="instruction_valider",
+    ),
+    path(
+        "instruction/propositions/<int:pid>/renvoyer/",
+        decision.instruction_renvoyer,
+        name="instruction_renvoyer",
+    ),
+    path(
+        "instruction/validation/",
+        decision.instruction_validation,
+        name="instruction_validation",
+    ),
+    path(
+        "dossiers/<int:pk>/decision.pdf",
+        decision.dossier_lettre_decision,
+        name="dossier_lettre_decision",
+    ),
+]

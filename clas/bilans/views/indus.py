@@ -138,7 +138,7 @@ def indu_remboursement(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             return redirect(url)
     messages.error(request, "Le remboursement n'a pas été enregistré : voyez le formulaire.")
-    from clas.instruction.views_dossier import rendre_dossier
+    from clas.instruction.views.dossier import rendre_dossier
 
     return rendre_dossier(
         request, dossier.pk, extra={"formulaire_remboursement": formulaire}, status=400

@@ -14,10 +14,8 @@ from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.permissions import agent_requis
 from clas.dossiers.models import Dossier, EtatDossier
-from clas.structures.models import TypeStructure
-
-from .enveloppe import Situation, avec_enveloppe, situation_de
-from .files import (
+from clas.instruction.enveloppe import Situation, avec_enveloppe, situation_de
+from clas.instruction.files import (
     BONUS,
     DOSSIERS_PAR_PAGE,
     ETATS_FILTRABLES,
@@ -32,8 +30,9 @@ from .files import (
     filtrer,
     trier,
 )
-from .models import Proposition, StatutProposition
-from .permissions import dossiers_de_la_caf
+from clas.instruction.models import Proposition, StatutProposition
+from clas.instruction.permissions import dossiers_de_la_caf
+from clas.structures.models import TypeStructure
 
 E = EtatDossier
 ETATS_A_TRAITER = (E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES)

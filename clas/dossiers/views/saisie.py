@@ -19,10 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import connexion_requise
-from clas.dossiers.verification import pieces_obligatoires
-from clas.structures.models import MembreStructure, RoleMembre
-
-from .forms import (
+from clas.dossiers.forms import (
     FormsetCollectifs,
     FormulaireAttestation,
     FormulaireBudget,
@@ -30,9 +27,9 @@ from .forms import (
     FormulaireDocuments,
     FormulaireProjet,
 )
-from .models import Collectif, Dossier, EtatDossier, Evenement, LigneBudget
-from .permissions import capacites, etape_modifiable, role_dans_structure
-from .saisie import (
+from clas.dossiers.models import Collectif, Dossier, EtatDossier, Evenement, LigneBudget
+from clas.dossiers.permissions import capacites, etape_modifiable, role_dans_structure
+from clas.dossiers.saisie import (
     CODES_ETAPES,
     ETAPES,
     PREFIXE_COLLECTIFS,
@@ -53,6 +50,8 @@ from .saisie import (
     signer_attestation,
     vers_querydict,
 )
+from clas.dossiers.verification import pieces_obligatoires
+from clas.structures.models import MembreStructure, RoleMembre
 
 DOSSIERS_PAR_PAGE = 50
 

@@ -25,13 +25,12 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.permissions import agent_requis, connexion_requise
 from clas.dossiers.models import Dossier
+from clas.instruction import decisions
+from clas.instruction.forms import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
+from clas.instruction.lettre import generer_lettre, nom_lettre
+from clas.instruction.models import Decision, Proposition, StatutProposition
+from clas.instruction.permissions import capacites_agent, dossiers_de_la_caf
 from clas.referentiel.models import ParametresBareme
-
-from . import decisions
-from .forms_decision import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
-from .lettre import generer_lettre, nom_lettre
-from .models import Decision, Proposition, StatutProposition
-from .permissions import capacites_agent, dossiers_de_la_caf
 
 
 def _utilisateur(request: HttpRequest) -> Utilisateur:

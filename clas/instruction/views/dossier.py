@@ -33,12 +33,16 @@ from clas.dossiers.models import (
     Message,
 )
 from clas.dossiers.verification import LIBELLES_ETAPES
-from clas.referentiel.models import ParametresBareme
-
-from . import actions
-from .calcul import CHAMPS_BOOLEENS, CHAMPS_MONTANTS, Comparaison, calculer_instruction, comparer
-from .enveloppe import situation_enveloppe
-from .forms import (
+from clas.instruction import actions
+from clas.instruction.calcul import (
+    CHAMPS_BOOLEENS,
+    CHAMPS_MONTANTS,
+    Comparaison,
+    calculer_instruction,
+    comparer,
+)
+from clas.instruction.enveloppe import situation_enveloppe
+from clas.instruction.forms import (
     FormulaireAnnotation,
     FormulaireComplements,
     FormulaireCorrectionCollectif,
@@ -46,8 +50,15 @@ from .forms import (
     FormulaireMessageCaf,
     FormulairePrendre,
 )
-from .models import Annotation, ChampCorrige, Correction, Proposition, StatutProposition
-from .permissions import capacites_agent, dossiers_de_la_caf
+from clas.instruction.models import (
+    Annotation,
+    ChampCorrige,
+    Correction,
+    Proposition,
+    StatutProposition,
+)
+from clas.instruction.permissions import capacites_agent, dossiers_de_la_caf
+from clas.referentiel.models import ParametresBareme
 
 # Au-delà, une pièce « expire bientôt » (même règle que le coffre-fort de la structure).
 BIENTOT_JOURS = 30

@@ -24,13 +24,12 @@ from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr
 from clas.core.permissions import connexion_requise
 from clas.core.sections import sections_du_dossier
-
-from . import actions
-from .models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
-from .permissions import capacites, etape_modifiable
-from .recu import generer_recu
-from .saisie import panneau_du_dossier
-from .verification import ETAPES, LIBELLES_ETAPES, Manque, url_etape, verifier_dossier
+from clas.dossiers import actions
+from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
+from clas.dossiers.permissions import capacites, etape_modifiable
+from clas.dossiers.recu import generer_recu
+from clas.dossiers.saisie import panneau_du_dossier
+from clas.dossiers.verification import ETAPES, LIBELLES_ETAPES, Manque, url_etape, verifier_dossier
 
 REFUS_NON_MEMBRE = (
     "Cette page est celle de la structure qui porte le dossier. Les agents de la Caf "
