@@ -32,6 +32,7 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.conventions.actions import arreter_montant_definitif
 from clas.conventions.models import Convention
+from clas.core.exceptions import ActionImpossible, VersionPerimee
 from clas.dossiers.courriels import destinataires_structure, url_absolue
 from clas.dossiers.models import (
     COMPTES_DEPENSES_BAREME,
@@ -52,10 +53,10 @@ __all__ = [
     "Acceptation",
     "ActionImpossible",
     "BilanIncomplet",
-    "BilanModifie",
     "DonneesBilan",
     "DonneesCollectif",
     "Manque",
+    "VersionPerimee",
     "accepter",
     "capacites_bilan",
     "demander_corrections",
@@ -66,15 +67,6 @@ __all__ = [
 ]
 
 ETATS_MODIFIABLES = (EtatBilan.BROUILLON, EtatBilan.A_CORRIGER)
-
-
-class ActionImpossible(Exception):
-    """L'état a changé entre l'affichage et le clic ; le message dit quoi faire, rien n'a
-    été modifié."""
-
-
-class BilanModifie(Exception):
-    """Le bilan a été enregistré par quelqu'un d'autre depuis l'ouverture de la page."""
 
 
 @dataclass(frozen=True)
@@ -302,7 +294,7 @@ def _prendre_version(convention: Convention, bilan: Bilan | None, version: int) 
     """Crée le bilan (version 0 → 1) ou le passe de `version` à `version + 1`."""
     if bilan is None:
         if version != 0:
-            raise BilanModifie(
+            raise VersionPerimee(
                 "Le bilan n'existe plus sous cette forme : rechargez la page. Rien n'a été "
                 "enregistré."
             )
@@ -310,19 +302,19 @@ def _prendre_version(convention: Convention, bilan: Bilan | None, version: int) 
             with transaction.atomic():
                 return Bilan.objects.create(convention=convention, version=1)
         except IntegrityError:  # commencé au même instant par un autre membre
-            raise BilanModifie(
+            raise VersionPerimee(
                 "Un autre membre de la structure vient de commencer le bilan : rechargez la "
                 "page. Rien n'a été enregistré."
             ) from None
     if version == 0 and bilan.version == 1 and _jamais_enregistre(bilan):
         version = 1  # bilan vide créé par une relance après l'ouverture de la page
     if bilan.version != version:
-        raise BilanModifie(_message_conflit(bilan))
+        raise VersionPerimee(_message_conflit(bilan))
     maintenant = timezone.now()
     if not Bilan.objects.filter(pk=bilan.pk, version=version).update(
         version=version + 1, updated_at=maintenant
     ):
-        raise BilanModifie(_message_conflit(bilan))
+        raise VersionPerimee(_message_conflit(bilan))
     bilan.version = version + 1
     bilan.updated_at = maintenant
     return bilan
@@ -341,7 +333,7 @@ def enregistrer(
     et les saisies en cours effacées ; une saisie invalide (`donnees` None) est gardée telle
     quelle (`brut`) dans `saisies_en_cours`, le bilan enregistré n'est pas touché. Une pièce
     contrôlée (fichier, nom, description) est jointe dans les deux cas. Lève
-    PermissionDenied, ActionImpossible ou BilanModifie."""
+    PermissionDenied, ActionImpossible ou VersionPerimee."""
     with transaction.atomic():
         convention, bilan = _verrouiller(convention.pk)
         dossier = convention.dossier

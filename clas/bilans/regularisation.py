@@ -22,6 +22,7 @@ from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
+from clas.core.exceptions import ActionImpossible
 from clas.dossiers.etats import TransitionImpossible, appliquer
 from clas.dossiers.models import Dossier, EtatDossier, Evenement
 from clas.versements import grand_livre
@@ -31,9 +32,9 @@ from .models import Bilan, EtatBilan, EtatIndu, Indu, Remboursement
 
 __all__ = [
     "DELAI_REMBOURSEMENT",
+    "ActionImpossible",
     "EnregistrementRemboursement",
     "Regularisation",
-    "RemboursementImpossible",
     "capacites_indu",
     "cloturer_si_termine",
     "enregistrer_remboursement",
@@ -199,11 +200,6 @@ def cloturer_apres_paiement(
 # --- Les remboursements d'un indu -----------------------------------------------------------
 
 
-class RemboursementImpossible(Exception):
-    """L'indu ne peut plus recevoir de remboursement (déjà remboursé, dossier clôturé) :
-    le message dit ce qu'il en est ; rien n'a été enregistré."""
-
-
 def capacites_indu(dossier: Dossier, utilisateur: Utilisateur) -> dict[str, bool]:
     """Qui enregistre un remboursement : un comptable ou un valideur de la Caf du dossier,
     tant que le dossier n'est pas clôturé (un dossier clôturé est en lecture seule)."""
@@ -245,7 +241,7 @@ def enregistrer_remboursement(
     jeton (formulaire envoyé deux fois) renvoie le remboursement déjà enregistré. Inscrit
     au grand livre ; à 0,00 € de reste, l'indu est remboursé et le dossier clôturé si tout
     est réglé. Lève PermissionDenied, ValidationError (par champ) ou
-    RemboursementImpossible."""
+    ActionImpossible."""
     reference = (reference or "").strip()
     with transaction.atomic():
         indu = (
@@ -270,18 +266,18 @@ def enregistrer_remboursement(
             deja = Remboursement.objects.filter(jeton=jeton).first()
             if deja is not None:
                 if deja.indu_id != indu.pk:
-                    raise RemboursementImpossible(
+                    raise ActionImpossible(
                         "Ce formulaire a déjà servi pour un autre indu : rechargez la page."
                     )
                 return EnregistrementRemboursement(
                     deja, reste_a_rembourser(indu), deja_enregistre=True
                 )
         if dossier.etat == EtatDossier.CLOTURE:
-            raise RemboursementImpossible(
+            raise ActionImpossible(
                 "Le dossier est clôturé : il est en lecture seule, rien n'a été enregistré."
             )
         if indu.etat != EtatIndu.OUVERT:
-            raise RemboursementImpossible(
+            raise ActionImpossible(
                 "Cet indu est déjà entièrement remboursé : rien n'a été enregistré."
             )
         reste = reste_a_rembourser(indu)

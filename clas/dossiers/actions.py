@@ -19,7 +19,7 @@ from django.utils import timezone
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.structures.actions import ActionRefusee
+from clas.structures.actions import ActionImpossible
 from clas.structures.models import PieceJustificative
 
 from . import courriels
@@ -367,7 +367,7 @@ def detacher_piece(sender: object, piece: PieceJustificative, **kwargs: object) 
     """Reçoit `piece_a_supprimer` : refusée si un dossier déposé s'y appuie ; sinon la pièce
     est détachée des brouillons qui la citaient."""
     if piece.dossiers.exclude(dossier__etat=EtatDossier.BROUILLON).exists():
-        raise ActionRefusee(
+        raise ActionImpossible(
             f"« {piece.nom_fichier} » est jointe à un dossier déjà déposé : elle ne peut "
             "pas être supprimée. Déposez plutôt une version à jour."
         )

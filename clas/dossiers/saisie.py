@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from clas.bareme import Resultat
 from clas.comptes.models import Utilisateur
+from clas.core.exceptions import VersionPerimee
 from clas.structures.models import PieceJustificative
 
 from .bareme import estimer
@@ -118,14 +119,6 @@ def _entier(texte: str) -> int:
 
 
 # --- Verrou optimiste et écriture --------------------------------------------------------
-
-
-class VersionPerimee(Exception):
-    """Le dossier a été enregistré par quelqu'un d'autre depuis l'ouverture de la page."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def message_conflit(dossier: Dossier) -> str:

@@ -5,7 +5,7 @@ compléments.
 Chaque action relit le dossier sous verrou (`select_for_update`), vérifie ce que l'agent
 peut faire avec `capacites_agent` sur cette version relue, écrit ses lignes et l'historique
 dans la même transaction. Deux agents qui agissent en même temps : le second reçoit
-`ActionRefusee` avec un message clair, rien n'est appliqué deux fois.
+`ActionImpossible` avec un message clair, rien n'est appliqué deux fois.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.db import transaction
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.exceptions import ActionImpossible
 from clas.dossiers import actions as actions_dossier
 from clas.dossiers.etats import TransitionImpossible, appliquer
 from clas.dossiers.models import (
@@ -40,18 +41,13 @@ from .permissions import capacites_agent
 E = EtatDossier
 
 __all__ = [
-    "ActionRefusee",
+    "ActionImpossible",
     "annoter",
     "corriger",
     "demander_complements",
     "ecrire_a_la_structure",
     "prendre",
 ]
-
-
-class ActionRefusee(Exception):
-    """L'action n'est plus possible sur le dossier tel qu'il est maintenant (souvent :
-    un autre agent vient d'agir). Le message dit quoi et comment continuer."""
 
 
 # Bornes des valeurs corrigées (les mêmes que la saisie de la structure).
@@ -95,13 +91,13 @@ def _verrouiller(dossier: Dossier) -> Dossier:
 
 def _exiger(dossier: Dossier, agent: Utilisateur, capacite: str, refus: str) -> None:
     """Refuse (403) à qui n'est pas agent de la Caf du dossier ; refuse avec un message
-    (ActionRefusee) quand l'état du dossier ne le permet plus."""
+    (ActionImpossible) quand l'état du dossier ne le permet plus."""
     profil = agent_de(agent)
     if profil is None or profil.caf_id != dossier.campagne.caf_id:
         raise PermissionDenied("Seuls les agents de la Caf du dossier l'instruisent.")
     droits = capacites_agent(dossier, agent, _proposition_en_attente(dossier))
     if not droits[capacite]:
-        raise ActionRefusee(refus)
+        raise ActionImpossible(refus)
 
 
 def _refus_instruction(dossier: Dossier, agent: Utilisateur) -> str:
@@ -150,9 +146,9 @@ def prendre(
             raise PermissionDenied("Seul un instructeur prend un dossier en instruction.")
         ancien = verrouille.instructeur
         if verrouille.instructeur_id == agent.pk:
-            raise ActionRefusee("Vous instruisez déjà ce dossier.")
+            raise ActionImpossible("Vous instruisez déjà ce dossier.")
         if instructeur_vu is not INCHANGE and instructeur_vu != verrouille.instructeur_id:
-            raise ActionRefusee(
+            raise ActionImpossible(
                 f"{_nom(ancien)} vient de prendre ce dossier. Rien n'a été changé : "
                 "pour le reprendre, indiquez le motif de la réattribution."
                 if ancien is not None
@@ -161,7 +157,7 @@ def prendre(
             )
         droits = capacites_agent(verrouille, agent, None)
         if not droits["prendre"]:
-            raise ActionRefusee(
+            raise ActionImpossible(
                 f"Le dossier est « {E(verrouille.etat).label} » : "
                 "il ne peut plus être pris en instruction."
             )
@@ -350,7 +346,7 @@ def annoter(dossier: Dossier, agent: Utilisateur, texte_annotation: str) -> Anno
     if profil is None or profil.caf_id != dossier.campagne.caf_id:
         raise PermissionDenied("Seuls les agents de la Caf du dossier l'annotent.")
     if not capacites_agent(dossier, agent, None)["annoter"]:
-        raise ActionRefusee("Ce dossier est clôturé : il est en lecture seule.")
+        raise ActionImpossible("Ce dossier est clôturé : il est en lecture seule.")
     if not texte_annotation:
         raise ValidationError({"texte": "Écrivez l'annotation."})
     return Annotation.objects.create(dossier=dossier, auteur=agent, texte=texte_annotation)
@@ -364,7 +360,7 @@ def ecrire_a_la_structure(
     if profil is None or profil.caf_id != dossier.campagne.caf_id:
         raise PermissionDenied("Seuls les agents de la Caf du dossier écrivent à la structure.")
     if not capacites_agent(dossier, agent, None)["ecrire"]:
-        raise ActionRefusee(
+        raise ActionImpossible(
             "Ce dossier est clôturé : il est en lecture seule."
             if dossier.etat == EtatDossier.CLOTURE
             else "Les échanges avec la structure commencent une fois le dossier déposé."
@@ -393,7 +389,7 @@ def demander_complements(
                 verrouille, agent, etapes, message, echeance
             )
         except TransitionImpossible as erreur:
-            raise ActionRefusee(str(erreur)) from None
+            raise ActionImpossible(str(erreur)) from None
     dossier.etat = verrouille.etat
     dossier.etapes_a_completer = verrouille.etapes_a_completer
     return demande

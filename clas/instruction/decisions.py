@@ -22,6 +22,7 @@ from django.utils import timezone
 from clas.bareme import Resultat, entree_vers_json, formater_euros, resultat_vers_json
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.exceptions import ActionImpossible
 from clas.dossiers.etats import TransitionImpossible, appliquer
 from clas.dossiers.models import Collectif, Dossier, EtatDossier, Evenement, LigneBudget
 
@@ -66,11 +67,6 @@ TRANSITIONS_DECISION = {
     NatureDecision.REFUS: "refuser",
     NatureDecision.SANS_SUITE: "classer_sans_suite",
 }
-
-
-class ActionImpossible(Exception):
-    """L'état a changé entre l'affichage et le clic (souvent : un autre agent vient d'agir).
-    Le message dit ce qui s'est passé ; rien n'a été modifié."""
 
 
 def calcul_du_dossier(dossier: Dossier) -> tuple[Comparaison, Resultat]:

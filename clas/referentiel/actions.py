@@ -11,12 +11,9 @@ from django.db import transaction
 from clas.bareme import Parametres
 from clas.bareme.parametres import NOMS_PARAMETRES
 from clas.comptes.models import Utilisateur
+from clas.core.exceptions import VersionPerimee
 
 from .models import ModificationParametre, ParametresBareme
-
-
-class VersionPerimee(Exception):
-    """Quelqu'un a modifié ces paramètres depuis l'ouverture du formulaire."""
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from clas.core.exceptions import ActionImpossible
 from clas.core.fichiers import verifier_fichier
 from clas.core.validators import departement_du_code_postal, masquer_email
 from clas.referentiel.models import Caf
@@ -32,11 +33,7 @@ SEL_INVITATION = "clas.structures.invitation"
 VALIDITE_INVITATION = dt.timedelta(days=14)
 
 
-class ActionRefusee(Exception):
-    """Une action impossible, avec le message à montrer à la personne."""
-
-
-class StructureDejaInscrite(ActionRefusee):
+class StructureDejaInscrite(ActionImpossible):
     def __init__(self, structure: Structure) -> None:
         self.structure = structure
         super().__init__(message_structure_deja_inscrite(structure))
@@ -145,7 +142,7 @@ def inviter(
     exiger(structure, par, "gerer_membres")
     email = email.strip().lower()
     if structure.membres.filter(utilisateur__email=email).exists():
-        raise ActionRefusee(f"{email} est déjà membre de la structure.")
+        raise ActionImpossible(f"{email} est déjà membre de la structure.")
     invitation, _ = Invitation.objects.update_or_create(
         structure=structure,
         email=email,
@@ -160,7 +157,7 @@ def inviter(
 def annuler_invitation(invitation: Invitation, par: Utilisateur) -> None:
     exiger(invitation.structure, par, "gerer_membres")
     if invitation.acceptee_le is not None:
-        raise ActionRefusee("Cette invitation a déjà été acceptée.")
+        raise ActionImpossible("Cette invitation a déjà été acceptée.")
     invitation.delete()
 
 
@@ -173,7 +170,7 @@ def accepter_invitation(invitation: Invitation, utilisateur: Utilisateur) -> Mem
             "connectez-vous avec cette adresse pour l'accepter."
         )
     if invitation.acceptee_le is not None:
-        raise ActionRefusee("Cette invitation a déjà été acceptée.")
+        raise ActionImpossible("Cette invitation a déjà été acceptée.")
     membre, _ = MembreStructure.objects.get_or_create(
         utilisateur=utilisateur,
         structure_id=invitation.structure_id,
@@ -205,11 +202,11 @@ DERNIER_ADMIN = (
 def changer_role(membre: MembreStructure, par: Utilisateur, role: str) -> MembreStructure:
     exiger(membre.structure, par, "gerer_membres")
     if role not in RoleMembre.values:
-        raise ActionRefusee("Ce rôle n'existe pas.")
+        raise ActionImpossible("Ce rôle n'existe pas.")
     nb_admins = _verrouiller_administrateurs(membre.structure)
     membre = MembreStructure.objects.select_related("utilisateur").get(pk=membre.pk)
     if membre.role == RoleMembre.ADMINISTRATEUR and role != membre.role and nb_admins <= 1:
-        raise ActionRefusee(DERNIER_ADMIN.format(nom=membre.utilisateur))
+        raise ActionImpossible(DERNIER_ADMIN.format(nom=membre.utilisateur))
     membre.role = role
     membre.save(update_fields=["role"])
     return membre
@@ -223,7 +220,7 @@ def retirer_membre(membre: MembreStructure, par: Utilisateur) -> None:
     nb_admins = _verrouiller_administrateurs(membre.structure)
     membre = MembreStructure.objects.select_related("utilisateur").get(pk=membre.pk)
     if membre.role == RoleMembre.ADMINISTRATEUR and nb_admins <= 1:
-        raise ActionRefusee(DERNIER_ADMIN.format(nom=membre.utilisateur))
+        raise ActionImpossible(DERNIER_ADMIN.format(nom=membre.utilisateur))
     membre.delete()
 
 
@@ -259,7 +256,7 @@ def deposer_piece(
 @transaction.atomic
 def supprimer_piece(piece: PieceJustificative, par: Utilisateur) -> None:
     """Supprime une pièce, sauf si un dossier déposé s'y appuie : l'application des dossiers
-    le refuse (`ActionRefusee`) à l'annonce `piece_a_supprimer`, et détache la pièce de ses
+    le refuse (`ActionImpossible`) à l'annonce `piece_a_supprimer`, et détache la pièce de ses
     brouillons."""
     exiger(piece.structure, par, "supprimer_piece")
     piece = PieceJustificative.objects.select_for_update().get(pk=piece.pk)

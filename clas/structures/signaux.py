@@ -4,5 +4,5 @@
 from django.dispatch import Signal
 
 # Envoyé dans la transaction, avant la suppression d'une pièce du coffre-fort ; argument :
-# piece. Un abonné refuse la suppression en levant `ActionRefusee`.
+# piece. Un abonné refuse la suppression en levant `ActionImpossible`.
 piece_a_supprimer = Signal()

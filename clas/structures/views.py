@@ -172,7 +172,7 @@ def structure_membres(request: HttpRequest, structure_id: int) -> HttpResponse:
                     formulaire.cleaned_data["role"],
                     base_url(request),
                 )
-            except actions.ActionRefusee as refus:
+            except actions.ActionImpossible as refus:
                 formulaire.add_error("email", str(refus))
             else:
                 messages.success(
@@ -226,7 +226,7 @@ def membre_role(request: HttpRequest, structure_id: int, membre_id: int) -> Http
     else:
         try:
             membre = actions.changer_role(membre, request.user, formulaire.cleaned_data["role"])
-        except actions.ActionRefusee as refus:
+        except actions.ActionImpossible as refus:
             messages.error(request, str(refus))
         else:
             messages.success(
@@ -243,7 +243,7 @@ def membre_retirer(request: HttpRequest, structure_id: int, membre_id: int) -> H
     soi_meme = membre.utilisateur_id == request.user.pk
     try:
         actions.retirer_membre(membre, request.user)
-    except actions.ActionRefusee as refus:
+    except actions.ActionImpossible as refus:
         messages.error(request, str(refus))
         return redirect("structure_membres", structure_id)
     if soi_meme:
@@ -261,7 +261,7 @@ def invitation_annuler(request: HttpRequest, structure_id: int, invitation_id: i
     invitation.structure = structure
     try:
         actions.annuler_invitation(invitation, request.user)
-    except actions.ActionRefusee as refus:
+    except actions.ActionImpossible as refus:
         messages.error(request, str(refus))
     else:
         messages.success(request, f"L'invitation de {invitation.email} est annulée.")
@@ -312,7 +312,7 @@ def invitation(request: HttpRequest, jeton: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membre = actions.accepter_invitation(invitation, request.user)
-        except actions.ActionRefusee as refus:
+        except actions.ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect("structure_accueil")
         messages.success(
@@ -419,7 +419,7 @@ def piece_supprimer(request: HttpRequest, structure_id: int, piece_id: int) -> H
     piece = _piece(request, structure_id, piece_id)
     try:
         actions.supprimer_piece(piece, request.user)
-    except actions.ActionRefusee as refus:
+    except actions.ActionImpossible as refus:
         messages.error(request, str(refus))
     else:
         messages.success(request, f"« {piece.nom_fichier} » est supprimée du coffre-fort.")

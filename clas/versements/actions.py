@@ -35,6 +35,7 @@ from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
 from clas.conventions.actions import montant_acompte
 from clas.conventions.models import Convention
+from clas.core.exceptions import ActionImpossible
 from clas.core.templatetags.clas_format import pourcentage
 from clas.core.validators import normaliser_iban, valider_bic, valider_iban
 from clas.dossiers.models import Evenement
@@ -66,15 +67,6 @@ logger = logging.getLogger("clas.paiements")
 
 E = EtatVersement
 LONGUEUR_REFERENCE = 35
-
-
-class ActionImpossible(Exception):
-    """L'action ne peut pas se faire dans l'état actuel ; le message dit quoi corriger.
-    `details` : les raisons ligne à ligne (versements laissés de côté…)."""
-
-    def __init__(self, message: str, details: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.details = details or []
 
 
 # --- Qui voit, qui fait -------------------------------------------------------------------

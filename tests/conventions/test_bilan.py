@@ -171,7 +171,7 @@ def test_une_page_ouverte_avant_une_relance_s_enregistre_quand_meme(
     assert bilan.version == 2
     assert bilan.collectifs.count() == 2
     # Mais une fois le bilan enregistré, une page ouverte avant est périmée.
-    with pytest.raises(actions_bilan.BilanModifie):
+    with pytest.raises(actions_bilan.VersionPerimee):
         actions_bilan.enregistrer(convention_signee, 0, utilisateurs["porteur"], donnees)
 
 

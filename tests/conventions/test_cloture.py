@@ -186,9 +186,9 @@ def test_les_actions_de_la_caf_refusent_elles_aussi_d_ecrire_sur_un_dossier_clot
 
     cloture.dossier.refresh_from_db()
     instructeur = utilisateurs["instructeur"]
-    with pytest.raises(instruction.ActionRefusee, match="clôturé"):
+    with pytest.raises(instruction.ActionImpossible, match="clôturé"):
         instruction.annoter(cloture.dossier, instructeur, "Une note")
-    with pytest.raises(instruction.ActionRefusee, match="clôturé"):
+    with pytest.raises(instruction.ActionImpossible, match="clôturé"):
         instruction.ecrire_a_la_structure(cloture.dossier, instructeur, "Encore un mot")
     assert not Annotation.objects.filter(dossier_id=cloture.dossier_id).exists()
 

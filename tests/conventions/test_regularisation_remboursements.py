@@ -158,7 +158,7 @@ def test_un_indu_rembourse_ne_recoit_plus_rien(regul_indu, utilisateurs):
     regularisation.enregistrer_remboursement(
         regul_indu, utilisateurs["comptable"], INDU, aujourd_hui()
     )
-    with pytest.raises(regularisation.RemboursementImpossible):
+    with pytest.raises(regularisation.ActionImpossible):
         regularisation.enregistrer_remboursement(
             regul_indu, utilisateurs["comptable"], Decimal("1.00"), aujourd_hui()
         )

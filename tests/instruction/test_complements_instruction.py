@@ -94,7 +94,7 @@ def test_une_seconde_demande_simultanee_recoit_un_message_clair(
     actions.demander_complements(
         dossier_instruit, utilisateurs["instructeur"], ["budget"], "Premier", ECHEANCE
     )
-    with pytest.raises(actions.ActionRefusee, match="Compléments demandés"):
+    with pytest.raises(actions.ActionImpossible, match="Compléments demandés"):
         actions.demander_complements(
             dossier_instruit, utilisateurs["instructeur"], ["budget"], "Second", ECHEANCE
         )

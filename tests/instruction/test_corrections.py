@@ -217,10 +217,10 @@ def test_seul_l_instructeur_attribue_corrige_en_instruction(
     dossier_instruit, dossier_collegue, utilisateurs
 ) -> None:
     collectif = _premier(dossier_instruit)
-    with pytest.raises(actions.ActionRefusee, match="instruit par"):
+    with pytest.raises(actions.ActionImpossible, match="instruit par"):
         actions.corriger(dossier_instruit, dossier_collegue, collectif, {"nb_enfants": 4}, "x")
     for persona in ("valideur", "comptable"):
-        with pytest.raises(actions.ActionRefusee):
+        with pytest.raises(actions.ActionImpossible):
             actions.corriger(
                 dossier_instruit, utilisateurs[persona], collectif, {"nb_enfants": 4}, "x"
             )
@@ -233,7 +233,7 @@ def test_seul_l_instructeur_attribue_corrige_en_instruction(
             "x",
         )
     Dossier.objects.filter(pk=dossier_instruit.pk).update(etat=EtatDossier.COMPLEMENTS_DEMANDES)
-    with pytest.raises(actions.ActionRefusee, match="Compléments demandés"):
+    with pytest.raises(actions.ActionImpossible, match="Compléments demandés"):
         actions.corriger(
             dossier_instruit, utilisateurs["instructeur"], collectif, {"nb_enfants": 4}, "x"
         )
@@ -251,7 +251,7 @@ def test_pas_de_correction_pendant_qu_une_proposition_attend(
         auteur=utilisateurs["instructeur"],
     )
     collectif = _premier(dossier_instruit)
-    with pytest.raises(actions.ActionRefusee, match="proposition"):
+    with pytest.raises(actions.ActionImpossible, match="proposition"):
         actions.corriger(
             dossier_instruit, utilisateurs["instructeur"], collectif, {"nb_enfants": 4}, "x"
         )

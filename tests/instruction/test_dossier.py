@@ -175,13 +175,13 @@ def test_prendre_un_dossier_qu_un_autre_vient_de_prendre_donne_un_message_clair(
 def test_prendre_son_propre_dossier_ou_un_dossier_decide_est_refuse(
     dossier_instruit, utilisateurs
 ) -> None:
-    with pytest.raises(actions.ActionRefusee, match="déjà"):
+    with pytest.raises(actions.ActionImpossible, match="déjà"):
         actions.prendre(dossier_instruit, utilisateurs["instructeur"])
     Dossier.objects.filter(pk=dossier_instruit.pk).update(etat=EtatDossier.ACCEPTE)
     from tests.factories import AgentCafFactory
 
     autre = AgentCafFactory(caf=dossier_instruit.campagne.caf).utilisateur
-    with pytest.raises(actions.ActionRefusee, match="Accepté"):
+    with pytest.raises(actions.ActionImpossible, match="Accepté"):
         actions.prendre(dossier_instruit, autre, "motif")
 
 

@@ -26,7 +26,7 @@ def _en_meme_temps(*fonctions: Callable[[], None]) -> list[str]:
             depart.wait()
             fonction()
             resultats.append("fait")
-        except actions.ActionRefusee as refus:
+        except actions.ActionImpossible as refus:
             resultats.append(f"refusé : {refus}")
         except BaseException as erreur:  # pragma: no cover - affiché par l'assertion
             resultats.append(f"erreur : {erreur!r}")

@@ -309,7 +309,7 @@ def _poster(request: HttpRequest, c: Chargement, droits: dict[str, bool]) -> Htt
             piece,
             retirees,
         )
-    except actions.BilanModifie as conflit:
+    except actions.VersionPerimee as conflit:
         return _rendre_saisie(
             request, c, droits, saisie, statut=409, version=version, conflit=str(conflit)
         )

@@ -113,7 +113,7 @@ def indu_remboursement(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as erreur:
             _erreurs(formulaire, erreur)
-        except regularisation.RemboursementImpossible as refus:
+        except regularisation.ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect(url)
         else:

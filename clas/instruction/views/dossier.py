@@ -430,7 +430,7 @@ def instruction_prendre(request: HttpRequest, pk: int) -> HttpResponse:
         _erreurs_vers_formulaire(formulaire, erreur)
         messages.error(request, "Le dossier n'a pas été repris : indiquez le motif.")
         return rendre_dossier(request, pk, formulaires={"prendre": formulaire}, status=400)
-    except actions.ActionRefusee as refus:
+    except actions.ActionImpossible as refus:
         messages.error(request, str(refus))
         return redirect(_url(dossier))
     messages.success(request, "Vous instruisez ce dossier.")
@@ -470,7 +470,7 @@ def instruction_corriger(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as erreur:
             _erreurs_vers_formulaire(formulaire, erreur)
-        except actions.ActionRefusee as refus:
+        except actions.ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect(_url(dossier))
         else:
@@ -521,7 +521,7 @@ def instruction_message(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as erreur:
             _erreurs_vers_formulaire(formulaire, erreur)
-        except actions.ActionRefusee as refus:
+        except actions.ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect(_url(dossier))
         else:
@@ -552,7 +552,7 @@ def instruction_complements(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as erreur:
             _erreurs_vers_formulaire(formulaire, erreur)
-        except actions.ActionRefusee as refus:
+        except actions.ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect(_url(dossier))
         else:
