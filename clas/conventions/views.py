@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.forms import ajouter_erreurs
 from clas.core.permissions import connexion_requise
 from clas.dossiers.models import Collectif, Dossier
-from clas.dossiers.permissions import role_dans_structure
+from clas.dossiers.permissions import dossier_echange_ou_404, role_dans_structure
 from clas.instruction.decisions import ActionImpossible
 from clas.instruction.models import Proposition, StatutProposition
-from clas.instruction.permissions import dossiers_de_la_caf
+from clas.instruction.permissions import dossier_de_la_caf_ou_404
 
 from . import actions, avenants
 from .forms import FormulaireAvenant, FormulaireSignature
@@ -120,27 +120,6 @@ def convention_signer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_url_dossier(dossier))
 
 
-def _dossier_echange(request: HttpRequest, pk: int) -> Dossier:
-    return get_object_or_404(
-        Dossier.objects.echanges_par(_utilisateur(request)).select_related("campagne"), pk=pk
-    )
-
-
-def _dossier_caf(request: HttpRequest, pk: int) -> Dossier:
-    return get_object_or_404(
-        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", "structure"),
-        pk=pk,
-    )
-
-
-def _erreurs(formulaire: Form, erreur: ValidationError) -> None:
-    if hasattr(erreur, "error_dict"):
-        for champ, liste in erreur.message_dict.items():
-            formulaire.add_error(champ if champ in formulaire.fields else None, liste)
-    else:
-        formulaire.add_error(None, erreur.messages)
-
-
 # --- L'avenant ------------------------------------------------------------------------------
 
 
@@ -172,7 +151,7 @@ def _contexte_avenant(
 def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
     """Un instructeur de la Caf propose un avenant : collectifs retenus et/ou nouveau
     montant, motif ; un autre agent, valideur, le validera."""
-    dossier = _dossier_caf(request, pk)
+    dossier = dossier_de_la_caf_ou_404(_utilisateur(request), pk)
     utilisateur = _utilisateur(request)
     convention = Convention.objects.select_related("decision").filter(dossier=dossier).first()
     en_attente = Proposition.objects.filter(
@@ -203,7 +182,7 @@ def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
                     donnees["motif"],
                 )
             except ValidationError as erreur:
-                _erreurs(formulaire, erreur)
+                ajouter_erreurs(formulaire, erreur)
             except ActionImpossible as refus:
                 messages.error(request, str(refus))
                 return redirect(url_dossier)
@@ -241,7 +220,7 @@ def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def avenant_pdf(request: HttpRequest, pk: int, numero: int) -> FileResponse:
     """Le PDF d'un avenant : membres de la structure et agents de la Caf du dossier."""
-    dossier = _dossier_echange(request, pk)
+    dossier = dossier_echange_ou_404(_utilisateur(request), pk)
     avenant = (
         Avenant.objects.select_related("convention__dossier")
         .filter(convention__dossier=dossier, numero=numero)

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from dsfr.forms import DsfrBaseForm, DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
@@ -112,3 +113,13 @@ class ChampHeure(forms.TimeField):
         kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"])
         super().__init__(**kwargs)
         self.error_messages["invalid"] = "Saisissez une heure valide, par exemple 18:00."
+
+
+def ajouter_erreurs(formulaire: forms.Form, erreur: ValidationError) -> None:
+    """Les erreurs d'une action refusée (`ValidationError`) à côté de leur champ, ou en tête
+    du formulaire quand elles ne portent sur aucun champ affiché."""
+    if hasattr(erreur, "error_dict"):
+        for champ, liste in erreur.message_dict.items():
+            formulaire.add_error(champ if champ in formulaire.fields else None, liste)
+    else:
+        formulaire.add_error(None, erreur.messages)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
+
 from clas.comptes.models import Utilisateur
 from clas.structures.models import MembreStructure, RoleMembre
 
@@ -43,3 +45,11 @@ def etape_modifiable(dossier: Dossier, etape: str) -> bool:
     if dossier.etat == EtatDossier.BROUILLON:
         return True
     return dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES and etape in dossier.etapes_a_completer
+
+
+def dossier_echange_ou_404(utilisateur: Utilisateur, pk: int) -> Dossier:
+    """Un dossier dont la personne voit les documents échangés (membres de la structure,
+    agents de la Caf du dossier) ; 404 sinon."""
+    return get_object_or_404(
+        Dossier.objects.echanges_par(utilisateur).select_related("campagne"), pk=pk
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
@@ -19,6 +20,13 @@ def dossiers_de_la_caf(utilisateur: Utilisateur) -> QuerySet[Dossier]:
     if agent is None:
         return Dossier.objects.none()
     return Dossier.objects.filter(campagne__caf_id=agent.caf_id).exclude(etat=E.BROUILLON)
+
+
+def dossier_de_la_caf_ou_404(utilisateur: Utilisateur, pk: int) -> Dossier:
+    """Le dossier, s'il est de la Caf de l'agent ; 404 sinon (même pour un dossier qui existe)."""
+    return get_object_or_404(
+        dossiers_de_la_caf(utilisateur).select_related("campagne__caf", "structure"), pk=pk
+    )
 
 
 def capacites_agent(

@@ -13,9 +13,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,34 +26,14 @@ from clas.bilans.forms import FormulaireRemboursement
 from clas.bilans.models import EtatIndu, Indu, Remboursement
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.forms import ajouter_erreurs
 from clas.core.permissions import agent_requis, connexion_requise
-from clas.dossiers.models import Dossier
-from clas.instruction.permissions import dossiers_de_la_caf
+from clas.dossiers.permissions import dossier_echange_ou_404
+from clas.instruction.permissions import dossier_de_la_caf_ou_404
 
 
 def _utilisateur(request: HttpRequest) -> Utilisateur:
     return request.user  # type: ignore[return-value]
-
-
-def _dossier_echange(request: HttpRequest, pk: int) -> Dossier:
-    return get_object_or_404(
-        Dossier.objects.echanges_par(_utilisateur(request)).select_related("campagne"), pk=pk
-    )
-
-
-def _dossier_caf(request: HttpRequest, pk: int) -> Dossier:
-    return get_object_or_404(
-        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", "structure"),
-        pk=pk,
-    )
-
-
-def _erreurs(formulaire: Form, erreur: ValidationError) -> None:
-    if hasattr(erreur, "error_dict"):
-        for champ, liste in erreur.message_dict.items():
-            formulaire.add_error(champ if champ in formulaire.fields else None, liste)
-    else:
-        formulaire.add_error(None, erreur.messages)
 
 
 # --- L'indu ---------------------------------------------------------------------------------
@@ -65,7 +44,7 @@ def _erreurs(formulaire: Form, erreur: ValidationError) -> None:
 def indu_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """L'avis d'indu : membres de la structure et agents de la Caf du dossier ; 404 sinon.
     Produit à la demande s'il manque."""
-    dossier = _dossier_echange(request, pk)
+    dossier = dossier_echange_ou_404(_utilisateur(request), pk)
     indu = (
         Indu.objects.select_related("convention__dossier")
         .filter(convention__dossier=dossier)
@@ -88,7 +67,7 @@ def indu_pdf(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def indu_remboursement(request: HttpRequest, pk: int) -> HttpResponse:
     """Un comptable ou un valideur de la Caf enregistre un remboursement reçu."""
-    dossier = _dossier_caf(request, pk)
+    dossier = dossier_de_la_caf_ou_404(_utilisateur(request), pk)
     indu = Indu.objects.filter(convention__dossier=dossier).first()
     if indu is None:
         raise Http404("Ce dossier n'a pas d'indu.")
@@ -112,7 +91,7 @@ def indu_remboursement(request: HttpRequest, pk: int) -> HttpResponse:
                 jeton=donnees["jeton"],
             )
         except ValidationError as erreur:
-            _erreurs(formulaire, erreur)
+            ajouter_erreurs(formulaire, erreur)
         except regularisation.ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect(url)
