@@ -34,6 +34,7 @@ from clas.conventions.actions import arreter_montant_definitif
 from clas.conventions.models import Convention
 from clas.core.exceptions import ActionImpossible, VersionPerimee
 from clas.dossiers.courriels import destinataires_structure, url_absolue
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import (
     COMPTES_DEPENSES_BAREME,
     Dossier,
@@ -46,6 +47,7 @@ from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
 from clas.versements.models import EtatVersement, Versement
 
 from . import recalcul
+from .etats import BILAN
 from .models import Bilan, BilanCollectif, EtatBilan, LigneBilan, PieceBilan
 from .regularisation import Regularisation, regulariser
 
@@ -104,6 +106,16 @@ def capacites_bilan(
         "deposer": role in ROLES_SIGNATAIRES and ouvert,
         "voir_caf": de_la_caf,
         "examiner": examinateur and etat == EtatBilan.DEPOSE,
+    }
+
+
+def capacites_bilans_caf(utilisateur: Utilisateur) -> dict[str, bool]:
+    """La liste des bilans de la Caf (page et menu) : tout agent la lit ; l'instructeur et
+    le valideur examinent."""
+    agent = agent_de(utilisateur)
+    return {
+        "voir": agent is not None,
+        "examiner": agent is not None and (agent.est_instructeur or agent.est_valideur),
     }
 
 
@@ -362,11 +374,7 @@ def enregistrer(
             retiree.fichier.delete(save=False)
             retiree.delete()
         Evenement.noter(
-            dossier,
-            "bilan_modification",
-            description,
-            auteur=auteur,
-            public=False,
+            dossier, TypeEvenement.BILAN_MODIFICATION, description, auteur=auteur, objet=bilan
         )
     return bilan
 
@@ -464,19 +472,21 @@ def deposer(convention: Convention, auteur: Utilisateur) -> Bilan:
             )
         if liste:
             raise BilanIncomplet(liste)
-        etat_avant = bilan.etat
-        bilan.etat = EtatBilan.DEPOSE
-        bilan.depose_par = auteur
-        bilan.depose_le = timezone.now()
-        bilan.version += 1
-        bilan.save(update_fields=["etat", "depose_par", "depose_le", "version", "updated_at"])
-        apres_corrections = " après les corrections demandées" if etat_avant != "brouillon" else ""
-        Evenement.noter(
-            dossier,
-            "bilan_depose",
+        apres_corrections = (
+            " après les corrections demandées" if bilan.etat != EtatBilan.BROUILLON else ""
+        )
+        BILAN.appliquer(
+            bilan,
+            "deposer",
+            auteur,
             f"Bilan de fin d'année déposé par {auteur}{apres_corrections} : "
             "transmis à la Caf pour examen.",
-            auteur=auteur,
+            champs={
+                "depose_par": auteur,
+                "depose_le": timezone.now(),
+                "version": bilan.version + 1,
+            },
+            verrouille=True,
         )
         transaction.on_commit(partial(_courriel, "bilan_depose", bilan.pk), robust=True)
     return bilan
@@ -513,18 +523,17 @@ def demander_corrections(convention: Convention, agent: Utilisateur, message: st
                 "Écrivez à la structure ce qu'elle doit corriger : le message est obligatoire."
             )
         dossier = convention.dossier
-        bilan.etat = EtatBilan.A_CORRIGER
-        bilan.commentaire_caf = message
-        bilan.examine_par = agent
-        bilan.version += 1
-        bilan.save(
-            update_fields=["etat", "commentaire_caf", "examine_par", "version", "updated_at"]
-        )
-        Evenement.noter(
-            dossier,
-            "bilan_a_corriger",
+        BILAN.appliquer(
+            bilan,
+            "demander_corrections",
+            agent,
             f"Corrections du bilan demandées par la Caf : {message}",
-            auteur=agent,
+            champs={
+                "commentaire_caf": message,
+                "examine_par": agent,
+                "version": bilan.version + 1,
+            },
+            verrouille=True,
         )
         Message.objects.create(
             dossier=dossier,
@@ -579,35 +588,23 @@ def accepter(convention: Convention, agent: Utilisateur) -> Acceptation:
         _exiger_versements_regles(convention)
         entree, resultat = recalcul.calculer_sur_les_reels(convention, bilan)
         definitif = min(resultat.montant_total, convention.montant_maximal)
-        bilan.etat = EtatBilan.ACCEPTE
-        bilan.examine_par = agent
-        bilan.accepte_le = timezone.now()
-        bilan.entree_reelle = entree_vers_json(entree)
-        bilan.resultat_reel = resultat_vers_json(resultat)
-        bilan.montant_recalcule = resultat.montant_total
-        bilan.montant_definitif = definitif
-        bilan.version += 1
-        bilan.save(
-            update_fields=[
-                "etat",
-                "examine_par",
-                "accepte_le",
-                "entree_reelle",
-                "resultat_reel",
-                "montant_recalcule",
-                "montant_definitif",
-                "version",
-                "updated_at",
-            ]
+        BILAN.appliquer(
+            bilan,
+            "accepter",
+            agent,
+            texte_acceptation(resultat, convention.montant_maximal, definitif),
+            champs={
+                "examine_par": agent,
+                "accepte_le": timezone.now(),
+                "entree_reelle": entree_vers_json(entree),
+                "resultat_reel": resultat_vers_json(resultat),
+                "montant_recalcule": resultat.montant_total,
+                "montant_definitif": definitif,
+                "version": bilan.version + 1,
+            },
+            verrouille=True,
         )
         arreter_montant_definitif(convention, definitif)
-        dossier = convention.dossier
-        Evenement.noter(
-            dossier,
-            "bilan_accepte",
-            texte_acceptation(resultat, convention.montant_maximal, definitif),
-            auteur=agent,
-        )
         regularisation = regulariser(bilan, agent)
         transaction.on_commit(partial(_courriel, "bilan_accepte", bilan.pk), robust=True)
     return Acceptation(bilan=bilan, deja_accepte=False, regularisation=regularisation)
@@ -648,12 +645,9 @@ def _destinataires_caf(dossier: Dossier) -> list[str]:
 
 def _courriel(nom: str, bilan_id: int) -> None:
     """Dépôt : à l'agent de la Caf ; corrections et acceptation : à la structure."""
-    import logging
-
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
     from django.urls import reverse
 
+    from clas.core.courriels import envoyer
     from clas.dossiers.courriels import destinataires_structure
 
     bilan = Bilan.objects.select_related(
@@ -668,9 +662,6 @@ def _courriel(nom: str, bilan_id: int) -> None:
     else:
         destinataires = destinataires_structure(dossier)
         url = reverse("bilan_saisie", args=[dossier.pk])
-    if not destinataires:
-        logging.getLogger(__name__).warning("Courriel %s sans destinataire (%s)", nom, dossier)
-        return
     contexte = {
         "bilan": bilan,
         "dossier": dossier,
@@ -678,9 +669,7 @@ def _courriel(nom: str, bilan_id: int) -> None:
         "caf": dossier.campagne.caf,
         "url": url_absolue(url),
     }
-    sujet = render_to_string(f"bilans/courriels/{nom}_sujet.txt", contexte)
-    corps = render_to_string(f"bilans/courriels/{nom}.txt", contexte)
-    EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires).send()
+    envoyer(f"bilans/courriels/{nom}", destinataires, contexte)
 
 
 def apercu(convention: Convention, bilan: Bilan) -> tuple[dict[str, Any], dict[str, Any]] | None:

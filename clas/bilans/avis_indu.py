@@ -11,13 +11,11 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clas.core.pdf import rendre_pdf
+from clas.core.courriels import envoyer
+from clas.core.pdf import enregistrer_une_fois
 from clas.dossiers.courriels import destinataires_structure, url_absolue
 from clas.dossiers.models import Dossier
 from clas.dossiers.permissions import ROLES_SIGNATAIRES
@@ -82,17 +80,14 @@ def generer_avis(indu: Indu, *, remplacer: bool = False) -> bool:
     """Produit et enregistre l'avis s'il n'existe pas encore (idempotent), ou le remplace.
     Renvoie True si un PDF a été écrit."""
     indu = charger(indu)
-    if indu.avis and not remplacer:
-        return False
-    pdf = rendre_pdf("bilans/indu/avis.html", contexte_avis(indu))
-    indu.avis.save(nom_avis(indu), ContentFile(pdf), save=False)
-    indus = Indu.objects.filter(pk=indu.pk)
-    if not remplacer:
-        indus = indus.filter(avis="")
-    if not indus.update(avis=indu.avis.name):  # écrit entre-temps par un autre processus
-        indu.avis.storage.delete(indu.avis.name)
-        return False
-    return True
+    return enregistrer_une_fois(
+        indu,
+        "avis",
+        nom_avis(indu),
+        "bilans/indu/avis.html",
+        lambda: contexte_avis(indu),
+        remplacer=remplacer,
+    )
 
 
 def destinataires_avis(dossier: Dossier) -> list[str]:
@@ -106,18 +101,13 @@ def notifier_indu(indu: Indu) -> None:
     generer_avis(indu)
     indu = charger(indu)
     dossier = indu.convention.dossier
-    destinataires = destinataires_avis(dossier)
-    if not destinataires:
-        journal.warning("Avis d'indu %s sans destinataire", dossier)
-        return
     contexte = {
         **contexte_avis(indu),
         "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
     }
-    sujet = render_to_string("bilans/indu/courriel_sujet.txt", contexte)
-    corps = render_to_string("bilans/indu/courriel.txt", contexte)
-    courriel = EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires)
-    if indu.avis:
-        with indu.avis.open("rb") as fichier:
-            courriel.attach(nom_avis(indu), fichier.read(), "application/pdf")
-    courriel.send()
+    envoyer(
+        "bilans/indu/courriel",
+        destinataires_avis(dossier),
+        contexte,
+        pieces=[(indu.avis, nom_avis(indu))],
+    )

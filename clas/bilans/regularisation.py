@@ -24,10 +24,12 @@ from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
 from clas.core.exceptions import ActionImpossible
 from clas.dossiers.etats import TransitionImpossible, appliquer
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Dossier, EtatDossier, Evenement
 from clas.versements import grand_livre
 from clas.versements.models import EtatVersement, NatureVersement, TypeMouvement, Versement
 
+from .etats import INDU
 from .models import Bilan, EtatBilan, EtatIndu, Indu, Remboursement
 
 __all__ = [
@@ -90,9 +92,11 @@ def regulariser(bilan: Bilan, auteur: Utilisateur | None) -> Regularisation:
             )
             Evenement.noter(
                 convention.dossier,
-                "solde_cree",
+                TypeEvenement.SOLDE_CREE,
                 f"Solde de {formater_euros(ecart)} créé ({calcul}) : à valider par la Caf.",
                 auteur=auteur,
+                objet=solde,
+                apres=solde.etat,
             )
             return Regularisation(bilan.montant_definitif, engage, ecart, solde=solde)
         if ecart < 0:
@@ -106,17 +110,27 @@ def regulariser(bilan: Bilan, auteur: Utilisateur | None) -> Regularisation:
                 echeance=timezone.localdate() + DELAI_REMBOURSEMENT,
                 notifie_par=auteur,
             )
+            motif = f"Indu notifié ({calcul})."
             indu.mouvement = grand_livre.inscrire(
-                convention, TypeMouvement.INDU_NOTIFIE, -ecart, f"Indu notifié ({calcul}).", auteur
+                convention, TypeMouvement.INDU_NOTIFIE, -ecart, motif, auteur
             )
             indu.save(update_fields=["mouvement"])
+            Evenement.noter(
+                convention.dossier,
+                TypeEvenement.INDU_NOTIFIE,
+                f"{TypeMouvement.INDU_NOTIFIE.label} : {formater_euros(-ecart)} — {motif}",
+                auteur=auteur,
+                objet=indu,
+                apres=indu.etat,
+            )
             transaction.on_commit(lambda: _apres_indu(indu.pk), robust=True)
             return Regularisation(bilan.montant_definitif, engage, ecart, indu=indu)
         Evenement.noter(
             convention.dossier,
-            "rien_a_payer",
+            TypeEvenement.RIEN_A_PAYER,
             f"Rien à payer ni à rembourser ({calcul} = 0,00 €).",
             auteur=auteur,
+            objet=bilan,
         )
         cloturer_si_termine(convention, auteur)
         return Regularisation(bilan.montant_definitif, engage, ecart)
@@ -319,16 +333,21 @@ def enregistrer_remboursement(
             convention, TypeMouvement.REMBOURSEMENT, montant, motif, auteur
         )
         remboursement.save(update_fields=["mouvement"])
-        if reste > 0:
-            return EnregistrementRemboursement(remboursement, reste)
-        indu.etat = EtatIndu.REMBOURSE
-        indu.rembourse_le = timezone.now()
-        indu.save(update_fields=["etat", "rembourse_le"])
         Evenement.noter(
             dossier,
-            "indu_rembourse",
-            f"Indu de {formater_euros(indu.montant)} entièrement remboursé.",
+            TypeEvenement.REMBOURSEMENT,
+            f"{TypeMouvement.REMBOURSEMENT.label} : {formater_euros(montant)} — {motif}",
             auteur=auteur,
+            objet=indu,
+        )
+        if reste > 0:
+            return EnregistrementRemboursement(remboursement, reste)
+        INDU.appliquer(
+            indu,
+            "rembourser",
+            auteur,
+            f"Indu de {formater_euros(indu.montant)} entièrement remboursé.",
+            champs={"rembourse_le": timezone.now()},
         )
         cloture = cloturer_si_termine(convention, auteur)
         return EnregistrementRemboursement(

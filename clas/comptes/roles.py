@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -16,6 +17,31 @@ class Lien:
     libelle: str
     url: str
     actif: bool = False
+
+
+@dataclass(frozen=True)
+class EntreeMenu:
+    """Un lien du menu des agents, inscrit par l'application qui porte la page : il est
+    montré à qui la page s'ouvre (la même fonction de capacités que la vue)."""
+
+    ordre: int
+    libelle: str
+    nom_url: str
+    visible: Callable[[Utilisateur], bool]
+
+
+MENU_AGENTS: list[EntreeMenu] = []
+
+
+def inscrire_menu_agents(
+    ordre: int, libelle: str, nom_url: str, visible: Callable[[Utilisateur], bool]
+) -> None:
+    """Appelé par `AppConfig.ready` : les applications plus hautes (bilans, versements)
+    ajoutent leur page au menu sans que les comptes les importent."""
+    if any(entree.nom_url == nom_url for entree in MENU_AGENTS):
+        return
+    MENU_AGENTS.append(EntreeMenu(ordre, libelle, nom_url, visible))
+    MENU_AGENTS.sort(key=lambda entree: entree.ordre)
 
 
 def agent_de(utilisateur: Utilisateur | AnonymousUser) -> AgentCaf | None:
@@ -51,17 +77,18 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),
         ]
-    elif (agent := agent_de(utilisateur)) is not None:
+    elif agent_de(utilisateur) is not None:
         liens = [
             ("Instruction", "instruction_files"),
+            *(
+                (entree.libelle, entree.nom_url)
+                for entree in MENU_AGENTS
+                if entree.visible(utilisateur)  # type: ignore[arg-type]  # connecté : un Utilisateur
+            ),
             ("Accueil de la Caf", "caf_accueil"),
             ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),
         ]
-        if agent.est_valideur or agent.est_comptable:
-            liens.insert(1, ("Paiements", "paiements_accueil"))
-        if agent.est_instructeur or agent.est_valideur:
-            liens.insert(1, ("Bilans", "bilans_caf"))
     else:
         liens = [
             ("Ma structure", "structure_accueil"),

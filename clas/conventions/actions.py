@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from clas.bareme import arrondir
 from clas.comptes.models import Utilisateur
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Dossier, Evenement
 from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
 from clas.instruction.models import Decision, NatureDecision
@@ -53,7 +54,7 @@ class MotDePasseIncorrect(Exception):
 # devine pas un mot de passe en essayant depuis la page de signature.
 ESSAIS_MAXIMUM = 5
 FENETRE_ESSAIS = dt.timedelta(minutes=15)
-TYPE_ESSAI_REFUSE = "signature_refusee"
+TYPE_ESSAI_REFUSE = TypeEvenement.SIGNATURE_REFUSEE
 
 
 def _essais_refuses(dossier: Dossier, utilisateur: Utilisateur) -> int:
@@ -181,12 +182,12 @@ def signer(
         if mot_de_passe_correct:
             return _signer(convention, utilisateur, adresse_ip, navigateur)
     # Hors de la transaction de signature : l'essai refusé reste inscrit (interne à la Caf).
-    Evenement.objects.create(
-        dossier=dossier,
+    Evenement.noter(
+        dossier,
+        TYPE_ESSAI_REFUSE,
+        "Signature de la convention refusée : mot de passe incorrect.",
         auteur=utilisateur,
-        type=TYPE_ESSAI_REFUSE,
-        description="Signature de la convention refusée : mot de passe incorrect.",
-        public=False,
+        objet=convention,
     )
     restants = ESSAIS_MAXIMUM - _essais_refuses(dossier, utilisateur)
     raise MotDePasseIncorrect(
@@ -210,12 +211,13 @@ def _signer(
     convention.save(update_fields=["signee_par", "signee_le", "signee_depuis", "signee_navigateur"])
     Evenement.noter(
         dossier,
-        "convention_signee",
+        TypeEvenement.CONVENTION_SIGNEE,
         (
             f"Convention signée par {utilisateur} le "
             f"{timezone.localtime(convention.signee_le):%d/%m/%Y à %H:%M}."
         ),
         auteur=utilisateur,
+        objet=convention,
     )
     convention_signee.send(Convention, convention=convention, auteur=utilisateur)
     transaction.on_commit(partial(_pdf_signe, convention.pk), robust=True)

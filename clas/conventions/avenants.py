@@ -18,10 +18,8 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from clas.bareme import (
     Entree,
@@ -36,9 +34,10 @@ from clas.bareme import (
 )
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.pdf import rendre_pdf
+from clas.core.pdf import enregistrer_une_fois
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Collectif, Dossier, EtatDossier, Evenement
-from clas.instruction.decisions import ActionImpossible
+from clas.instruction.decisions import ActionImpossible, traiter
 from clas.instruction.models import (
     Decision,
     NatureDecision,
@@ -289,14 +288,15 @@ def proposer_avenant(
         )
         Evenement.noter(
             dossier,
-            "proposition_avenant",
+            TypeEvenement.PROPOSITION_AVENANT,
             (
                 f"Proposition d'avenant : montant maximal de "
                 f"{formater_euros(convention.montant_maximal)} à {formater_euros(montant)} "
                 f"({len(retenus)} collectif(s) retenu(s)). Motif : {motif}"
             ),
             auteur=auteur,
-            public=False,
+            objet=proposition,
+            apres=proposition.statut,
         )
     return proposition
 
@@ -324,11 +324,6 @@ def valider_avenant(
     numero = (
         Avenant.objects.filter(convention=convention).aggregate(n=Max("numero"))["n"] or 0
     ) + 1
-    proposition.statut = StatutProposition.VALIDEE
-    proposition.traitee_par = valideur
-    proposition.traitee_le = timezone.now()
-    proposition.commentaire = (commentaire or "").strip()
-    proposition.save(update_fields=["statut", "traitee_par", "traitee_le", "commentaire"])
     avenant = Avenant.objects.create(
         convention=convention,
         proposition=proposition,
@@ -341,15 +336,16 @@ def valider_avenant(
         valide_par=valideur,
     )
     Convention.objects.filter(pk=convention.pk).update(montant_maximal=proposition.montant)
-    Evenement.noter(
-        dossier,
-        "avenant",
+    traiter(
+        proposition,
+        "valider",
+        valideur,
+        commentaire,
         (
             f"Avenant n° {numero} à la convention : montant maximal porté de "
             f"{formater_euros(montant_avant)} à {formater_euros(proposition.montant)}. "
             f"Motif : {proposition.texte}"
         ),
-        auteur=valideur,
     )
     transaction.on_commit(partial(_apres_avenant, avenant.pk), robust=True)
     return avenant
@@ -363,33 +359,26 @@ def _apres_avenant(avenant_id: int) -> None:
 
 def envoyer_avenant(avenant: Avenant) -> None:
     """À la structure (ses membres et son adresse) : l'avenant, avec son PDF joint."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
     from django.urls import reverse
 
+    from clas.core.courriels import envoyer
     from clas.dossiers.courriels import destinataires_structure, url_absolue
 
     avenant = Avenant.objects.select_related(
         "convention__dossier__structure", "convention__dossier__campagne__caf"
     ).get(pk=avenant.pk)
     dossier = avenant.convention.dossier
-    destinataires = destinataires_structure(dossier)
-    if not destinataires:
-        return
     contexte = {
         **contexte_avenant(avenant),
         "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
     }
-    corps = render_to_string("conventions/avenant/courriel.txt", contexte)
-    courriel = EmailMessage(
-        subject=f"Avenant n° {avenant.numero} à votre convention Clas — {dossier.numero}",
-        body=corps,
-        to=destinataires,
+    envoyer(
+        "conventions/avenant/courriel",
+        destinataires_structure(dossier),
+        contexte,
+        sujet=f"Avenant n° {avenant.numero} à votre convention Clas — {dossier.numero}",
+        pieces=[(avenant.pdf, nom_pdf_avenant(avenant))],
     )
-    if avenant.pdf:
-        with avenant.pdf.open("rb") as fichier:
-            courriel.attach(nom_pdf_avenant(avenant), fichier.read(), "application/pdf")
-    courriel.send()
 
 
 # --- Le PDF de l'avenant --------------------------------------------------------------------
@@ -436,17 +425,14 @@ def generer_pdf_avenant(avenant: Avenant, *, remplacer: bool = False) -> bool:
         "convention__decision",
         "valide_par",
     ).get(pk=avenant.pk)
-    if avenant.pdf and not remplacer:
-        return False
-    pdf = rendre_pdf("conventions/avenant/avenant_pdf.html", contexte_avenant(avenant))
-    avenant.pdf.save(nom_pdf_avenant(avenant), ContentFile(pdf), save=False)
-    avenants = Avenant.objects.filter(pk=avenant.pk)
-    if not remplacer:
-        avenants = avenants.filter(pdf="")
-    if not avenants.update(pdf=avenant.pdf.name):
-        avenant.pdf.storage.delete(avenant.pdf.name)
-        return False
-    return True
+    return enregistrer_une_fois(
+        avenant,
+        "pdf",
+        nom_pdf_avenant(avenant),
+        "conventions/avenant/avenant_pdf.html",
+        lambda: contexte_avenant(avenant),
+        remplacer=remplacer,
+    )
 
 
 def inscrire_validation() -> None:

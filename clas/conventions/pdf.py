@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.base import ContentFile
-
-from clas.core.pdf import rendre_pdf
+from clas.core.pdf import enregistrer_une_fois
 from clas.instruction.lettre import detail_collectifs
 
 from .models import Convention
@@ -46,14 +44,11 @@ def generer_pdf(convention: Convention, *, remplacer: bool = False) -> bool:
     """Produit et enregistre le PDF s'il n'existe pas encore (idempotent), ou le remplace.
     Renvoie True si un PDF a été écrit."""
     convention = charger(convention)
-    if convention.pdf and not remplacer:
-        return False
-    pdf = rendre_pdf("conventions/convention.html", contexte_convention(convention))
-    convention.pdf.save(nom_pdf(convention), ContentFile(pdf), save=False)
-    conventions = Convention.objects.filter(pk=convention.pk)
-    if not remplacer:
-        conventions = conventions.filter(pdf="")
-    if not conventions.update(pdf=convention.pdf.name):
-        convention.pdf.storage.delete(convention.pdf.name)
-        return False
-    return True
+    return enregistrer_une_fois(
+        convention,
+        "pdf",
+        nom_pdf(convention),
+        "conventions/convention.html",
+        lambda: contexte_convention(convention),
+        remplacer=remplacer,
+    )

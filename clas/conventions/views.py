@@ -19,6 +19,7 @@ from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.forms import ajouter_erreurs
+from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import connexion_requise
 from clas.dossiers.models import Collectif, Dossier
 from clas.dossiers.permissions import dossier_echange_ou_404, role_dans_structure
@@ -59,15 +60,7 @@ def _url_dossier(dossier: Dossier) -> str:
 def convention_pdf(request: HttpRequest, pk: int) -> FileResponse:
     dossier = _dossier(pk, _utilisateur(request))
     convention = _convention(dossier)
-    if not convention.pdf:
-        generer_pdf(convention)
-        convention.refresh_from_db(fields=["pdf"])
-    return FileResponse(
-        convention.pdf.open("rb"),
-        as_attachment=True,
-        filename=nom_pdf(convention),
-        content_type="application/pdf",
-    )
+    return telecharger_pdf(convention, "pdf", nom_pdf(convention), generer_pdf)
 
 
 @connexion_requise
@@ -228,12 +221,6 @@ def avenant_pdf(request: HttpRequest, pk: int, numero: int) -> FileResponse:
     )
     if avenant is None:
         raise Http404("Cet avenant n'existe pas.")
-    if not avenant.pdf:
-        avenants.generer_pdf_avenant(avenant)
-        avenant.refresh_from_db(fields=["pdf"])
-    return FileResponse(
-        avenant.pdf.open("rb"),
-        as_attachment=True,
-        filename=avenants.nom_pdf_avenant(avenant),
-        content_type="application/pdf",
+    return telecharger_pdf(
+        avenant, "pdf", avenants.nom_pdf_avenant(avenant), avenants.generer_pdf_avenant
     )

@@ -18,6 +18,7 @@ from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.dossiers.actions import attribuer_numero, deposer, reprendre_dossier
 from clas.dossiers.etats import appliquer
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import (
     Collectif,
     Dossier,
@@ -149,12 +150,8 @@ def dossier(
         ps_demandee=ps_demandee,
         **TEXTES,
     )
-    Evenement.objects.create(
-        dossier=nouveau,
-        auteur=auteur,
-        type="creation",
-        etat_apres="brouillon",
-        description="Dossier créé.",
+    Evenement.noter(
+        nouveau, TypeEvenement.CREATION, "Dossier créé.", auteur=auteur, apres="brouillon"
     )
     for ordre, donnees in enumerate(collectifs):
         intervenants = donnees.pop("intervenants", 2)

@@ -24,6 +24,7 @@ from clas.structures.models import PieceJustificative
 
 from . import courriels
 from .etats import TransitionImpossible, appliquer
+from .evenements import TypeEvenement
 from .models import (
     Collectif,
     DemandeComplements,
@@ -304,14 +305,13 @@ def reprendre_dossier(ancien: Dossier, campagne: Campagne, auteur: Utilisateur) 
                 **{champ: getattr(ancien, champ) for champ in CHAMPS_PROJET},
             )
             _copier_contenu(ancien, nouveau)
-            Evenement.objects.create(
-                dossier=nouveau,
-                auteur=auteur,
-                type="reprise",
-                etat_apres=nouveau.etat,
-                description=f"Dossier prérempli à partir du dossier {ancien}"
+            Evenement.noter(
+                nouveau,
+                TypeEvenement.REPRISE,
+                f"Dossier prérempli à partir du dossier {ancien}"
                 f" ({ancien.campagne.annee_scolaire}).",
-                public=True,
+                auteur=auteur,
+                apres=nouveau.etat,
             )
     except IntegrityError:  # une reprise simultanée vient de créer le dossier
         raise RepriseImpossible(

@@ -4,20 +4,18 @@ Appelés après validation de la transaction (`transaction.on_commit`) par les a
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from clas.core.courriels import envoyer
 from clas.structures.models import MembreStructure
 
 from .models import DemandeComplements, Dossier
 
-journal = logging.getLogger(__name__)
+GABARITS = "dossiers/courriels/"
 
 
 def destinataires_structure(
@@ -46,15 +44,6 @@ def url_absolue(chemin: str) -> str:
     return f"{base}{chemin}" if base else chemin
 
 
-def _courriel(nom: str, destinataires: list[str], contexte: dict[str, Any]) -> EmailMessage | None:
-    if not destinataires:
-        journal.warning("Courriel %s sans destinataire (%s)", nom, contexte.get("dossier"))
-        return None
-    sujet = render_to_string(f"dossiers/courriels/{nom}_sujet.txt", contexte)
-    corps = render_to_string(f"dossiers/courriels/{nom}.txt", contexte)
-    return EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires)
-
-
 def _contexte(dossier: Dossier, **autres: Any) -> dict[str, Any]:
     return {
         "dossier": dossier,
@@ -73,13 +62,12 @@ def _charger(dossier_id: int) -> Dossier:
 def envoyer_accuse_depot(dossier_id: int) -> None:
     """Accusé de réception à la structure, avec l'accusé de dépôt en PDF."""
     dossier = _charger(dossier_id)
-    courriel = _courriel("accuse_depot", destinataires_structure(dossier), _contexte(dossier))
-    if courriel is None:
-        return
-    if dossier.recu:
-        with dossier.recu.open("rb") as fichier:
-            courriel.attach(f"accuse-depot-{dossier.numero}.pdf", fichier.read(), "application/pdf")
-    courriel.send()
+    envoyer(
+        f"{GABARITS}accuse_depot",
+        destinataires_structure(dossier),
+        _contexte(dossier),
+        pieces=[(dossier.recu, f"accuse-depot-{dossier.numero}.pdf")],
+    )
 
 
 def envoyer_demande_complements(demande_id: int) -> None:
@@ -93,17 +81,15 @@ def envoyer_demande_complements(demande_id: int) -> None:
         demande=demande,
         etapes=[LIBELLES_ETAPES.get(etape, etape) for etape in demande.etapes],
     )
-    courriel = _courriel("demande_complements", destinataires_structure(dossier), contexte)
-    if courriel is not None:
-        courriel.send()
+    envoyer(f"{GABARITS}demande_complements", destinataires_structure(dossier), contexte)
 
 
 def envoyer_complements_deposes(demande_id: int) -> None:
     """À l'instructeur qui a demandé les compléments : le dossier est revenu."""
     demande = DemandeComplements.objects.select_related("demandee_par").get(pk=demande_id)
     dossier = _charger(demande.dossier_id)
-    courriel = _courriel(
-        "complements_deposes", [demande.demandee_par.email], _contexte(dossier, demande=demande)
+    envoyer(
+        f"{GABARITS}complements_deposes",
+        [demande.demandee_par.email],
+        _contexte(dossier, demande=demande),
     )
-    if courriel is not None:
-        courriel.send()

@@ -1,97 +1,95 @@
-"""La machine à états du dossier (CLAS.md §2.3) : une table de transitions explicites.
-
-Chaque transition vérifie l'état de départ, change l'état et écrit l'événement
-d'historique dans la même transaction. Les effets de bord (courriels…) se font dans les
-actions, après validation de la transaction (`transaction.on_commit`).
+"""La machine à états du dossier (CLAS.md §2.3) : sa table de transitions, appliquée par
+le mécanisme commun (`clas.core.etats`) qui vérifie l'état de départ sous verrou, change
+l'état et écrit l'événement d'historique dans la même transaction. Les effets de bord
+(courriels…) se font dans les actions, après validation (`transaction.on_commit`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db import transaction
+from typing import Any
 
 from clas.comptes.models import Utilisateur
+from clas.core.etats import Table, Transition, TransitionImpossible
 
+from .evenements import TypeEvenement as T
 from .models import Dossier, EtatDossier, Evenement
+
+__all__ = ["DOSSIER", "TransitionImpossible", "appliquer", "journal_du_dossier"]
 
 E = EtatDossier
 
 
-@dataclass(frozen=True)
-class Transition:
-    nom: str
-    sources: frozenset[str]
-    cible: str
-    libelle: str
+def journal_du_dossier(
+    objet: Any, transition: Transition, avant: str, auteur: Any, description: str
+) -> Evenement:
+    """L'événement d'une transition d'un objet du dossier (le dossier lui-même, un
+    versement, le bilan…) : son type, l'objet et son état avant et après."""
+    dossier = objet if isinstance(objet, Dossier) else _dossier_de(objet)
+    return Evenement.objects.create(
+        dossier=dossier,
+        auteur=auteur,
+        type=transition.evenement,
+        objet_id=objet.pk,
+        etat_avant=avant,
+        etat_apres=transition.cible,
+        description=description,
+    )
 
 
-TRANSITIONS = {
-    t.nom: t
-    for t in (
-        Transition("deposer", frozenset({E.BROUILLON}), E.DEPOSE, "Dossier déposé"),
+def _dossier_de(objet: Any) -> Dossier:
+    """Le dossier d'un objet d'un flux : directement (proposition) ou par sa convention
+    (versement, bilan, indu)."""
+    if hasattr(objet, "dossier"):
+        return objet.dossier
+    return objet.convention.dossier
+
+
+DOSSIER: Table[Dossier] = Table(
+    "dossier",
+    Dossier,
+    "etat",
+    EtatDossier,
+    "le dossier",
+    (
+        Transition("deposer", frozenset({E.BROUILLON}), E.DEPOSE, T.DEPOSER),
         Transition(
             "prendre_en_instruction",
             frozenset({E.DEPOSE}),
             E.EN_INSTRUCTION,
-            "Dossier pris en instruction",
+            T.PRENDRE_EN_INSTRUCTION,
         ),
         Transition(
             "demander_complements",
             frozenset({E.EN_INSTRUCTION}),
             E.COMPLEMENTS_DEMANDES,
-            "Compléments demandés",
+            T.DEMANDER_COMPLEMENTS,
         ),
         Transition(
             "deposer_complements",
             frozenset({E.COMPLEMENTS_DEMANDES}),
             E.EN_INSTRUCTION,
-            "Compléments déposés",
+            T.DEPOSER_COMPLEMENTS,
         ),
-        Transition("accepter", frozenset({E.EN_INSTRUCTION}), E.ACCEPTE, "Dossier accepté"),
-        Transition("refuser", frozenset({E.EN_INSTRUCTION}), E.REFUSE, "Dossier refusé"),
+        Transition("accepter", frozenset({E.EN_INSTRUCTION}), E.ACCEPTE, T.ACCEPTER),
+        Transition("refuser", frozenset({E.EN_INSTRUCTION}), E.REFUSE, T.REFUSER),
         Transition(
             "classer_sans_suite",
             frozenset({E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES}),
             E.SANS_SUITE,
-            "Dossier classé sans suite",
+            T.CLASSER_SANS_SUITE,
         ),
-        # Bilan accepté, et solde payé ou indu remboursé (conventions.regularisation).
-        Transition("cloturer", frozenset({E.ACCEPTE}), E.CLOTURE, "Dossier clôturé"),
-    )
-}
+        # Bilan accepté, et solde payé ou indu remboursé (bilans.regularisation).
+        Transition("cloturer", frozenset({E.ACCEPTE}), E.CLOTURE, T.CLOTURER),
+    ),
+    journal_du_dossier,
+)
+
+TRANSITIONS = DOSSIER.transitions
 
 
-class TransitionImpossible(Exception):
-    """L'état du dossier ne permet pas cette transition (souvent : quelqu'un d'autre
-    vient d'agir sur le dossier)."""
-
-
-@transaction.atomic
 def appliquer(
-    dossier: Dossier,
-    nom: str,
-    auteur: Utilisateur | None,
-    description: str = "",
-    public: bool = True,
+    dossier: Dossier, nom: str, auteur: Utilisateur | None, description: str = ""
 ) -> Evenement:
-    transition = TRANSITIONS[nom]
-    # Relire l'état sous verrou : deux actions simultanées ne passent pas toutes les deux.
-    etat_actuel = (
-        Dossier.objects.select_for_update().values_list("etat", flat=True).get(pk=dossier.pk)
-    )
-    if etat_actuel not in transition.sources:
-        raise TransitionImpossible(
-            f"Action impossible : le dossier est « {E(etat_actuel).label} »."
-        )
-    dossier.etat = transition.cible
-    Dossier.objects.filter(pk=dossier.pk).update(etat=transition.cible)
-    return Evenement.objects.create(
-        dossier=dossier,
-        auteur=auteur,
-        type=nom,
-        etat_avant=etat_actuel,
-        etat_apres=transition.cible,
-        description=description or transition.libelle,
-        public=public,
-    )
+    """Applique la transition `nom` au dossier (voir `clas.core.etats.Table.appliquer`)."""
+    evenement: Evenement = DOSSIER.appliquer(dossier, nom, auteur, description)
+    return evenement

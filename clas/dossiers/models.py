@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from clas.core.etats import libelle_etat
+
+from .evenements import ObjetEvenement, TypeEvenement, fiche
 
 if TYPE_CHECKING:
     from clas.comptes.models import Utilisateur
@@ -359,8 +363,10 @@ class PieceDossier(models.Model):
 
 
 class Evenement(models.Model):
-    """L'historique du dossier : transitions, modifications, messages. Les événements
-    publics sont montrés à la structure ; les autres aux seuls agents."""
+    """L'historique du dossier : transitions de chaque flux, modifications, rappels. Chaque
+    événement a un type du catalogue (`evenements.TypeEvenement`), l'objet qu'il concerne
+    (le dossier, un versement, le bilan…) et l'état de cet objet avant et après. Les
+    événements publics sont montrés à la structure ; les autres aux seuls agents."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evenements")
     auteur = models.ForeignKey(
@@ -371,7 +377,11 @@ class Evenement(models.Model):
         related_name="+",
         verbose_name="auteur",
     )
-    type = models.CharField("type", max_length=40)
+    type = models.CharField("type", max_length=40, choices=TypeEvenement.choices)
+    objet = models.CharField(
+        "objet", max_length=20, choices=ObjetEvenement.choices, default=ObjetEvenement.DOSSIER
+    )
+    objet_id = models.PositiveIntegerField("identifiant de l'objet", null=True, blank=True)
     etat_avant = models.CharField("état avant", max_length=30, blank=True)
     etat_apres = models.CharField("état après", max_length=30, blank=True)
     description = models.TextField("description", blank=True)
@@ -383,7 +393,30 @@ class Evenement(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.dossier} — {self.type}"
+        return f"{self.dossier} — {self.libelle}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # L'objet et la visibilité viennent du catalogue, jamais de l'appelant.
+        fiche_ = fiche(self.type)
+        self.objet = fiche_.objet
+        self.public = fiche_.public
+        super().save(*args, **kwargs)
+
+    @property
+    def libelle(self) -> str:
+        """« Versement payé »."""
+        return str(TypeEvenement(self.type).label)
+
+    @property
+    def changement(self) -> str:
+        """L'état de l'objet avant et après, en clair : « Mis en paiement → Payé » ; vide si
+        l'événement ne change aucun état."""
+        if self.etat_avant == self.etat_apres:
+            return ""
+        apres = libelle_etat(self.objet, self.etat_apres)
+        if not self.etat_avant:
+            return apres
+        return f"{libelle_etat(self.objet, self.etat_avant)} → {apres}"
 
     @classmethod
     def noter(
@@ -392,18 +425,19 @@ class Evenement(models.Model):
         type_: str,
         description: str,
         auteur: Utilisateur | None = None,
-        public: bool = True,
+        objet: models.Model | None = None,
+        apres: str = "",
     ) -> Evenement:
-        """Un événement qui ne change pas l'état du dossier (signature, versement, rappel…) :
-        l'état avant et après est l'état actuel."""
+        """Un événement qui ne change aucun état (signature, rappel, correction…), ou la
+        création d'un objet dans l'état `apres` (un acompte « à valider »). `objet` est
+        l'objet concerné (un versement, le bilan…) ; le dossier par défaut."""
         return cls.objects.create(
             dossier=dossier,
             auteur=auteur,
             type=type_,
-            etat_avant=dossier.etat,
-            etat_apres=dossier.etat,
+            objet_id=(objet or dossier).pk,
+            etat_apres=apres,
             description=description,
-            public=public,
         )
 
 

@@ -7,10 +7,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from clas.core.pdf import rendre_pdf
+from clas.core.pdf import enregistrer_une_fois
 
 from .bareme import estimer
 from .models import Dossier, NatureLigne
@@ -79,16 +78,15 @@ def generer_recu(dossier: Dossier, *, remplacer: bool = False) -> bool:
     dossier = charger_pour_verification(dossier)
     if dossier.numero is None:
         raise ValueError("Un brouillon n'a pas d'accusé de dépôt.")
-    if dossier.recu and not remplacer:
-        return False
-    pdf = rendre_pdf("dossiers/recu.html", contexte_recu(dossier))
-    dossier.recu.save(f"accuse-depot-{dossier.numero}.pdf", ContentFile(pdf), save=False)
-    # Pas de save() : l'accusé ne modifie ni la version (verrou optimiste) ni la date de
-    # modification du dossier. Si un autre processus l'a écrit entre-temps, on garde le sien.
-    dossiers = Dossier.objects.filter(pk=dossier.pk)
-    if not remplacer:
-        dossiers = dossiers.filter(recu="")
-    if not dossiers.update(recu=dossier.recu.name):
-        dossier.recu.storage.delete(dossier.recu.name)
-        return False
-    return True
+    return enregistrer_une_fois(
+        dossier,
+        "recu",
+        nom_recu(dossier),
+        "dossiers/recu.html",
+        lambda: contexte_recu(dossier),
+        remplacer=remplacer,
+    )
+
+
+def nom_recu(dossier: Dossier) -> str:
+    return f"accuse-depot-{dossier.numero}.pdf"

@@ -26,6 +26,7 @@ from clas.core.exceptions import VersionPerimee
 from clas.structures.models import PieceJustificative
 
 from .bareme import estimer
+from .evenements import TypeEvenement
 from .models import (
     COMPTES_CHARGES,
     Collectif,
@@ -167,9 +168,7 @@ def prendre_version(
     dossier.version = version + 1
     dossier.saisies_en_cours = saisies
     dossier.updated_at = maintenant
-    Evenement.objects.create(
-        dossier=dossier, auteur=auteur, type="modification", description=description, public=False
-    )
+    Evenement.noter(dossier, TypeEvenement.MODIFICATION, description, auteur=auteur)
     if brut is None and etape in ETAPES_DU_CONTENU:
         _annuler_attestation(dossier, auteur)
 
@@ -185,12 +184,12 @@ def _annuler_attestation(dossier: Dossier, auteur: Utilisateur) -> None:
     Dossier.objects.filter(pk=dossier.pk).update(attestation_par=None, attestation_le=None)
     dossier.attestation_par = None
     dossier.attestation_le = None
-    Evenement.objects.create(
-        dossier=dossier,
+    Evenement.noter(
+        dossier,
+        TypeEvenement.ATTESTATION_ANNULEE,
+        "Attestation sur l'honneur annulée : le dossier a été modifié après sa signature. Un "
+        "signataire doit la signer à nouveau avant le dépôt.",
         auteur=auteur,
-        type="attestation_annulee",
-        description="Attestation sur l'honneur annulée : le dossier a été modifié après sa "
-        "signature. Un signataire doit la signer à nouveau avant le dépôt.",
     )
 
 
@@ -352,11 +351,11 @@ def signer_attestation(dossier: Dossier, version: int, auteur: Utilisateur) -> N
     Dossier.objects.filter(pk=dossier.pk).update(attestation_par=auteur, attestation_le=maintenant)
     dossier.attestation_par = auteur
     dossier.attestation_le = maintenant
-    Evenement.objects.create(
-        dossier=dossier,
+    Evenement.noter(
+        dossier,
+        TypeEvenement.ATTESTATION,
+        f"Attestation sur l'honneur signée par {auteur}.",
         auteur=auteur,
-        type="attestation",
-        description=f"Attestation sur l'honneur signée par {auteur}.",
     )
 
 

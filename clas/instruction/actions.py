@@ -24,6 +24,7 @@ from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
 from clas.dossiers import actions as actions_dossier
 from clas.dossiers.etats import TransitionImpossible, appliquer
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import (
     Collectif,
     DemandeComplements,
@@ -178,30 +179,21 @@ def prendre(
             )
         Dossier.objects.filter(pk=verrouille.pk).update(instructeur=agent)
         if ancien is not None:
-            Evenement.objects.create(
-                dossier=verrouille,
+            Evenement.noter(
+                verrouille,
+                TypeEvenement.REATTRIBUTION,
+                f"Dossier réattribué de {_nom(ancien)} à {_nom(agent)}. Motif : {motif}",
                 auteur=agent,
-                type="reattribution",
-                etat_avant=verrouille.etat,
-                etat_apres=verrouille.etat,
-                description=f"Dossier réattribué de {_nom(ancien)} à {_nom(agent)}. "
-                f"Motif : {motif}",
-                public=False,
             )
         elif etat_initial != E.DEPOSE:
             # Dossier déjà en instruction (ou en attente de compléments) sans instructeur.
-            Evenement.objects.create(
-                dossier=verrouille,
+            Evenement.noter(
+                verrouille,
+                TypeEvenement.ATTRIBUTION,
+                f"Dossier attribué à {_nom(agent)}." + (f" Motif : {motif}" if motif else ""),
                 auteur=agent,
-                type="attribution",
-                etat_avant=verrouille.etat,
-                etat_apres=verrouille.etat,
-                description=f"Dossier attribué à {_nom(agent)}."
-                + (f" Motif : {motif}" if motif else ""),
-                public=False,
             )
-    dossier.etat = verrouille.etat
-    dossier.instructeur = agent
+    dossier.refresh_from_db(fields=["etat", "instructeur"])
     return dossier
 
 
@@ -324,14 +316,11 @@ def corriger(
                 }
             )
         Correction.objects.bulk_create(nouvelles)
-        Evenement.objects.create(
-            dossier=verrouille,
+        Evenement.noter(
+            verrouille,
+            TypeEvenement.CORRECTION,
+            f"{nom} — " + " ; ".join(changements) + f". Motif : {motif}",
             auteur=agent,
-            type="correction",
-            etat_avant=verrouille.etat,
-            etat_apres=verrouille.etat,
-            description=f"{nom} — " + " ; ".join(changements) + f". Motif : {motif}",
-            public=False,
         )
     return nouvelles
 
@@ -390,6 +379,5 @@ def demander_complements(
             )
         except TransitionImpossible as erreur:
             raise ActionImpossible(str(erreur)) from None
-    dossier.etat = verrouille.etat
-    dossier.etapes_a_completer = verrouille.etapes_a_completer
+    dossier.refresh_from_db(fields=["etat", "etapes_a_completer"])
     return demande

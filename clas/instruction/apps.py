@@ -8,7 +8,10 @@ class InstructionConfig(AppConfig):
     def ready(self) -> None:
         from clas.core.sections import inscrire
 
-        from . import sections
+        from . import (
+            etats,  # noqa: F401  (inscrit ses tables de transitions)
+            sections,
+        )
 
         inscrire(
             "structure", 0, "instruction/_decision_structure.html", sections.decision_structure

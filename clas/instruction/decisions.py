@@ -24,10 +24,12 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
 from clas.dossiers.etats import TransitionImpossible, appliquer
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Collectif, Dossier, EtatDossier, Evenement, LigneBudget
 
 from .calcul import Comparaison, calculer_instruction, comparer, parametres_de
 from .enveloppe import depasse_enveloppe
+from .etats import table_de
 from .models import (
     Correction,
     Decision,
@@ -201,14 +203,13 @@ def proposer(
             raise ActionImpossible(
                 "Une proposition attend déjà d'être validée pour ce dossier : rechargez la page."
             ) from None
-        Evenement.objects.create(
-            dossier=dossier_verrouille,
+        Evenement.noter(
+            dossier_verrouille,
+            TypeEvenement.PROPOSITION,
+            f"Proposition : {resume(proposition)}",
             auteur=auteur,
-            type="proposition",
-            etat_avant=dossier_verrouille.etat,
-            etat_apres=dossier_verrouille.etat,
-            description=f"Proposition : {resume(proposition)}",
-            public=False,
+            objet=proposition,
+            apres=proposition.statut,
         )
     return proposition
 
@@ -290,12 +291,7 @@ def valider(proposition: Proposition, valideur: Utilisateur, commentaire: str = 
                 f"que le montant proposé ({formater_euros(proposition.montant)}) : renvoyez "
                 "la proposition à l'instructeur."
             )
-        maintenant = timezone.now()
-        proposition.statut = StatutProposition.VALIDEE
-        proposition.traitee_par = valideur
-        proposition.traitee_le = maintenant
-        proposition.commentaire = _texte(commentaire)
-        proposition.save(update_fields=["statut", "traitee_par", "traitee_le", "commentaire"])
+        traiter(proposition, "valider", valideur, commentaire)
         decision = Decision.objects.create(
             dossier=dossier,
             proposition=proposition,
@@ -313,7 +309,6 @@ def valider(proposition: Proposition, valideur: Utilisateur, commentaire: str = 
                 TRANSITIONS_DECISION[NatureDecision(proposition.nature)],
                 valideur,
                 f"Décision de la Caf : {resume(proposition)}.",
-                public=True,
             )
         except TransitionImpossible as erreur:
             raise ActionImpossible(str(erreur)) from None
@@ -340,19 +335,36 @@ def renvoyer(proposition: Proposition, valideur: Utilisateur, commentaire: str) 
         verifier_valideur(proposition, dossier, valideur)
         if not commentaire:
             raise ValidationError({"commentaire": "Dites à l'instructeur ce qu'il doit revoir."})
-        proposition.statut = StatutProposition.RENVOYEE
-        proposition.traitee_par = valideur
-        proposition.traitee_le = timezone.now()
-        proposition.commentaire = commentaire
-        proposition.save(update_fields=["statut", "traitee_par", "traitee_le", "commentaire"])
-        Evenement.noter(
-            dossier,
-            "renvoi",
+        traiter(
+            proposition,
+            "renvoyer",
+            valideur,
+            commentaire,
             f"Proposition ({resume(proposition)}) renvoyée à l'instructeur : {commentaire}",
-            auteur=valideur,
-            public=False,
         )
     return proposition
+
+
+def traiter(
+    proposition: Proposition,
+    nom: str,
+    valideur: Utilisateur,
+    commentaire: str,
+    description: str = "",
+) -> None:
+    """La proposition (décision ou avenant) est validée ou renvoyée par ce valideur, avec
+    son commentaire : sa table de transitions l'écrit avec l'événement."""
+    table_de(proposition).appliquer(
+        proposition,
+        nom,
+        valideur,
+        description or f"Proposition ({resume(proposition)}) validée par {valideur}.",
+        champs={
+            "traitee_par": valideur,
+            "traitee_le": timezone.now(),
+            "commentaire": _texte(commentaire),
+        },
+    )
 
 
 @dataclass

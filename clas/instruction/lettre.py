@@ -6,11 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from clas.bareme import formater_euros
-from clas.core.pdf import rendre_pdf
+from clas.core.pdf import enregistrer_une_fois
 from clas.dossiers.models import Dossier
 
 from .calcul import convertir
@@ -77,18 +76,14 @@ def generer_lettre(decision: Decision, *, remplacer: bool = False) -> bool:
     """Produit et enregistre la lettre si elle n'existe pas encore (idempotent). Renvoie
     True si un PDF a été écrit."""
     decision = charger(decision)
-    if decision.lettre and not remplacer:
-        return False
-    pdf = rendre_pdf("instruction/lettre.html", contexte_decision(decision))
-    decision.lettre.save(nom_lettre(decision), ContentFile(pdf), save=False)
-    # Une seule lettre : si un autre processus l'a écrite entre-temps, on garde la sienne.
-    decisions = Decision.objects.filter(pk=decision.pk)
-    if not remplacer:
-        decisions = decisions.filter(lettre="")
-    if not decisions.update(lettre=decision.lettre.name):
-        decision.lettre.storage.delete(decision.lettre.name)
-        return False
-    return True
+    return enregistrer_une_fois(
+        decision,
+        "lettre",
+        nom_lettre(decision),
+        "instruction/lettre.html",
+        lambda: contexte_decision(decision),
+        remplacer=remplacer,
+    )
 
 
 def _affichee(correction: Correction) -> str:

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from clas.core.courriels import envoyer
 from clas.core.exceptions import ActionImpossible
 from clas.core.fichiers import verifier_fichier
 from clas.core.validators import departement_du_code_postal, masquer_email
@@ -126,12 +125,7 @@ def _envoyer_invitation(invitation: Invitation, base_url: str) -> None:
         "lien": lien,
         "validite_jours": VALIDITE_INVITATION.days,
     }
-    send_mail(
-        render_to_string("structures/email_invitation_sujet.txt", contexte).strip(),
-        render_to_string("structures/email_invitation.txt", contexte),
-        None,
-        [invitation.email],
-    )
+    envoyer("structures/email_invitation", [invitation.email], contexte)
 
 
 @transaction.atomic

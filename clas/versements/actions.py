@@ -38,11 +38,13 @@ from clas.conventions.models import Convention
 from clas.core.exceptions import ActionImpossible
 from clas.core.templatetags.clas_format import pourcentage
 from clas.core.validators import normaliser_iban, valider_bic, valider_iban
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Evenement
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
 
 from . import grand_livre
+from .etats import VERSEMENT
 from .models import EtatVersement, LotPaiement, NatureVersement, TypeMouvement, Versement
 from .sepa import generer_pain001
 from .signaux import versements_payes
@@ -130,20 +132,21 @@ def creer_acompte(convention: Convention, auteur: Utilisateur | None) -> tuple[V
                 convention=convention,
                 nature=NatureVersement.ACOMPTE,
                 montant=montant,
-                etat=EtatVersement.A_VALIDER,
             )
     except IntegrityError:  # filet : la contrainte « un seul acompte par convention »
         return Versement.objects.get(convention=convention, nature=NatureVersement.ACOMPTE), False
     dossier = convention.dossier
     Evenement.noter(
         dossier,
-        "acompte_cree",
+        TypeEvenement.ACOMPTE_CREE,
         (
             f"Acompte de {formater_euros(montant)} créé "
             f"({pourcentage(convention.taux_acompte)} de "
             f"{formater_euros(convention.montant_maximal)}) : à valider par la Caf."
         ),
         auteur=auteur,
+        objet=versement,
+        apres=versement.etat,
     )
     return versement, True
 
@@ -263,16 +266,14 @@ def valider_versements(versements: Iterable[Versement], valideur: Utilisateur) -
         for versement in verrouilles:
             if versement.etat != E.A_VALIDER:
                 continue
-            versement.etat = E.VALIDE
-            versement.valide_par = valideur
-            versement.valide_le = maintenant
-            versement.save(update_fields=["etat", "valide_par", "valide_le"])
-            Evenement.noter(
-                versement.convention.dossier,
-                "versement_valide",
+            VERSEMENT.appliquer(
+                versement,
+                "valider",
+                valideur,
                 f"{_quoi(versement)} validé par {valideur} : il partira dans le prochain lot "
                 "de paiement de la Caf.",
-                auteur=valideur,
+                champs={"valide_par": valideur, "valide_le": maintenant},
+                verrouille=True,
             )
             valides.append(versement)
     return valides
@@ -401,20 +402,19 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
         )
         for versement in retenus:
             structure = versement.convention.dossier.structure
-            versement.etat = E.MIS_EN_PAIEMENT
-            versement.lot = lot
-            versement.reference = reference_de(versement)
-            versement.iban_beneficiaire = normaliser_iban(structure.iban)
-            versement.bic_beneficiaire = structure.bic.strip().upper()
-            versement.save(
-                update_fields=["etat", "lot", "reference", "iban_beneficiaire", "bic_beneficiaire"]
-            )
-            Evenement.noter(
-                versement.convention.dossier,
-                "versement_mis_en_paiement",
+            VERSEMENT.appliquer(
+                versement,
+                "mettre_en_paiement",
+                comptable,
                 f"{_quoi(versement)} mis en paiement par {comptable} (lot {lot.numero}, "
                 f"virement demandé pour le {date_execution:%d/%m/%Y}).",
-                auteur=comptable,
+                champs={
+                    "lot": lot,
+                    "reference": reference_de(versement),
+                    "iban_beneficiaire": normaliser_iban(structure.iban),
+                    "bic_beneficiaire": structure.bic.strip().upper(),
+                },
+                verrouille=True,
             )
         lot.fichier_sepa.save(
             f"{lot.numero}.xml", ContentFile(generer_pain001(lot, retenus)), save=True
@@ -434,17 +434,24 @@ def payer(
 ) -> None:
     """Un versement mis en paiement (verrouillé par l'appelant) devient payé et s'inscrit au
     grand livre, une seule fois."""
-    versement.etat = E.PAYE
-    versement.paye_le = date_paiement
-    versement.reference_bancaire = reference_bancaire[:100]
-    versement.save(update_fields=["etat", "paye_le", "reference_bancaire"])
+    motif = (
+        f"{versement.get_nature_display()} payé le {date_paiement:%d/%m/%Y} (lot "
+        f"{lot.numero}, référence bancaire {reference_bancaire})."
+    )
+    VERSEMENT.appliquer(
+        versement,
+        "payer",
+        auteur,
+        f"{TypeMouvement.VERSEMENT_PAYE.label} : {formater_euros(versement.montant)} — {motif}",
+        champs={"paye_le": date_paiement, "reference_bancaire": reference_bancaire[:100]},
+        verrouille=True,
+    )
     if versement.montant > 0:
         grand_livre.inscrire(
             versement.convention,
             TypeMouvement.VERSEMENT_PAYE,
             versement.montant,
-            f"{versement.get_nature_display()} payé le {date_paiement:%d/%m/%Y} (lot "
-            f"{lot.numero}, référence bancaire {reference_bancaire}).",
+            motif,
             auteur,
             versement=versement,
         )
@@ -452,16 +459,14 @@ def payer(
 
 def rejeter(versement: Versement, auteur: Utilisateur, motif: str) -> None:
     """Un versement mis en paiement (verrouillé par l'appelant) devient rejeté."""
-    versement.etat = E.REJETE
-    versement.motif_rejet = motif
-    versement.rejete_le = timezone.now()
-    versement.save(update_fields=["etat", "motif_rejet", "rejete_le"])
-    Evenement.noter(
-        versement.convention.dossier,
-        "versement_rejete",
+    VERSEMENT.appliquer(
+        versement,
+        "rejeter",
+        auteur,
         f"{_quoi(versement)} rejeté par la banque (lot {versement.lot}) : {motif} "
         "La Caf le réémettra une fois le compte corrigé.",
-        auteur=auteur,
+        champs={"motif_rejet": motif, "rejete_le": timezone.now()},
+        verrouille=True,
     )
 
 
@@ -586,7 +591,6 @@ def reemettre(versement: Versement, agent_utilisateur: Utilisateur) -> tuple[Ver
                     convention=versement.convention,
                     nature=versement.nature,
                     montant=versement.montant,
-                    etat=E.A_VALIDER,
                     reemission_de=versement,
                 )
         except IntegrityError as erreur:
@@ -596,9 +600,11 @@ def reemettre(versement: Versement, agent_utilisateur: Utilisateur) -> tuple[Ver
             ) from erreur
         Evenement.noter(
             versement.convention.dossier,
-            "versement_reemis",
+            TypeEvenement.VERSEMENT_REEMIS,
             f"{_quoi(versement)} réémis par {agent_utilisateur} après le rejet : à valider par "
             "la Caf, il partira dans un prochain lot de paiement.",
             auteur=agent_utilisateur,
+            objet=nouveau,
+            apres=nouveau.etat,
         )
     return nouveau, True

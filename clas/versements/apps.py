@@ -6,13 +6,21 @@ class VersementsConfig(AppConfig):
     verbose_name = "Versements et lots de paiement"
 
     def ready(self) -> None:
+        from clas.comptes.roles import inscrire_menu_agents
         from clas.conventions.signaux import convention_signee
         from clas.core.sections import inscrire
 
-        from . import actions, sections
+        from . import (
+            actions,
+            etats,  # noqa: F401  (inscrit ses tables de transitions)
+            sections,
+        )
 
         inscrire(
             "structure", 20, "versements/_versements_structure.html", sections.versements_structure
         )
         inscrire("caf", 20, "versements/_versements_caf.html", sections.versements_caf)
+        inscrire_menu_agents(
+            20, "Paiements", "paiements_accueil", lambda u: actions.capacites_paiements(u)["voir"]
+        )
         convention_signee.connect(actions.creer_acompte_a_la_signature, dispatch_uid="acompte")

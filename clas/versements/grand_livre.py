@@ -1,6 +1,7 @@
 """Le grand livre d'une convention : chaque mouvement d'argent réel (versement payé, indu
-notifié, remboursement reçu) s'inscrit ici et dans l'historique du dossier, avec qui,
-quand, combien et pourquoi. Rien n'y est jamais modifié ni effacé.
+notifié, remboursement reçu) s'inscrit ici, avec qui, quand, combien et pourquoi ; la
+transition ou l'action qui le cause écrit l'événement de l'historique. Rien n'y est
+jamais modifié ni effacé.
 
 `situation` dit où en est l'argent d'une convention ; les tests vérifient que la somme des
 versements payés est toujours celle des mouvements « versement payé ».
@@ -13,10 +14,8 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.conventions.models import Convention
-from clas.dossiers.models import Evenement
 
 from .models import EtatVersement, Mouvement, TypeMouvement, Versement
 
@@ -33,8 +32,8 @@ def inscrire(
     auteur: Utilisateur | None,
     versement: Versement | None = None,
 ) -> Mouvement:
-    """Inscrit le mouvement et son événement public dans l'historique du dossier. À appeler
-    dans la transaction qui change l'état de l'argent (versement payé, remboursement…)."""
+    """Inscrit le mouvement. À appeler dans la transaction qui change l'état de l'argent
+    (versement payé, remboursement…), qui écrit aussi l'événement de l'historique."""
     mouvement = Mouvement.objects.create(
         convention=convention,
         type=type_mouvement,
@@ -42,13 +41,6 @@ def inscrire(
         motif=motif,
         auteur=auteur,
         versement=versement,
-    )
-    dossier = convention.dossier
-    Evenement.noter(
-        dossier,
-        type_mouvement,
-        f"{TypeMouvement(type_mouvement).label} : {formater_euros(montant)} — {motif}",
-        auteur=auteur,
     )
     return mouvement
 

@@ -18,23 +18,19 @@ NAVIGATION = {
     "anonyme": ["Accueil", "Simulateur"],
     "porteur": ["Ma structure", "Mes dossiers", "Simulateur"],
     "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur"],
-    "instructeur": ["Instruction", "Bilans", "Accueil de la Caf", "Campagnes", "Simulateur"],
-    "instructeur_autre_caf": [
-        "Instruction",
-        "Bilans",
-        "Accueil de la Caf",
-        "Campagnes",
-        "Simulateur",
-    ],
-    "valideur": [
-        "Instruction",
-        "Bilans",
-        "Paiements",
-        "Accueil de la Caf",
-        "Campagnes",
-        "Simulateur",
-    ],
-    "comptable": ["Instruction", "Paiements", "Accueil de la Caf", "Campagnes", "Simulateur"],
+    # Le menu montre ce que les pages permettent (capacites_bilans_caf,
+    # capacites_paiements) : tout agent lit les bilans et les paiements de sa Caf.
+    **{
+        agent: [
+            "Instruction",
+            "Bilans",
+            "Paiements",
+            "Accueil de la Caf",
+            "Campagnes",
+            "Simulateur",
+        ]
+        for agent in ("instructeur", "instructeur_autre_caf", "valideur", "comptable")
+    },
     "national": ["Tableau de bord national", "Paramètres du barème", "Campagnes", "Simulateur"],
 }
 
@@ -46,6 +42,14 @@ def test_la_navigation_depend_du_role(client_de, persona: str) -> None:
     liens = reponse.context["navigation"]
     assert [lien.libelle for lien in liens] == NAVIGATION[persona]
     assert [lien.libelle for lien in liens if lien.actif] == ["Simulateur"]
+
+
+@pytest.mark.parametrize("persona", ["instructeur", "valideur", "comptable"])
+def test_chaque_lien_du_menu_s_ouvre(client_de, persona: str) -> None:
+    """Le menu et les pages disent la même chose : aucun lien ne mène à un refus."""
+    client = client_de(persona)
+    for lien in client.get("/simulateur/").context["navigation"]:
+        assert client.get(lien.url).status_code == 200, (persona, lien.url)
 
 
 @pytest.mark.parametrize(

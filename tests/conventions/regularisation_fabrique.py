@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -15,12 +16,12 @@ from clas.bilans import regularisation
 from clas.bilans.models import Bilan, EtatBilan
 from clas.conventions import actions
 from clas.conventions.models import Convention
-from clas.versements import grand_livre
+from clas.versements.actions import payer as payer_versement
+from clas.versements.etats import VERSEMENT
 from clas.versements.models import (
     EtatVersement,
     LotPaiement,
     NatureVersement,
-    TypeMouvement,
     Versement,
 )
 from tests.factories import MOT_DE_PASSE
@@ -52,18 +53,14 @@ def payer(versement: Versement, comptable) -> Versement:
         titulaire_emetteur="Caf",
         cree_par=comptable,
     )
-    versement.lot = lot
-    versement.etat = EtatVersement.PAYE
-    versement.paye_le = timezone.localdate()
-    versement.save(update_fields=["lot", "etat", "paye_le"])
-    grand_livre.inscrire(
-        versement.convention,
-        TypeMouvement.VERSEMENT_PAYE,
-        versement.montant,
-        f"{versement.get_nature_display()} payé (test).",
-        comptable,
-        versement=versement,
-    )
+    # Les transitions de la table, comme le circuit des paiements (sans ses contrôles de rôle).
+    if versement.etat == EtatVersement.A_VALIDER:
+        VERSEMENT.appliquer(versement, "valider", comptable)
+    VERSEMENT.appliquer(versement, "mettre_en_paiement", comptable, champs={"lot": lot})
+    with transaction.atomic():
+        (verrouille,) = Versement.objects.select_for_update().filter(pk=versement.pk)
+        payer_versement(verrouille, comptable, timezone.localdate(), "REF-TEST", lot)
+    versement.refresh_from_db()
     return versement
 
 

@@ -68,9 +68,9 @@ def test_apres_le_depot_les_etapes_sont_en_consultation_et_l_historique_est_publ
     assert depose.numero in page
     assert "Consulter le budget" in page
     assert "Modifier :" not in page
-    assert "Dossier pris en instruction" in page
+    assert "Prise en instruction" in page  # le libellé du catalogue
     assert f"Dossier déposé sous le numéro {depose.numero}" in page
-    assert page.index("Dossier pris en instruction") < page.index("Dossier déposé sous le numéro")
+    assert page.index("Prise en instruction") < page.index("Dossier déposé sous le numéro")
     assert "Note interne" not in page
 
 

@@ -27,6 +27,7 @@ from clas.bilans.models import EtatIndu, Indu, Remboursement
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.forms import ajouter_erreurs
+from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import agent_requis, connexion_requise
 from clas.dossiers.permissions import dossier_echange_ou_404
 from clas.instruction.permissions import dossier_de_la_caf_ou_404
@@ -52,15 +53,7 @@ def indu_pdf(request: HttpRequest, pk: int) -> FileResponse:
     )
     if indu is None:
         raise Http404("Ce dossier n'a pas d'indu.")
-    if not indu.avis:
-        generer_avis(indu)
-        indu.refresh_from_db(fields=["avis"])
-    return FileResponse(
-        indu.avis.open("rb"),
-        as_attachment=True,
-        filename=nom_avis(indu),
-        content_type="application/pdf",
-    )
+    return telecharger_pdf(indu, "avis", nom_avis(indu), generer_avis)
 
 
 @connexion_requise

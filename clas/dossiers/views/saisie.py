@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import connexion_requise
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.forms import (
     FormsetCollectifs,
     FormulaireAttestation,
@@ -152,12 +153,12 @@ def dossier_nouveau(request: HttpRequest) -> HttpResponse:
             dossier = Dossier.objects.create(
                 structure=structure, campagne=campagne, cree_par=request.user
             )
-            Evenement.objects.create(
-                dossier=dossier,
+            Evenement.noter(
+                dossier,
+                TypeEvenement.CREATION,
+                "Dossier créé (brouillon).",
                 auteur=request.user,
-                type="creation",
-                etat_apres=EtatDossier.BROUILLON,
-                description="Dossier créé (brouillon).",
+                apres=EtatDossier.BROUILLON,
             )
     except IntegrityError:
         # Un autre membre l'a créé au même instant.

@@ -22,12 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.campagnes.models import Campagne
 from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr
+from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import connexion_requise
 from clas.core.sections import sections_du_dossier
 from clas.dossiers import actions
 from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
 from clas.dossiers.permissions import capacites, etape_modifiable
-from clas.dossiers.recu import generer_recu
+from clas.dossiers.recu import generer_recu, nom_recu
 from clas.dossiers.saisie import panneau_du_dossier
 from clas.dossiers.verification import ETAPES, LIBELLES_ETAPES, Manque, url_etape, verifier_dossier
 
@@ -240,15 +241,7 @@ def dossier_recu(request: HttpRequest, pk: int) -> FileResponse:
     dossier = get_object_or_404(_dossiers_visibles(request), pk=pk)
     if dossier.numero is None:
         raise Http404("Un brouillon n'a pas d'accusé de dépôt.")
-    if not dossier.recu:
-        generer_recu(dossier)
-        dossier.refresh_from_db(fields=["recu"])
-    return FileResponse(
-        dossier.recu.open("rb"),
-        as_attachment=True,
-        filename=f"accuse-depot-{dossier.numero}.pdf",
-        content_type="application/pdf",
-    )
+    return telecharger_pdf(dossier, "recu", nom_recu(dossier), generer_recu)
 
 
 @connexion_requise

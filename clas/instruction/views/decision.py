@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import agent_requis, connexion_requise
 from clas.dossiers.models import Dossier
 from clas.instruction import decisions
@@ -273,12 +274,4 @@ def dossier_lettre_decision(request: HttpRequest, pk: int) -> FileResponse:
     decision = Decision.objects.select_related("dossier").filter(dossier=dossier).first()
     if decision is None:
         raise Http404("Ce dossier n'a pas encore de décision.")
-    if not decision.lettre:
-        generer_lettre(decision)
-        decision.refresh_from_db(fields=["lettre"])
-    return FileResponse(
-        decision.lettre.open("rb"),
-        as_attachment=True,
-        filename=nom_lettre(decision),
-        content_type="application/pdf",
-    )
+    return telecharger_pdf(decision, "lettre", nom_lettre(decision), generer_lettre)

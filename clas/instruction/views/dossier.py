@@ -63,23 +63,6 @@ from clas.referentiel.models import ParametresBareme
 # Au-delà, une pièce « expire bientôt » (même règle que le coffre-fort de la structure).
 BIENTOT_JOURS = 30
 
-LIBELLES_EVENEMENTS = {
-    "deposer": "Dépôt",
-    "prendre_en_instruction": "Prise en instruction",
-    "attribution": "Attribution",
-    "reattribution": "Réattribution",
-    "correction": "Correction",
-    "demander_complements": "Demande de compléments",
-    "deposer_complements": "Compléments déposés",
-    "relance_complements": "Rappel de compléments",
-    "proposition": "Proposition de décision",
-    "renvoi": "Proposition renvoyée",
-    "accepter": "Décision : accord",
-    "refuser": "Décision : refus",
-    "classer_sans_suite": "Classement sans suite",
-    "reprise": "Reprise",
-}
-
 
 @dataclass(frozen=True)
 class Entree:
@@ -91,6 +74,7 @@ class Entree:
     description: str
     public: bool
     categorie: str
+    changement: str = ""  # l'état de l'objet avant et après : « Validé → Payé »
 
 
 @dataclass(frozen=True)
@@ -172,8 +156,9 @@ def _historique(
         Entree(
             date=e.created_at,
             auteur=e.auteur,
-            quoi=LIBELLES_EVENEMENTS.get(e.type, e.type.replace("_", " ").capitalize()),
+            quoi=e.libelle,
             description=e.description,
+            changement=e.changement,
             public=e.public,
             categorie=e.type,
         )

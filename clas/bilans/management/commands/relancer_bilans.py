@@ -18,17 +18,17 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from clas.bilans.actions import destinataires_signataires
 from clas.bilans.models import Bilan, EtatBilan
 from clas.conventions.models import Convention
+from clas.core.courriels import envoyer
 from clas.core.relances import CommandeDeRelance
 from clas.dossiers.courriels import url_absolue
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import EtatDossier, Evenement
 
 journal = logging.getLogger(__name__)
@@ -106,17 +106,12 @@ class Command(CommandeDeRelance):
                 "jours_restants": (convention.date_limite_bilan - aujourd_hui).days,
                 "url": url_absolue(reverse("bilan_saisie", args=[dossier.pk])),
             }
-            if destinataires:
-                sujet = render_to_string("bilans/courriels/relance_sujet.txt", contexte)
-                corps = render_to_string("bilans/courriels/relance.txt", contexte)
-                EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires).send()
-            else:
-                journal.warning("Rappel du bilan sans destinataire (%s)", dossier)
+            envoyer("bilans/courriels/relance", destinataires, contexte)
             bilan.relances = [*(bilan.relances or []), rappel]
             bilan.save(update_fields=["relances", "updated_at"])
             Evenement.noter(
                 dossier,
-                "relance_bilan",
+                TypeEvenement.RELANCE_BILAN,
                 f"{LIBELLES[rappel]} : courriel envoyé le {aujourd_hui:%d/%m/%Y} "
                 f"aux signataires, bilan attendu avant le "
                 f"{convention.date_limite_bilan:%d/%m/%Y}.",

@@ -12,13 +12,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from clas.core.courriels import envoyer
 from clas.core.relances import CommandeDeRelance
 from clas.dossiers.courriels import destinataires_structure, url_absolue
+from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement
 from clas.dossiers.verification import LIBELLES_ETAPES
 
@@ -92,17 +92,10 @@ class Command(CommandeDeRelance):
                 "etapes": [LIBELLES_ETAPES.get(etape, etape) for etape in demande.etapes],
                 "url_dossier": url_absolue(reverse("dossier_detail", args=[dossier.pk])),
             }
-            if destinataires:
-                sujet = render_to_string(
-                    "instruction/courriels/relance_complements_sujet.txt", contexte
-                )
-                corps = render_to_string("instruction/courriels/relance_complements.txt", contexte)
-                EmailMessage(subject=" ".join(sujet.split()), body=corps, to=destinataires).send()
-            else:
-                journal.warning("Rappel de compléments sans destinataire (%s)", dossier)
+            envoyer("instruction/courriels/relance_complements", destinataires, contexte)
             Evenement.noter(
                 dossier,
-                "relance_complements",
+                TypeEvenement.RELANCE_COMPLEMENTS,
                 f"{rappel} : rappel envoyé le {aujourd_hui:%d/%m/%Y} à la "
                 f"structure, compléments attendus avant le {demande.echeance:%d/%m/%Y}.",
             )

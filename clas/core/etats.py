@@ -1,0 +1,141 @@
+"""Le mécanisme commun des machines à états : une table de transitions par flux (dossier,
+proposition, avenant, versement, bilan, indu), déclarée dans le module `etats` de son
+application.
+
+Une transition a des sources explicites (pas de joker) et une cible. `Table.appliquer`
+relit l'état sous verrou, vérifie la source, écrit l'état (et les champs qui vont avec)
+et l'événement d'historique dans la même transaction ; les effets de bord (PDF,
+courriels) restent à la charge de l'appelant, en `transaction.on_commit`. Aucun autre
+code n'écrit un champ d'état : un test parcourt le code pour le vérifier.
+
+Le registre `TABLES` permet d'afficher l'état d'un objet par son libellé (« Validé →
+Payé ») sans importer l'application qui le déclare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import models, transaction
+
+from .exceptions import ActionImpossible
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """`nom` → de l'un des états `sources` à `cible` ; l'événement `evenement` (catalogue
+    des événements, `clas.dossiers.evenements`) est écrit dans l'historique."""
+
+    nom: str
+    sources: frozenset[str]
+    cible: str
+    evenement: str
+
+
+class TransitionImpossible(ActionImpossible):
+    """L'état de l'objet ne permet pas cette transition (souvent : quelqu'un d'autre vient
+    d'agir)."""
+
+
+# Écrit l'événement d'historique : (objet, transition, état avant, auteur, description).
+Journal = Callable[[Any, Transition, str, Any, str], Any]
+
+TABLES: dict[str, Table[Any]] = {}
+
+
+class Table(Generic[M]):
+    """La table de transitions d'un flux : le champ d'état `champ` du modèle `modele`, dont
+    les valeurs sont celles de `etats`."""
+
+    def __init__(
+        self,
+        objet: str,
+        modele: type[M],
+        champ: str,
+        etats: type[models.TextChoices],
+        designation: str,
+        transitions: Iterable[Transition],
+        journal: Journal,
+        horodatage: str | None = None,
+    ) -> None:
+        self.objet = objet
+        self.horodatage = horodatage  # le champ `auto_now` que chaque transition met à jour
+        self.modele = modele
+        self.champ = champ
+        self.etats = etats
+        self.designation = designation  # « le versement » : pour les messages de refus
+        self.journal = journal
+        self.transitions: dict[str, Transition] = {}
+        for transition in transitions:
+            self._verifier(transition)
+            self.transitions[transition.nom] = transition
+        TABLES[objet] = self
+
+    def _verifier(self, transition: Transition) -> None:
+        """Une table fausse échoue à l'import, pas en production."""
+        valeurs = set(self.etats.values)
+        if transition.nom in self.transitions:
+            raise ValueError(f"{self.objet} : transition « {transition.nom} » en double.")
+        if not transition.sources or not set(transition.sources) <= valeurs:
+            raise ValueError(f"{self.objet}.{transition.nom} : sources inconnues ou vides.")
+        if transition.cible not in valeurs:
+            raise ValueError(f"{self.objet}.{transition.nom} : cible inconnue.")
+
+    def libelle(self, code: str) -> str:
+        try:
+            return str(self.etats(code).label)
+        except ValueError:
+            return code
+
+    def permise(self, instance: M, nom: str) -> bool:
+        """La transition est-elle permise depuis l'état connu de l'objet (sans verrou : pour
+        montrer ou cacher un bouton ; `appliquer` revérifie)."""
+        return getattr(instance, self.champ) in self.transitions[nom].sources
+
+    @transaction.atomic
+    def appliquer(
+        self,
+        instance: M,
+        nom: str,
+        auteur: Any,
+        description: str = "",
+        champs: Mapping[str, Any] | None = None,
+        verrouille: bool = False,
+    ) -> Any:
+        """Applique la transition `nom` à `instance` : vérifie l'état relu sous verrou, écrit
+        l'état et `champs`, puis l'événement ; renvoie l'événement. Lève
+        `TransitionImpossible` (message en français) si l'état ne le permet pas.
+
+        `verrouille=True` : l'appelant a déjà relu `instance` sous verrou dans cette
+        transaction (un lot de paiement, des centaines de versements) ; son état fait foi."""
+        transition = self.transitions[nom]
+        if verrouille:
+            avant = getattr(instance, self.champ)
+        else:
+            avant = (
+                self.modele._default_manager.select_for_update()
+                .values_list(self.champ, flat=True)
+                .get(pk=instance.pk)
+            )
+        if avant not in transition.sources:
+            raise TransitionImpossible(
+                f"Action impossible : {self.designation} est « {self.libelle(avant)} »."
+            )
+        champs = dict(champs or {})
+        champs[self.champ] = transition.cible
+        for nom_champ, valeur in champs.items():
+            setattr(instance, nom_champ, valeur)
+        horodatage = [self.horodatage] if self.horodatage else []
+        instance.save(update_fields=[*champs, *horodatage])
+        return self.journal(instance, transition, avant, auteur, description)
+
+
+def libelle_etat(objet: str, code: str) -> str:
+    """Le libellé français de l'état `code` d'un objet (« Payé »), ou le code tel quel si
+    aucune table n'est déclarée pour cet objet."""
+    table = TABLES.get(objet)
+    return table.libelle(code) if table is not None else code

@@ -1,0 +1,33 @@
+"""La table de transitions du versement (CLAS.md §2.3) : à valider → validé → mis en
+paiement → payé ou rejeté. Un versement rejeté n'est jamais repris : sa réémission est un
+nouveau versement « à valider ». Le mécanisme commun `clas.core.etats` l'applique."""
+
+from __future__ import annotations
+
+from clas.core.etats import Table, Transition
+from clas.dossiers.etats import journal_du_dossier
+from clas.dossiers.evenements import TypeEvenement as T
+
+from .models import EtatVersement, Versement
+
+E = EtatVersement
+
+VERSEMENT: Table[Versement] = Table(
+    "versement",
+    Versement,
+    "etat",
+    EtatVersement,
+    "le versement",
+    (
+        Transition("valider", frozenset({E.A_VALIDER}), E.VALIDE, T.VERSEMENT_VALIDE),
+        Transition(
+            "mettre_en_paiement",
+            frozenset({E.VALIDE}),
+            E.MIS_EN_PAIEMENT,
+            T.VERSEMENT_MIS_EN_PAIEMENT,
+        ),
+        Transition("payer", frozenset({E.MIS_EN_PAIEMENT}), E.PAYE, T.VERSEMENT_PAYE),
+        Transition("rejeter", frozenset({E.MIS_EN_PAIEMENT}), E.REJETE, T.VERSEMENT_REJETE),
+    ),
+    journal_du_dossier,
+)
