@@ -69,6 +69,25 @@ logger = logging.getLogger("clas.paiements")
 
 E = EtatVersement
 LONGUEUR_REFERENCE = 35
+# Un lot s'exécute au plus tard dans trois mois : une date lointaine est une faute de
+# frappe (2062 pour 2026) qui bloquerait l'argent sans que personne ne le voie.
+HORIZON_EXECUTION = dt.timedelta(days=92)
+
+
+def erreur_date_execution(date_execution: dt.date, aujourd_hui: dt.date) -> str | None:
+    """Pourquoi cette date d'exécution est refusée, ou None si elle convient."""
+    if date_execution < aujourd_hui:
+        return (
+            f"La date d'exécution ({date_execution:%d/%m/%Y}) est passée : choisissez "
+            "aujourd'hui ou une date à venir."
+        )
+    limite = aujourd_hui + HORIZON_EXECUTION
+    if date_execution > limite:
+        return (
+            f"La date d'exécution ({date_execution:%d/%m/%Y}) est trop lointaine : choisissez "
+            f"une date d'ici le {limite:%d/%m/%Y} ({HORIZON_EXECUTION.days} jours au plus)."
+        )
+    return None
 
 
 # --- Qui voit, qui fait -------------------------------------------------------------------
@@ -346,11 +365,9 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
     compte de la Caf n'est pas complet."""
     _agent(comptable, caf.pk, "comptable")
     aujourd_hui = timezone.localdate()
-    if date_execution < aujourd_hui:
-        raise ActionImpossible(
-            f"La date d'exécution ({date_execution:%d/%m/%Y}) est passée : choisissez "
-            "aujourd'hui ou une date à venir."
-        )
+    erreur = erreur_date_execution(date_execution, aujourd_hui)
+    if erreur:
+        raise ActionImpossible(erreur)
     with transaction.atomic():
         # Un seul lot à la fois par Caf : le second comptable attend, puis ne trouve plus rien.
         caf = Caf.objects.select_for_update().get(pk=caf.pk)

@@ -11,6 +11,7 @@ from clas.core.forms import ChampDate, FormulaireDsfr, ModeleFormulaireDsfr
 from clas.core.validators import normaliser_iban
 from clas.referentiel.models import Caf
 
+from .actions import HORIZON_EXECUTION, erreur_date_execution
 from .retour_banque import COLONNES
 
 
@@ -50,15 +51,15 @@ class FormulaireCompteCaf(ModeleFormulaireDsfr):
 class FormulaireLot(FormulaireDsfr):
     date_execution = ChampDate(
         label="Date d'exécution demandée",
-        help_text="Le jour où la banque exécute les virements : aujourd'hui ou plus tard.",
+        help_text="Le jour où la banque exécute les virements : aujourd'hui ou dans les "
+        f"{HORIZON_EXECUTION.days} jours qui viennent.",
     )
 
     def clean_date_execution(self):  # type: ignore[no-untyped-def]
         date = self.cleaned_data["date_execution"]
-        if date < timezone.localdate():
-            raise forms.ValidationError(
-                "Cette date est passée : choisissez aujourd'hui ou une date à venir."
-            )
+        erreur = erreur_date_execution(date, timezone.localdate())
+        if erreur:
+            raise forms.ValidationError(erreur)
         return date
 
 

@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from clas.core.exports import ligne_csv
+
 from .models import LotPaiement, NatureVersement, Versement
 
 __all__ = [
@@ -130,15 +132,6 @@ def generer_pain001(lot: LotPaiement, versements: Iterable[Versement]) -> bytes:
     return ET.tostring(document, encoding="UTF-8", xml_declaration=True)
 
 
-def _montant_fr(montant: Decimal) -> str:
-    """4500 → « 4500,00 » : sans séparateur de milliers, lu comme un nombre par un tableur."""
-    return montant_sepa(montant).replace(".", ",")
-
-
-def _date_fr(valeur: object) -> str:
-    return valeur.strftime("%d/%m/%Y") if valeur else ""  # type: ignore[attr-defined]
-
-
 ENTETES_CSV = [
     "Référence (EndToEndId)",
     "Dossier",
@@ -156,7 +149,8 @@ ENTETES_CSV = [
 
 def recapitulatif_csv(lot: LotPaiement, versements: Iterable[Versement]) -> str:
     """Le récapitulatif du lot pour un tableur : « ; » comme séparateur, montants à la
-    française, une ligne de total. Le BOM UTF-8 est ajouté par la vue qui l'envoie."""
+    française, une ligne de total, aucun texte lu comme une formule (`core.exports`). Le
+    BOM UTF-8 est ajouté par la vue qui l'envoie."""
     sortie = io.StringIO()
     ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
     ecrivain.writerow(ENTETES_CSV)
@@ -166,33 +160,32 @@ def recapitulatif_csv(lot: LotPaiement, versements: Iterable[Versement]) -> str:
         total += versement.montant
         nombre += 1
         ecrivain.writerow(
-            [
-                versement.reference,
-                versement.convention.dossier.numero,
-                versement.convention.dossier.structure.nom,
-                versement.get_nature_display(),
-                _montant_fr(versement.montant),
-                versement.iban_beneficiaire,
-                versement.bic_beneficiaire,
-                versement.get_etat_display(),
-                _date_fr(versement.paye_le),
-                versement.reference_bancaire,
-                versement.motif_rejet,
-            ]
+            ligne_csv(
+                [
+                    versement.reference,
+                    versement.convention.dossier.numero,
+                    versement.convention.dossier.structure.nom,
+                    versement.get_nature_display(),
+                    versement.montant,
+                    versement.iban_beneficiaire,
+                    versement.bic_beneficiaire,
+                    versement.get_etat_display(),
+                    versement.paye_le,
+                    versement.reference_bancaire,
+                    versement.motif_rejet,
+                ]
+            )
         )
     ecrivain.writerow(
-        [
-            f"Total du lot {lot.numero}",
-            "",
-            "",
-            f"{nombre} versement{'s' if nombre > 1 else ''}",
-            _montant_fr(total),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
+        ligne_csv(
+            [
+                f"Total du lot {lot.numero}",
+                "",
+                "",
+                f"{nombre} versement{'s' if nombre > 1 else ''}",
+                total,
+                *[""] * 6,
+            ]
+        )
     )
     return sortie.getvalue()

@@ -4,7 +4,9 @@ dossier (structure et Caf)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -283,8 +285,28 @@ def test_une_date_d_execution_passee_est_refusee_par_la_page(comptable, jeu):
     reponse = comptable.post(
         reverse("paiements_creer_lot"), {"date_execution": hier.isoformat()}, follow=True
     )
-    assert "Le lot n'a pas été créé : Cette date est passée" in texte(reponse)
+    assert "Le lot n'a pas été créé : La date d'exécution" in texte(reponse)
+    assert "est passée : choisissez aujourd'hui" in texte(reponse)
     assert LotPaiement.objects.count() == 1
+
+
+def test_une_date_d_execution_lointaine_est_refusee_puis_corrigee(comptable, jeu):
+    """La faute de frappe (2062 pour 2026) est refusée avec la limite ; corrigée, le lot part
+    et garde la date corrigée."""
+    lointaine = AUJOURD_HUI() + dt.timedelta(days=400)
+    url = reverse("paiements_creer_lot")
+    reponse = comptable.post(url, {"date_execution": lointaine.isoformat()})
+    assert reponse.status_code == 400
+    assert "est trop lointaine" in texte(reponse)
+    assert f'value="{lointaine.isoformat()}"' in reponse.content.decode()
+    assert LotPaiement.objects.count() == 1
+    corrigee = AUJOURD_HUI() + dt.timedelta(days=7)
+    comptable.post(url, {"date_execution": corrigee.isoformat()}, follow=True)
+    lot = LotPaiement.objects.latest("id")
+    assert LotPaiement.objects.count() == 2
+    assert lot.date_execution == corrigee
+    page = texte(comptable.get(reverse("paiements_lot", args=[lot.pk])))
+    assert corrigee.strftime("%d/%m/%Y") in page
 
 
 def test_les_fichiers_du_lot_se_telechargent(comptable, jeu):
@@ -301,6 +323,25 @@ def test_les_fichiers_du_lot_se_telechargent(comptable, jeu):
     texte_csv = recap.content.decode("utf-8-sig")
     assert texte_csv.splitlines()[0].startswith("Référence (EndToEndId);Dossier;")
     assert ";1400,00;" in texte_csv
+
+
+def test_le_recapitulatif_ne_porte_aucune_formule(comptable, jeu):
+    """Un nom de structure saisi comme une formule reste un texte dans le tableur ; le
+    montant reste un nombre."""
+    versement = jeu["en_lot"]
+    structure = versement.convention.dossier.structure
+    structure.nom = '=HYPERLINK("http://exemple.invalid","Cliquez")'
+    structure.save(update_fields=["nom"])
+    versement.motif_rejet = "@SUM(1+1)"
+    versement.save(update_fields=["motif_rejet"])
+    recap = comptable.get(reverse("paiements_lot_csv", args=[jeu["lot"].pk]))
+    lignes = list(csv.reader(io.StringIO(recap.content.decode("utf-8-sig")), delimiter=";"))
+    ligne = next(ligne for ligne in lignes if ligne[0] == versement.reference)
+    assert ligne[2] == "'" + structure.nom
+    assert ligne[10] == "'@SUM(1+1)"
+    assert ligne[4] == "1400,00"
+    for cellule in (c for ligne in lignes for c in ligne):
+        assert not cellule.startswith(("=", "+", "@", "\t", "\r")), cellule
 
 
 def test_marquer_paye_sans_reference_reaffiche_le_formulaire(comptable, jeu):
@@ -455,4 +496,4 @@ def test_une_date_d_execution_refusee_reste_dans_le_champ(comptable, jeu):
     reponse = comptable.post(reverse("paiements_creer_lot"), {"date_execution": hier.isoformat()})
     assert reponse.status_code == 400
     assert f'value="{hier.isoformat()}"' in reponse.content.decode()
-    assert "Cette date est passée" in texte(reponse)
+    assert "est passée : choisissez aujourd'hui" in texte(reponse)
