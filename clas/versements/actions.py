@@ -188,6 +188,28 @@ def _agent(utilisateur: Utilisateur, caf_id: int, role: str) -> AgentCaf:
     return agent
 
 
+# --- Séparation des tâches --------------------------------------------------------------
+# Qui a validé un versement ne le met pas en paiement et ne marque pas son lot payé : un
+# agent qui cumule les rôles de valideur et de comptable ne peut pas payer seul.
+
+SEPARATION_LOT = (
+    "Vous avez validé ce versement : un autre comptable doit le mettre en paiement "
+    "(séparation des tâches)."
+)
+
+
+def verifier_separation(versements: Iterable[Versement], comptable: Utilisateur) -> None:
+    """Refuse (en français) de payer des versements que ce comptable a lui-même validés."""
+    siens = [v for v in versements if v.valide_par_id == comptable.pk]
+    if siens:
+        raise ActionImpossible(
+            f"Vous avez validé {len(siens)} versement{'s' if len(siens) > 1 else ''} de ce "
+            "lot : un autre comptable doit le marquer payé (séparation des tâches : qui "
+            "valide ne paie pas).",
+            [f"{v.convention.dossier.numero} ({_quoi(v)})" for v in siens],
+        )
+
+
 # --- Historique ---------------------------------------------------------------------------
 
 
@@ -386,7 +408,11 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
         retenus: list[Versement] = []
         ecartes: list[Ecarte] = []
         for versement in candidats:
-            raison = raison_compte_invalide(versement.convention.dossier.structure)
+            raison = (
+                SEPARATION_LOT
+                if versement.valide_par_id == comptable.pk
+                else raison_compte_invalide(versement.convention.dossier.structure)
+            )
             if raison is None:
                 retenus.append(versement)
             else:
@@ -396,10 +422,17 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
                 f"{e.versement.convention.dossier.numero} ({_quoi(e.versement)}) : {e.raison}"
                 for e in ecartes
             ]
+            if ecartes and all(e.raison == SEPARATION_LOT for e in ecartes):
+                raise ActionImpossible(
+                    "Aucun lot créé : vous avez validé vous-même chacun des versements qui "
+                    "attendent ; un autre comptable doit les mettre en paiement (séparation "
+                    "des tâches : qui valide ne paie pas).",
+                    details,
+                )
             if ecartes:
                 raise ActionImpossible(
-                    "Aucun lot créé : aucun versement validé ne peut partir, faute d'un compte "
-                    "bancaire valide pour la structure.",
+                    "Aucun lot créé : aucun versement validé ne peut partir (compte bancaire "
+                    "de la structure, ou versement que vous avez validé vous-même).",
                     details,
                 )
             raise ActionImpossible(
@@ -534,6 +567,7 @@ def marquer_lot_paye(
         )
         # Relus sous verrou : un versement rejeté entre-temps n'est pas payé.
         a_payer = [v for v in verrouilles if v.etat == E.MIS_EN_PAIEMENT]
+        verifier_separation(a_payer, comptable)
         for versement in a_payer:
             payer(versement, comptable, date_paiement, reference_bancaire, lot)
         if a_payer:

@@ -38,7 +38,14 @@ from django.utils import timezone
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 
-from .actions import _agent, _verrouiller, annoncer_les_paiements, payer, rejeter
+from .actions import (
+    _agent,
+    _verrouiller,
+    annoncer_les_paiements,
+    payer,
+    rejeter,
+    verifier_separation,
+)
 from .models import EtatVersement, LotPaiement, Versement
 
 __all__ = [
@@ -343,6 +350,14 @@ def importer_retour(
                 )
         if erreurs:
             raise RetourInvalide(erreurs)
+        verifier_separation(
+            [
+                versements[ligne.reference]
+                for ligne in lignes
+                if ligne.statut == PAYE and versements[ligne.reference].etat == E.MIS_EN_PAIEMENT
+            ],
+            comptable,
+        )
         for ligne in lignes:
             versement = versements[ligne.reference]
             montant = formater_euros(versement.montant)
