@@ -6,11 +6,14 @@ class BilansConfig(AppConfig):
     verbose_name = "Bilans, indus et remboursements"
 
     def ready(self) -> None:
-        from clas.core.sections import inscrire
+        from clas.core.sections import inscrire, inscrire_accueil
         from clas.versements.signaux import versements_payes
 
-        from . import regularisation, sections
+        from . import frise, regularisation, sections
 
+        # La frise du dossier, en tête des sections : elle lit toutes les étapes jusqu'ici.
+        inscrire("structure", -10, "dossiers/_frise.html", frise.frise_du_dossier)
+        inscrire_accueil(10, "dossiers/_accueil_structure.html", frise.accueil_des_structures)
         for cote in ("structure", "caf"):
             inscrire(cote, 30, f"bilans/_bilan_{cote}.html", sections.bilan_du_dossier)
             inscrire(
