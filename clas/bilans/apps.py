@@ -7,16 +7,20 @@ class BilansConfig(AppConfig):
 
     def ready(self) -> None:
         from clas.comptes.roles import inscrire_menu_agents
-        from clas.core.sections import inscrire
+        from clas.core.sections import inscrire, inscrire_accueil
         from clas.versements.signaux import versements_payes
 
         from . import (
             actions,
             etats,  # noqa: F401  (inscrit ses tables de transitions)
+            frise,
             regularisation,
             sections,
         )
 
+        # La frise du dossier, en tête des sections : elle lit toutes les étapes jusqu'ici.
+        inscrire("structure", -10, "dossiers/_frise.html", frise.frise_du_dossier)
+        inscrire_accueil(10, "dossiers/_accueil_structure.html", frise.accueil_des_structures)
         for cote in ("structure", "caf"):
             inscrire(cote, 30, f"bilans/_bilan_{cote}.html", sections.bilan_du_dossier)
             inscrire(

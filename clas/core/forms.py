@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from dsfr.forms import DsfrBaseForm, DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
@@ -123,3 +124,57 @@ def ajouter_erreurs(formulaire: forms.Form, erreur: ValidationError) -> None:
             formulaire.add_error(champ if champ in formulaire.fields else None, liste)
     else:
         formulaire.add_error(None, erreur.messages)
+
+
+@dataclass(frozen=True)
+class ErreurResumee:
+    """Une ligne du résumé des erreurs en tête d'un formulaire : un lien vers le champ."""
+
+    libelle: str
+    message: str
+    ancre: str
+
+
+def _erreurs_du_formulaire(
+    formulaire: forms.BaseForm, prefixe: str, ancre_generale: str
+) -> list[ErreurResumee]:
+    lignes = [
+        ErreurResumee(prefixe.rstrip(" :") or "Formulaire", str(message), ancre_generale)
+        for message in formulaire.non_field_errors()
+    ]
+    for nom, messages in formulaire.errors.items():
+        if nom == NON_FIELD_ERRORS or nom not in formulaire.fields:
+            continue
+        champ = formulaire[nom]
+        ancre = champ.id_for_label or champ.auto_id or ancre_generale
+        libelle = f"{prefixe}{champ.label}"
+        lignes.extend(ErreurResumee(libelle, str(m), ancre) for m in messages)
+    return lignes
+
+
+def resume_des_erreurs(
+    formulaire: Any,
+    *,
+    ancre_generale: str = "",
+    titre_sous_formulaire: str = "",
+    ancre_sous_formulaire: str = "",
+) -> list[ErreurResumee]:
+    """Chaque erreur d'un formulaire (ou d'un formset), dans l'ordre des champs, avec l'id
+    du champ où la corriger : le résumé en tête de page y renvoie par un lien.
+    Pour un formset, `titre_sous_formulaire` et `ancre_sous_formulaire` sont des modèles
+    (« Collectif {n} », « collectif-{i} ») : n compte depuis 1, i depuis 0."""
+    if not getattr(formulaire, "is_bound", False):
+        return []
+    if not hasattr(formulaire, "forms"):
+        return _erreurs_du_formulaire(formulaire, "", ancre_generale)
+    lignes = [
+        ErreurResumee("Ensemble du formulaire", str(m), ancre_generale)
+        for m in formulaire.non_form_errors()
+    ]
+    for i, sous_formulaire in enumerate(formulaire.forms):
+        titre = titre_sous_formulaire.format(n=i + 1, i=i)
+        ancre = ancre_sous_formulaire.format(n=i + 1, i=i) or ancre_generale
+        lignes.extend(
+            _erreurs_du_formulaire(sous_formulaire, f"{titre} : " if titre else "", ancre)
+        )
+    return lignes

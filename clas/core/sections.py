@@ -59,3 +59,22 @@ def sections_du_dossier(
 def inscrites(cote: Cote) -> list[Section]:
     """Les sections inscrites de ce côté, dans l'ordre de la page."""
     return list(_INSCRITES[cote])
+
+
+# --- L'accueil « Ma structure » ------------------------------------------------------------
+# La page appartient à `structures`, qui ne voit ni les campagnes ni les dossiers : leurs
+# blocs (campagne ouverte, dossiers et ce qu'il reste à faire) sont inscrits d'en haut.
+# (structures de la personne, utilisateur) -> contexte du bloc, ou None (rien).
+FonctionAccueil = Callable[[list[Any], Any], dict[str, Any] | None]
+_ACCUEIL: list[tuple[int, str, FonctionAccueil]] = []
+
+
+def inscrire_accueil(ordre: int, gabarit: str, fonction: FonctionAccueil) -> None:
+    if any(g == gabarit for _, g, _ in _ACCUEIL):
+        return
+    _ACCUEIL.append((ordre, gabarit, fonction))
+    _ACCUEIL.sort(key=lambda s: s[0])
+
+
+def sections_de_l_accueil(structures: list[Any], utilisateur: Any) -> list[SectionRendue]:
+    return [SectionRendue(g, f(structures, utilisateur)) for _, g, f in _ACCUEIL]

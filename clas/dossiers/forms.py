@@ -8,6 +8,7 @@ dépôt. Chaque erreur est rattachée à son champ et dit quoi corriger.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -154,6 +155,28 @@ class FormulaireProjet(ModeleFormulaireDsfr):
 # --- Étape 2 : les collectifs ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReglesCollectif:
+    """Les effectifs du barème de l'année (valeurs de la graine par défaut) : hors de ces
+    bornes, le collectif est signalé à son champ mais reste enregistrable."""
+
+    effectif_min: int = 8
+    effectif_min_derogatoire: int = 5
+    effectif_max: int = 12
+    intervenants_min: int = 2
+
+    @classmethod
+    def depuis(cls, parametres: Any) -> ReglesCollectif:
+        if parametres is None:
+            return cls()
+        return cls(
+            parametres.effectif_min,
+            parametres.effectif_min_derogatoire,
+            parametres.effectif_max,
+            parametres.intervenants_min,
+        )
+
+
 class FormulaireCollectif(FormulaireDsfr):
     """Un collectif, avec ses intervenants et ses horaires sur un nombre fixe de lignes."""
 
@@ -211,8 +234,9 @@ class FormulaireCollectif(FormulaireDsfr):
         "Actions d'accompagnement des parents prévues", "Obligatoire si le bonus est coché.", 3
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regles: ReglesCollectif | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.regles = regles or ReglesCollectif()
         for i in range(1, INTERVENANTS_PAR_COLLECTIF + 1):
             self.fields[f"intervenant_{i}_nom"] = forms.CharField(
                 label=f"Intervenant {i} : nom", max_length=200, required=False
@@ -241,6 +265,54 @@ class FormulaireCollectif(FormulaireDsfr):
                 champ.widget.attrs.setdefault("class", "fr-input")
             if isinstance(champ.widget, forms.Select):
                 champ.widget.attrs["class"] = "fr-select"
+        self.avertissements = self._avertissements()
+        for nom in self.avertissements:
+            # Le lecteur d'écran lit l'avertissement avec le champ.
+            self.fields[nom].widget.attrs["aria-describedby"] = f"{self[nom].auto_id}-avertissement"
+
+    def _avertissements(self) -> dict[str, str]:
+        """Effectif hors des bornes, moins d'intervenants que le minimum : signalés au champ,
+        jamais bloquants (le barème rendra le collectif non éligible, la Caf décide)."""
+        try:
+            nb_enfants: int | None = int(str(self["nb_enfants"].value()).strip())
+        except ValueError:
+            nb_enfants = None
+        nb_intervenants = sum(
+            1
+            for i in range(1, INTERVENANTS_PAR_COLLECTIF + 1)
+            if str(self[f"intervenant_{i}_nom"].value() or "").strip()
+        )
+        regles = self.regles
+        derogation = bool(self["milieu_rural"].value()) or bool(
+            self["enfant_en_situation_de_handicap"].value()
+        )
+        minimum = regles.effectif_min_derogatoire if derogation else regles.effectif_min
+        suite = " Le collectif reste enregistré, mais il ne sera pas éligible au barème."
+        avertissements = {}
+        if nb_enfants is not None and nb_enfants < minimum:
+            pourquoi = (
+                "en milieu rural ou avec un enfant en situation de handicap"
+                if derogation
+                else f"{regles.effectif_min_derogatoire} en milieu rural ou avec un enfant en "
+                "situation de handicap"
+            )
+            avertissements["nb_enfants"] = (
+                f"{nb_enfants} enfant{'s' if nb_enfants > 1 else ''} : c'est moins que le "
+                f"minimum de {minimum} ({pourquoi})." + suite
+            )
+        elif nb_enfants is not None and nb_enfants > regles.effectif_max:
+            avertissements["nb_enfants"] = (
+                f"{nb_enfants} enfants : c'est plus que le maximum de {regles.effectif_max} "
+                "par collectif. Répartissez-les en deux collectifs." + suite
+            )
+        commence = nb_enfants is not None or str(self["nom"].value() or "").strip()
+        if commence and nb_intervenants < regles.intervenants_min:
+            avertissements["intervenant_1_nom"] = (
+                f"{nb_intervenants} intervenant{'s' if nb_intervenants > 1 else ''} "
+                f"déclaré{'s' if nb_intervenants > 1 else ''} : un collectif est encadré par "
+                f"{regles.intervenants_min} intervenants au moins." + suite
+            )
+        return avertissements
 
     # Groupes de champs pour le gabarit.
     def lignes_intervenants(self) -> list[list[forms.BoundField]]:

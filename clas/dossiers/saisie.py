@@ -38,6 +38,7 @@ from .models import (
     NatureLigne,
     PieceDossier,
 )
+from .verification import message_desequilibre
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,13 @@ class Panneau:
     @property
     def ecart_absolu(self) -> Decimal:
         return abs(self.ecart)
+
+    @property
+    def desequilibre(self) -> str:
+        """Le sens et le montant de l'écart, tels que le dépôt les refuse ; vide si équilibré."""
+        if not self.budget_saisi:
+            return ""
+        return message_desequilibre(self.total_charges, self.total_produits)
 
     @property
     def ps_depasse_estimation(self) -> bool:

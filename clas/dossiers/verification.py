@@ -3,7 +3,8 @@ l'étape du formulaire où le corriger.
 
 Un manque « bloquant » empêche le dépôt (une donnée absente ou invalide) ; un manque non
 bloquant est un avertissement montré à la structure (collectif non éligible au barème,
-budget déséquilibré…) : la Caf en décide à l'instruction.
+prestation demandée au-dessus de l'estimation…) : la Caf en décide à l'instruction. Un
+budget déséquilibré est bloquant : l'écart est donné pour le corriger.
 """
 
 from __future__ import annotations
@@ -128,14 +129,10 @@ def verifier_dossier(
     if charges and dossier.ps_demandee is not None:
         total_charges = sum((ligne.montant for ligne in charges), Decimal("0"))
         total_produits = sum((ligne.montant for ligne in produits), Decimal("0"))
-        ecart = total_charges - total_produits - dossier.ps_demandee
-        if ecart:
-            ajouter(
-                "budget",
-                "Le budget n'est pas équilibré : les charges et les produits (avec la "
-                f"prestation demandée) diffèrent de {_euros(abs(ecart))}.",
-                bloquant=False,
-            )
+        message = message_desequilibre(total_charges, total_produits + dossier.ps_demandee)
+        if message:
+            # Bloquant : la Caf instruit un budget dont les charges égalent les produits.
+            ajouter("budget", message)
 
     # L'éligibilité au barème : montrée, jamais bloquante (la Caf décide).
     if collectifs:
@@ -197,6 +194,21 @@ def verifier_dossier(
             "de la structure : faites-la signer à nouveau.",
         )
     return manques
+
+
+def message_desequilibre(charges: Decimal, produits: Decimal) -> str:
+    """Ce qui est dit d'un budget déséquilibré (produits : prestation demandée comprise),
+    le sens et l'écart compris ; vide s'il est équilibré."""
+    if charges == produits:
+        return ""
+    if charges > produits:
+        sens = f"les charges dépassent les produits de {_euros(charges - produits)}"
+    else:
+        sens = f"les produits dépassent les charges de {_euros(produits - charges)}"
+    return (
+        f"Le budget n'est pas équilibré : {sens} (prestation Clas demandée comprise dans les "
+        "produits). Ajustez les montants pour que les charges égalent les produits."
+    )
 
 
 def bloquants(manques: list[Manque]) -> list[Manque]:

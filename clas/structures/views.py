@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from clas.comptes.roles import agent_de
 from clas.core.permissions import connexion_requise
+from clas.core.sections import sections_de_l_accueil
 from clas.core.validators import masquer_email
 
 from . import actions
@@ -69,12 +70,15 @@ def structure_accueil(request: HttpRequest) -> HttpResponse:
         for invitation in invitations_en_attente(request.user)
     ]
     est_agent = request.user.est_admin_national or agent_de(request.user) is not None
+    adhesions = list(adhesions)
     return render(
         request,
         "structures/accueil.html",
         {
             "titre": "Ma structure",
             "adhesions": adhesions,
+            # Campagne ouverte, dossiers et prochaine étape : inscrits d'en haut.
+            "sections": sections_de_l_accueil([a.structure for a in adhesions], request.user),
             "invitations": invitations,
             "peut_inscrire": not est_agent,
         },

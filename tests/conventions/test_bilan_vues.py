@@ -316,9 +316,15 @@ def test_un_bilan_depose_est_en_lecture_seule(porteur, convention_signee, utilis
     url = _url("bilan_saisie", convention_signee)
     page = porteur.get(url)
     assert "Enregistrer le brouillon" not in texte(page)
-    assert "disabled" in page.content.decode()
-    donnees = formulaire_de(page)
-    reponse = porteur.post(url, {**donnees, "action": "enregistrer", "actions_parents": "Autre"})
+    # Un résumé à lire, pas des champs grisés.
+    assert 'data-testid="resume-bilan"' in page.content.decode()
+    assert "disabled" not in page.content.decode()
+    assert 'id="formulaire-bilan"' not in page.content.decode()
+    assert "Trois cafés des parents." in texte(page)
+    bilan = Bilan.objects.get(convention=convention_signee)
+    reponse = porteur.post(
+        url, {"version": str(bilan.version), "action": "enregistrer", "actions_parents": "Autre"}
+    )
     assert reponse.status_code == 403
     assert (
         Bilan.objects.get(convention=convention_signee).actions_parents

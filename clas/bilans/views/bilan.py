@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -117,6 +118,29 @@ class Ligne:
     reel: Any
     montant: bool = False
 
+    @property
+    def different(self) -> bool:
+        """Le réel diffère du prévu. Un montant absent compte pour zéro ; une valeur sans
+        prévu (les séances) ou pas encore saisie (« — ») n'est pas un écart."""
+        if self.montant:
+            return bool((self.prevu or 0) != (self.reel or 0))
+        if "—" in (self.prevu, self.reel):
+            return False
+        return bool(self.prevu != self.reel)
+
+    @property
+    def variation(self) -> str:
+        """L'écart dit en texte (« +2 », « −1 250,00 € ») : pas seulement une couleur."""
+        if not self.different:
+            return ""
+        if self.montant:
+            ecart = Decimal(self.reel or 0) - Decimal(self.prevu or 0)
+            return ("+" if ecart > 0 else "−") + formater_euros(abs(ecart))
+        if isinstance(self.prevu, int) and isinstance(self.reel, int):
+            ecart_entier = self.reel - self.prevu
+            return ("+" if ecart_entier > 0 else "−") + str(abs(ecart_entier))
+        return f"{self.prevu} → {self.reel}"
+
 
 def _oui_non(valeur: bool) -> str:
     return "Oui" if valeur else "Non"
@@ -167,7 +191,15 @@ def comparaison_collectifs(c: Chargement) -> list[dict[str, Any]]:
                 _oui_non(reel.bonus_accompagnement_parents) if reel else "—",
             ),
         ]
-        blocs.append({"nom": prevu.nom, "retenu": True, "lignes": lignes, "reel": reel})
+        blocs.append(
+            {
+                "nom": prevu.nom,
+                "retenu": True,
+                "lignes": lignes,
+                "reel": reel,
+                "nb_ecarts": sum(1 for ligne in lignes if ligne.different),
+            }
+        )
     return blocs
 
 
@@ -186,13 +218,28 @@ def comparaison_comptes(c: Chargement) -> dict[str, list[Ligne]]:
             setattr(cles[cle], attribut, actuel + ligne.montant)
     charges = [cles[k] for k in sorted(cles) if k[0] == "charge"]
     produits = [cles[k] for k in sorted(cles) if k[0] == "produit"]
+    total_charges = Ligne(
+        "Total des charges",
+        sum((li.prevu or 0 for li in charges), 0),
+        sum((li.reel or 0 for li in charges), 0),
+        montant=True,
+    )
+    total_produits = Ligne(
+        "Total des produits (hors prestation Clas)",
+        sum((li.prevu or 0 for li in produits), 0),
+        sum((li.reel or 0 for li in produits), 0),
+        montant=True,
+    )
     return {
         "charges": charges,
         "produits": produits,
-        "total_charges_prevu": sum((li.prevu or 0 for li in charges), 0),
-        "total_charges_reel": sum((li.reel or 0 for li in charges), 0),
-        "total_produits_prevu": sum((li.prevu or 0 for li in produits), 0),
-        "total_produits_reel": sum((li.reel or 0 for li in produits), 0),
+        "total_charges": total_charges,
+        "total_produits": total_produits,
+        "total_charges_prevu": total_charges.prevu,
+        "total_charges_reel": total_charges.reel,
+        "total_produits_prevu": total_produits.prevu,
+        "total_produits_reel": total_produits.reel,
+        "nb_ecarts": sum(1 for li in [*charges, *produits] if li.different),
     }
 
 
@@ -211,8 +258,6 @@ def deux_calculs(c: Chargement) -> dict[str, Any] | None:
         apercu = True
     if reel is None:
         return None
-    from decimal import Decimal
-
     montant_reel = Decimal(str(reel["montant_total"]))
     definitif = (
         c.bilan.montant_definitif
@@ -374,6 +419,9 @@ def _rendre_saisie(
     depot_tente: bool = False,
     restauree: bool = False,
 ) -> HttpResponse:
+    # Déposé ou accepté : le bilan se lit comme un résumé (prévu, réel, écarts), pas comme
+    # des champs grisés.
+    resume = c.bilan is not None and bool(c.reels) and not droits["saisir"]
     if not droits["saisir"]:
         saisie.lecture_seule()
     if version is None:
@@ -399,6 +447,8 @@ def _rendre_saisie(
             "commence": bool(c.reels),
             "calculs": deux_calculs(c),
             "comptes": comparaison_comptes(c),
+            "resume": resume,
+            "collectifs": comparaison_collectifs(c) if resume else [],
         },
         status=statut,
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
+from clas.core.forms import resume_des_erreurs
 from clas.core.permissions import connexion_requise
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.forms import (
@@ -27,6 +28,7 @@ from clas.dossiers.forms import (
     FormulaireCollectif,
     FormulaireDocuments,
     FormulaireProjet,
+    ReglesCollectif,
 )
 from clas.dossiers.models import Collectif, Dossier, EtatDossier, Evenement, LigneBudget
 from clas.dossiers.permissions import capacites, etape_modifiable, role_dans_structure
@@ -52,6 +54,7 @@ from clas.dossiers.saisie import (
     vers_querydict,
 )
 from clas.dossiers.verification import pieces_obligatoires
+from clas.referentiel.models import ParametresBareme
 from clas.structures.models import MembreStructure, RoleMembre
 
 DOSSIERS_PAR_PAGE = 50
@@ -210,6 +213,15 @@ class Contexte:
     def lignes(self) -> list[LigneBudget]:
         return lignes_du_dossier(self.dossier)
 
+    @cached_property
+    def regles_collectif(self) -> ReglesCollectif:
+        """Les effectifs du barème de l'année de la campagne (une requête)."""
+        return ReglesCollectif.depuis(
+            ParametresBareme.objects.filter(
+                annee_scolaire=self.dossier.campagne.annee_scolaire
+            ).first()
+        )
+
 
 class EtapeProjet:
     def formulaire(self, ctx: Contexte, data: Any = None, files: Any = None) -> Any:
@@ -223,11 +235,13 @@ class EtapeProjet:
 
 class EtapeCollectifs:
     def formulaire(self, ctx: Contexte, data: Any = None, files: Any = None) -> Any:
+        regles = {"regles": ctx.regles_collectif}
         if data is not None:
-            return FormsetCollectifs(data, prefix=PREFIXE_COLLECTIFS)
+            return FormsetCollectifs(data, prefix=PREFIXE_COLLECTIFS, form_kwargs=regles)
         formset = FormsetCollectifs(
             initial=[FormulaireCollectif.initial_depuis(c) for c in ctx.collectifs],
             prefix=PREFIXE_COLLECTIFS,
+            form_kwargs=regles,
         )
         formset.extra = ctx.extra_collectifs
         return formset
@@ -455,6 +469,12 @@ def _rendre(
         "suivante": etape_voisine(etape, 1),
         "formulaire": formulaire,
         "a_des_erreurs": _a_des_erreurs(formulaire),
+        "erreurs": resume_des_erreurs(
+            formulaire,
+            ancre_generale="erreurs-collectifs" if etape == "collectifs" else "formulaire-etape",
+            titre_sous_formulaire="Collectif {n}",
+            ancre_sous_formulaire="collectif-{i}",
+        ),
         "modifiable": modifiable,
         "droits": droits,
         "version": dossier.version if version is None else version,
