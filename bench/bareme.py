@@ -129,10 +129,99 @@ def mesurer_sepa(nombre: int = PROJETS_PAR_AN) -> dict[str, float]:
     return {"versements": nombre, "sepa_s": sepa, "csv_s": csv, "octets": len(xml)}
 
 
+class _Annuler(Exception):
+    """Annule la transaction de mesure : la base de développement reste intacte."""
+
+
+def mesurer_etape_collectifs(nombre: int = 200, repetitions: int = 20) -> dict[str, float]:
+    """L'étape « Collectifs » d'un brouillon de `nombre` collectifs (le maximum d'un dossier),
+    ouverte par sa structure ; tout est créé puis annulé dans une transaction."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from clas.campagnes.models import Campagne
+    from clas.comptes.models import Utilisateur
+    from clas.core.validators import cle_luhn
+    from clas.dossiers.models import Collectif, Dossier, Intervenant
+    from clas.referentiel.models import Caf
+    from clas.structures.models import MembreStructure, Structure
+
+    setup_test_environment()
+    durees: list[float] = []
+    try:
+        with transaction.atomic():
+            caf = Caf.objects.get(departement="69")
+            porteur = Utilisateur.objects.create_user(
+                email="mesure.collectifs@exemple.invalid", password=None, prenom="M", nom="M"
+            )
+            structure = Structure.objects.create(
+                siret="9990000000001" + cle_luhn("9990000000001"),
+                nom="Structure de mesure",
+                type_structure="association",
+                commune="Lyon",
+                code_postal="69001",
+                departement="69",
+                caf=caf,
+            )
+            MembreStructure.objects.create(
+                utilisateur=porteur, structure=structure, role="administrateur"
+            )
+            maintenant = timezone.now()
+            campagne = Campagne.objects.create(
+                caf=caf,
+                annee_scolaire="2099-2100",
+                titre="Mesure",
+                ouverture=maintenant - dt.timedelta(days=1),
+                cloture=maintenant + dt.timedelta(days=30),
+                enveloppe=Decimal("1000000"),
+                cree_par=porteur,
+            )
+            dossier = Dossier.objects.create(
+                structure=structure, campagne=campagne, cree_par=porteur
+            )
+            collectifs = Collectif.objects.bulk_create(
+                Collectif(
+                    dossier=dossier,
+                    ordre=i,
+                    nom=f"Groupe {i + 1}",
+                    nb_enfants=10,
+                    semaines_de_fonctionnement=30,
+                    niveaux=["CP"],
+                )
+                for i in range(nombre)
+            )
+            Intervenant.objects.bulk_create(
+                Intervenant(collectif=c, nom=f"Intervenant {j}", statut="benevole")
+                for c in collectifs
+                for j in (1, 2)
+            )
+            client = Client()
+            client.force_login(porteur)
+            url = f"/dossiers/{dossier.pk}/etapes/collectifs/"
+            for _ in range(repetitions):
+                debut = time.perf_counter()
+                reponse = client.get(url)
+                durees.append(time.perf_counter() - debut)
+                assert reponse.status_code == 200, reponse.status_code
+            raise _Annuler
+    except _Annuler:
+        pass
+    durees.sort()
+    return {
+        "collectifs": nombre,
+        "requetes": repetitions,
+        "mediane_ms": statistics.median(durees) * 1000,
+        "p95_ms": durees[int(len(durees) * 0.95) - 1] * 1000,
+    }
+
+
 def main() -> None:
     bareme = mesurer_bareme()
     api = mesurer_api()
     sepa = mesurer_sepa()
+    collectifs = mesurer_etape_collectifs()
     lignes = [
         "# Mesures de performance",
         "",
@@ -151,6 +240,9 @@ def main() -> None:
         f"| lot de paiement de {sepa['versements']:.0f} versements : fichier SEPA pain.001 "
         f"({sepa['octets'] / 1e6:.1f} Mo) | {sepa['sepa_s']:.2f} s |",
         f"| même lot : récapitulatif CSV | {sepa['csv_s']:.2f} s |",
+        f"| étape « Collectifs » d'un brouillon de {collectifs['collectifs']:.0f} collectifs "
+        f"(GET par la structure, {collectifs['requetes']:.0f} requêtes, client de test Django) | "
+        f"médiane {collectifs['mediane_ms']:.0f} ms, p95 {collectifs['p95_ms']:.0f} ms |",
         "",
     ]
     (RACINE / "bench" / "resultats.md").write_text("\n".join(lignes), encoding="utf-8")

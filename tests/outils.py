@@ -65,6 +65,7 @@ class _Champs(HTMLParser):
         self.valeurs: dict[str, str] = {}
         self.coches: set[str] = set()
         self.cases: list[tuple[str, str]] = []
+        self.entrees: list[tuple[str, str]] = []  # chaque <input>, même répété sous un nom
         self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -77,6 +78,7 @@ class _Champs(HTMLParser):
                     self.cases.append((nom, attributs.get("value") or "on"))
             elif attributs.get("type") not in {"submit", "button"}:
                 self.valeurs[nom] = attributs.get("value") or ""
+                self.entrees.append((nom, attributs.get("value") or ""))
         elif tag == "textarea" and nom:
             self._textarea = nom
             self.valeurs[nom] = ""
@@ -109,7 +111,11 @@ def formulaire_du_navigateur(reponse: HttpResponse) -> dict[str, list[str]]:
     sa valeur. Les champs de fichier sont laissés vides."""
     analyseur = _Champs()
     analyseur.feed(reponse.content.decode())
-    donnees: dict[str, list[str]] = {nom: [valeur] for nom, valeur in analyseur.valeurs.items()}
+    donnees: dict[str, list[str]] = {}
+    for nom, valeur in analyseur.entrees:  # un nom répété (champs cachés) : chaque valeur
+        donnees.setdefault(nom, []).append(valeur)
+    for nom, valeur in analyseur.valeurs.items():
+        donnees.setdefault(nom, [valeur])
     for nom, valeur in analyseur.cases:
         donnees.setdefault(nom, []).append(valeur)
     return donnees

@@ -24,6 +24,7 @@ from clas.core.forms import (
     ChampMontant,
     FormulaireDsfr,
     ModeleFormulaireDsfr,
+    champs_caches,
 )
 from clas.structures.models import PieceJustificative, TypePiece
 
@@ -37,6 +38,9 @@ from .models import (
 )
 
 COLLECTIFS_MAX = 200
+# Au-delà, les collectifs sont repliés (une ligne chacun) : la page reste lisible et le
+# clavier atteint « Suivant » sans traverser des centaines de champs.
+COLLECTIFS_DEPLIES = 3
 INTERVENANTS_PAR_COLLECTIF = 4
 HORAIRES_PAR_COLLECTIF = 4
 
@@ -313,6 +317,41 @@ class FormulaireCollectif(FormulaireDsfr):
                 f"{regles.intervenants_min} intervenants au moins." + suite
             )
         return avertissements
+
+    def resume(self) -> str:
+        """La ligne d'un collectif replié : « 10 enfants · 2 intervenants · 30 semaines »."""
+        morceaux = []
+        for champ, singulier, pluriel in (
+            ("nb_enfants", "enfant", "enfants"),
+            ("semaines_de_fonctionnement", "semaine", "semaines"),
+        ):
+            valeur = str(self[champ].value() or "").strip()
+            if valeur.isdigit():
+                morceaux.append(f"{valeur} {singulier if int(valeur) < 2 else pluriel}")
+        intervenants = sum(
+            1
+            for i in range(1, INTERVENANTS_PAR_COLLECTIF + 1)
+            if str(self[f"intervenant_{i}_nom"].value() or "").strip()
+        )
+        morceaux.insert(1, f"{intervenants} intervenant{'s' if intervenants > 1 else ''}")
+        return " · ".join(morceaux)
+
+    def champs_caches(self) -> str:
+        return champs_caches(self)
+
+    def replie(self, nombre_de_collectifs: int, ouvert: int | None = None) -> bool:
+        """Replié quand il y a beaucoup de collectifs, sauf celui qu'on a ouvert pour le
+        modifier, ou qui a une erreur, un avertissement ou vient d'être ajouté (sans nom)."""
+        if nombre_de_collectifs <= COLLECTIFS_DEPLIES or ouvert == self._rang():
+            return False
+        if self.is_bound and self.errors:
+            return False
+        return bool(str(self["nom"].value() or "").strip()) and not self.avertissements
+
+    def _rang(self) -> int | None:
+        """Le rang du collectif dans l'étape (préfixe « collectifs-7 » → 7)."""
+        suffixe = (self.prefix or "").rpartition("-")[2]
+        return int(suffixe) if suffixe.isdigit() else None
 
     # Groupes de champs pour le gabarit.
     def lignes_intervenants(self) -> list[list[forms.BoundField]]:

@@ -415,6 +415,11 @@ def _poster(request: HttpRequest, ctx: Contexte, etape: str) -> HttpResponse:
         return _rendre(request, ctx, etape, formulaire, True)
     if action == "precedent" and etape_voisine(etape, -1):
         return redirect("dossier_etape", dossier.pk, etape_voisine(etape, -1))
+    if action.startswith("ouvrir_collectif-") and action[17:].isdigit():
+        # Enregistré, puis le collectif demandé s'ouvre (un à la fois quand ils sont nombreux).
+        rang = int(action[17:])
+        url = reverse("dossier_etape", args=[dossier.pk, etape])
+        return redirect(f"{url}?ouvrir={rang}#collectif-{rang}")
     if action == "suivant":
         suivante = etape_voisine(etape, 1)
         if suivante:
@@ -497,6 +502,13 @@ def _rendre(
             ).first()
     if etape == "collectifs":
         contexte["max_collectifs"] = FormsetCollectifs.max_num
+        nombre = len(formulaire.forms)
+        ouvert = request.GET.get("ouvrir", "")
+        for sous_formulaire in formulaire.forms:
+            sous_formulaire.est_replie = sous_formulaire.replie(
+                nombre, int(ouvert) if ouvert.isdigit() else None
+            )
+        contexte["nombre_replies"] = sum(f.est_replie for f in formulaire.forms)
     if etape == "documents":
         contexte["exigees"] = pieces_obligatoires(dossier)
     return render(request, "dossiers/saisie/etape.html", contexte, status=statut)
