@@ -120,3 +120,16 @@ def iban_fr(bban: str) -> str:
     """L'IBAN français d'un BBAN de 23 caractères, avec sa clé de contrôle calculée."""
     cle = 98 - _iban_en_nombre("FR00" + bban) % 97
     return f"FR{cle:02d}{bban}"
+
+
+def masquer_iban(iban: str) -> str:
+    """« FR7630006000011234567890189 » → « FR76 •••• •••• •••• •••• ••• 0189 » : le pays, la
+    clé et les 4 derniers caractères, assez pour reconnaître un compte sans le divulguer."""
+    iban = normaliser_iban(iban)
+    if not iban:
+        return ""
+    if len(iban) <= 8:
+        return "•" * len(iban)
+    milieu = "•" * (len(iban) - 8)
+    groupes = [milieu[i : i + 4] for i in range(0, len(milieu), 4)]
+    return " ".join([iban[:4], *groupes, iban[-4:]])

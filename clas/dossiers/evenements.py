@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from clas.structures.models import TypeEvenementCoordonnees as TC
+
 
 class ObjetEvenement(models.TextChoices):
     DOSSIER = "dossier", "Dossier"
@@ -19,6 +21,7 @@ class ObjetEvenement(models.TextChoices):
     VERSEMENT = "versement", "Versement"
     BILAN = "bilan", "Bilan"
     INDU = "indu", "Indu"
+    COORDONNEES = "coordonnees", "Coordonnées bancaires"
 
 
 class TypeEvenement(models.TextChoices):
@@ -68,6 +71,16 @@ class TypeEvenement(models.TextChoices):
     INDU_NOTIFIE = "indu_notifie", "Indu notifié"
     REMBOURSEMENT = "remboursement", "Remboursement reçu"
     INDU_REMBOURSE = "indu_rembourse", "Indu remboursé"
+    VERSEMENT_A_REVALIDER = (
+        "versement_a_revalider",
+        "Versement à valider de nouveau (coordonnées bancaires changées)",
+    )
+    # Les coordonnées bancaires de la structure (historique de la structure,
+    # `structures.EvenementCoordonnees`, hors de tout dossier)
+    COORDONNEES_PROPOSEES = TC.PROPOSEES.value, TC.PROPOSEES.label
+    COORDONNEES_ACCEPTEES = TC.ACCEPTEES.value, TC.ACCEPTEES.label
+    COORDONNEES_REFUSEES = TC.REFUSEES.value, TC.REFUSEES.label
+    COORDONNEES_REMPLACEES = TC.REMPLACEES.value, TC.REMPLACEES.label
     # Une note libre (historique repris, essais)
     NOTE = "note", "Note"
 
@@ -105,6 +118,7 @@ _OBJETS = {
         T.VERSEMENT_PAYE,
         T.VERSEMENT_REJETE,
         T.VERSEMENT_REEMIS,
+        T.VERSEMENT_A_REVALIDER,
     },
     Ob.BILAN: {
         T.BILAN_MODIFICATION,
@@ -115,6 +129,12 @@ _OBJETS = {
         T.RIEN_A_PAYER,
     },
     Ob.INDU: {T.INDU_NOTIFIE, T.REMBOURSEMENT, T.INDU_REMBOURSE},
+    Ob.COORDONNEES: {
+        T.COORDONNEES_PROPOSEES,
+        T.COORDONNEES_ACCEPTEES,
+        T.COORDONNEES_REFUSEES,
+        T.COORDONNEES_REMPLACEES,
+    },
 }
 
 

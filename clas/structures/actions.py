@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from clas.core.fichiers import verifier_fichier
 from clas.core.validators import departement_du_code_postal, masquer_email
 from clas.referentiel.models import Caf
 
+from .coordonnees import proposer_coordonnees
 from .models import Invitation, MembreStructure, PieceJustificative, RoleMembre, Structure
 from .permissions import exiger
 from .signaux import piece_a_supprimer
@@ -69,9 +71,21 @@ def caf_du_code_postal(code_postal: str) -> tuple[str, Caf]:
 # --- Structure -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Proposition:
+    """Le compte saisi dans la fiche, avec son RIB : à vérifier par la Caf."""
+
+    iban: str
+    bic: str
+    rib: UploadedFile | None
+
+
 @transaction.atomic
-def inscrire_structure(utilisateur: Utilisateur, donnees: dict[str, Any]) -> Structure:
-    """Inscrit la structure ; la personne qui l'inscrit en devient administrateur."""
+def inscrire_structure(
+    utilisateur: Utilisateur, donnees: dict[str, Any], compte: Proposition | None = None
+) -> Structure:
+    """Inscrit la structure ; la personne qui l'inscrit en devient administrateur. Le compte
+    bancaire saisi est « à vérifier » par la Caf, comme tout changement."""
     departement, caf = caf_du_code_postal(donnees["code_postal"])
     existante = Structure.objects.filter(siret=donnees["siret"]).first()
     if existante is not None:
@@ -87,12 +101,22 @@ def inscrire_structure(utilisateur: Utilisateur, donnees: dict[str, Any]) -> Str
     MembreStructure.objects.create(
         utilisateur=utilisateur, structure=structure, role=RoleMembre.ADMINISTRATEUR
     )
+    if compte is not None:
+        proposer_coordonnees(structure, utilisateur, compte.iban, compte.bic, compte.rib)
     return structure
 
 
 @transaction.atomic
-def modifier_structure(structure: Structure, par: Utilisateur, donnees: dict[str, Any]) -> None:
+def modifier_structure(
+    structure: Structure,
+    par: Utilisateur,
+    donnees: dict[str, Any],
+    compte: Proposition | None = None,
+) -> None:
+    """Modifie la fiche ; un nouveau compte bancaire n'y est pas écrit : il est proposé à
+    la Caf (`coordonnees.proposer_coordonnees`)."""
     exiger(structure, par, "modifier")
+    donnees = {nom: valeur for nom, valeur in donnees.items() if nom not in ("iban", "bic")}
     departement, caf = caf_du_code_postal(donnees["code_postal"])
     for nom, valeur in donnees.items():
         setattr(structure, nom, valeur)
@@ -100,6 +124,8 @@ def modifier_structure(structure: Structure, par: Utilisateur, donnees: dict[str
     structure.caf = caf
     structure.full_clean()
     structure.save()
+    if compte is not None:
+        proposer_coordonnees(structure, par, compte.iban, compte.bic, compte.rib)
 
 
 # --- Équipe --------------------------------------------------------------------------------

@@ -10,9 +10,16 @@ from django.core.exceptions import ValidationError
 
 from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr, ModeleFormulaireDsfr
-from clas.core.validators import normaliser_iban, normaliser_siret, valider_siret
+from clas.core.validators import (
+    normaliser_iban,
+    normaliser_siret,
+    valider_bic,
+    valider_iban,
+    valider_siret,
+)
 
 from .actions import caf_du_code_postal, message_structure_deja_inscrite
+from .coordonnees import Coordonnees, changement_en_cours
 from .models import FormeJuridique, RoleMembre, Structure, TypePiece
 
 CHAMPS_STRUCTURE = [
@@ -24,8 +31,6 @@ CHAMPS_STRUCTURE = [
     "adresse",
     "code_postal",
     "commune",
-    "iban",
-    "bic",
     "representant_prenom",
     "representant_nom",
     "representant_qualite",
@@ -60,6 +65,25 @@ class FormulaireStructure(ModeleFormulaireDsfr):
             "Le compte sur lequel la Caf verse la prestation ; les espaces sont acceptés. "
             "Par exemple : FR76 3000 6000 0112 3456 7890 189."
         ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        label="BIC",
+        max_length=20,
+        help_text="8 ou 11 caractères, par exemple AGRIFRPP.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    rib = forms.FileField(
+        label="RIB du compte",
+        required=False,
+        help_text=(
+            "Obligatoire pour un nouveau compte : le relevé d'identité bancaire (PDF, PNG ou "
+            "JPEG, 10 Mo au plus). La Caf compare le RIB aux coordonnées saisies avant d'y "
+            "verser quoi que ce soit ; d'ici là, elle paie sur le compte déjà accepté."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}
+        ),
     )
     code_postal = forms.CharField(
         label="Code postal",
@@ -76,11 +100,9 @@ class FormulaireStructure(ModeleFormulaireDsfr):
             "rna": "Numéro RNA",
             "email": "Adresse électronique de contact",
             "telephone": "Téléphone de contact",
-            "bic": "BIC",
         }
         help_texts = {
             "rna": "Obligatoire pour une association loi 1901 : W suivi de 9 chiffres.",
-            "bic": "8 ou 11 caractères, par exemple AGRIFRPP.",
             "telephone": "Par exemple : 04 72 00 00 00.",
         }
 
@@ -98,8 +120,15 @@ class FormulaireStructure(ModeleFormulaireDsfr):
         ]
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["telephone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["rib"].widget.attrs["class"] = "fr-upload"
+        self.fields["rib"].widget.group_class = "fr-upload-group"
+        # Le compte montré est le dernier proposé (à vérifier), sinon le compte accepté.
+        self.acceptees = Coordonnees.acceptees(self.instance)
+        en_cours = changement_en_cours(self.instance) if self.instance.pk else None
+        self.reference = Coordonnees(en_cours.iban, en_cours.bic) if en_cours else self.acceptees
         if self.instance.pk:
-            self.initial["iban"] = " ".join(re.findall(".{1,4}", self.instance.iban or ""))
+            self.initial["iban"] = " ".join(re.findall(".{1,4}", self.reference.iban))
+            self.initial["bic"] = self.reference.bic
 
     def clean_siret(self) -> str:
         siret = normaliser_siret(self.cleaned_data["siret"])
@@ -119,11 +148,23 @@ class FormulaireStructure(ModeleFormulaireDsfr):
     def clean_rna(self) -> str:
         return re.sub(r"\s+", "", self.cleaned_data.get("rna") or "").upper()
 
+    # Le compte n'est pas un champ du modèle ici : il n'est jamais écrit sur la structure
+    # par ce formulaire, mais proposé à la Caf (coordonnees.proposer_coordonnees).
     def clean_iban(self) -> str:
-        return normaliser_iban(self.cleaned_data["iban"])
+        iban = normaliser_iban(self.cleaned_data["iban"])
+        valider_iban(iban)
+        return iban
 
     def clean_bic(self) -> str:
-        return re.sub(r"\s+", "", self.cleaned_data.get("bic") or "").upper()
+        bic = re.sub(r"\s+", "", self.cleaned_data.get("bic") or "").upper()
+        valider_bic(bic)
+        return bic
+
+    def clean_rib(self) -> Any:
+        rib = self.cleaned_data.get("rib")
+        if rib:
+            verifier_fichier(rib)
+        return rib
 
     def clean_code_postal(self) -> str:
         code_postal = re.sub(r"\s+", "", self.cleaned_data["code_postal"])
@@ -153,9 +194,34 @@ class FormulaireStructure(ModeleFormulaireDsfr):
         if hasattr(self, "caf"):
             self.instance.departement = self.departement
             self.instance.caf = self.caf
+        self._verifier_rib(donnees)
         return donnees
 
+    def _verifier_rib(self, donnees: dict[str, Any]) -> None:
+        """Un compte nouveau (ni l'accepté, ni celui déjà proposé) demande son RIB."""
+        if "iban" in self.errors or "bic" in self.errors or "rib" in self.errors:
+            return
+        saisies = self.coordonnees()
+        if saisies in (self.reference, self.acceptees) or donnees.get("rib"):
+            return
+        self.add_error(
+            "rib",
+            "Joignez le RIB du nouveau compte (PDF, PNG ou JPEG) : la Caf le compare à l'IBAN "
+            "et au BIC saisis avant d'y verser quoi que ce soit. Les autres saisies sont "
+            "conservées ; seul le fichier est à choisir à nouveau.",
+        )
+
+    def coordonnees(self) -> Coordonnees:
+        return Coordonnees.saisies(
+            self.cleaned_data.get("iban", ""), self.cleaned_data.get("bic", "")
+        )
+
+    def coordonnees_changees(self) -> bool:
+        """Le compte saisi diffère du dernier proposé : une proposition à faire."""
+        return self.coordonnees() != self.reference
+
     def donnees_structure(self) -> dict[str, Any]:
+        """La fiche, sans le compte bancaire : il passe par la vérification de la Caf."""
         return {nom: self.cleaned_data[nom] for nom in CHAMPS_STRUCTURE}
 
 
@@ -213,3 +279,16 @@ class FormulairePiece(FormulaireDsfr):
         fichier = self.cleaned_data["fichier"]
         verifier_fichier(fichier)
         return fichier
+
+
+class FormulaireRefusCoordonnees(FormulaireDsfr):
+    motif = forms.CharField(
+        label="Motif du refus",
+        max_length=500,
+        help_text=(
+            "Par exemple « le titulaire du RIB n'est pas la structure » ou « l'IBAN saisi "
+            "diffère de celui du RIB » : il est montré à la structure."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Indiquez le motif du refus : il est montré à la structure."},
+    )

@@ -222,3 +222,136 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.structure}"
+
+
+# --- Coordonnées bancaires sous contrôle --------------------------------------------------
+# `Structure.iban` et `Structure.bic` sont les coordonnées ACCEPTÉES par la Caf : elles ne
+# changent que lorsqu'un valideur accepte un changement proposé avec son RIB (fraude au
+# changement de RIB : un IBAN tapé une minute avant un lot ne doit pas être payé).
+
+
+class EtatCoordonnees(models.TextChoices):
+    A_VERIFIER = "a_verifier", "À vérifier"
+    ACCEPTEES = "acceptees", "Acceptées"
+    REFUSEES = "refusees", "Refusées"
+    REMPLACEES = "remplacees", "Remplacées"
+
+
+class ChangementCoordonneesQuerySet(models.QuerySet["ChangementCoordonnees"]):
+    def a_verifier(self) -> ChangementCoordonneesQuerySet:
+        return self.filter(etat=EtatCoordonnees.A_VERIFIER)
+
+    def examinables_par(self, utilisateur: Utilisateur) -> ChangementCoordonneesQuerySet:
+        """Ceux des structures de la Caf d'un valideur ; aucun pour les autres."""
+        from clas.comptes.roles import agent_de
+
+        agent = agent_de(utilisateur)
+        if agent is None or not agent.est_valideur:
+            return self.none()
+        return self.filter(structure__caf_id=agent.caf_id)
+
+
+class ChangementCoordonnees(models.Model):
+    """Des coordonnées bancaires proposées par une structure, avec leur RIB : « à vérifier »
+    jusqu'à ce qu'un valideur de sa Caf les accepte (elles deviennent celles de la
+    structure) ou les refuse. L'ancien compte est gardé pour l'historique."""
+
+    structure = models.ForeignKey(
+        Structure,
+        on_delete=models.CASCADE,
+        related_name="changements_coordonnees",
+        verbose_name="structure",
+    )
+    iban = models.CharField("nouvel IBAN", max_length=34, validators=[valider_iban])
+    bic = models.CharField("nouveau BIC", max_length=11, validators=[valider_bic])
+    ancien_iban = models.CharField("IBAN accepté jusque-là", max_length=34, blank=True)
+    ancien_bic = models.CharField("BIC accepté jusque-là", max_length=11, blank=True)
+    rib = models.FileField("RIB", upload_to="rib/%Y/%m/")
+    rib_nom = models.CharField("nom du fichier du RIB", max_length=255)
+    rib_type_mime = models.CharField("type du fichier du RIB", max_length=50)
+    etat = models.CharField(
+        "état",
+        max_length=20,
+        choices=EtatCoordonnees.choices,
+        default=EtatCoordonnees.A_VERIFIER,
+    )
+    propose_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="proposé par",
+    )
+    created_at = models.DateTimeField("proposé le", auto_now_add=True)
+    examine_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="examiné par",
+    )
+    examine_le = models.DateTimeField("examiné le", null=True, blank=True)
+    motif_refus = models.TextField("motif du refus", blank=True)
+
+    objects = ChangementCoordonneesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "changement de coordonnées bancaires"
+        verbose_name_plural = "changements de coordonnées bancaires"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["structure"],
+                condition=models.Q(etat="a_verifier"),
+                name="un_changement_de_coordonnees_a_verifier",
+                violation_error_message=(
+                    "Cette structure a déjà des coordonnées bancaires à vérifier."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.structure} : {self.get_etat_display()}"
+
+
+class TypeEvenementCoordonnees(models.TextChoices):
+    """Les événements de l'historique des coordonnées bancaires ; repris dans le catalogue
+    des événements (`clas.dossiers.evenements`)."""
+
+    PROPOSEES = "coordonnees_proposees", "Nouvelles coordonnées bancaires proposées"
+    ACCEPTEES = "coordonnees_acceptees", "Coordonnées bancaires acceptées par la Caf"
+    REFUSEES = "coordonnees_refusees", "Coordonnées bancaires refusées par la Caf"
+    REMPLACEES = "coordonnees_remplacees", "Coordonnées bancaires remplacées avant vérification"
+
+
+class EvenementCoordonnees(models.Model):
+    """L'historique des coordonnées bancaires d'une structure : chaque proposition,
+    acceptation, refus, avec l'ancien et le nouveau compte (montrés masqués)."""
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="evenements_coordonnees"
+    )
+    changement = models.ForeignKey(
+        ChangementCoordonnees, on_delete=models.CASCADE, related_name="evenements"
+    )
+    type = models.CharField("type", max_length=40, choices=TypeEvenementCoordonnees.choices)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    etat_avant = models.CharField("état avant", max_length=20, blank=True)
+    etat_apres = models.CharField("état après", max_length=20, blank=True)
+    description = models.TextField("description", blank=True)
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "événement des coordonnées bancaires"
+        verbose_name_plural = "événements des coordonnées bancaires"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.structure} — {self.get_type_display()}"

@@ -43,6 +43,18 @@ def capacites(structure: Structure, utilisateur: Utilisateur | AnonymousUser) ->
     }
 
 
+def peut_examiner_coordonnees(
+    structure: Structure, utilisateur: Utilisateur | AnonymousUser
+) -> bool:
+    """Seul un valideur de la Caf de la structure accepte ou refuse ses coordonnées
+    bancaires (ni l'instructeur, ni le comptable qui paie, ni une autre Caf, ni le
+    national)."""
+    from clas.comptes.roles import agent_de
+
+    agent = agent_de(utilisateur)
+    return agent is not None and agent.est_valideur and agent.caf_id == structure.caf_id
+
+
 def exiger(structure: Structure, utilisateur: Utilisateur | AnonymousUser, capacite: str) -> None:
     """Refuse (403, message en français) quand la personne n'a pas la capacité demandée."""
     if not capacites(structure, utilisateur)[capacite]:

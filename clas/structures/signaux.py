@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # Envoyé dans la transaction, avant la suppression d'une pièce du coffre-fort ; argument :
 # piece. Un abonné refuse la suppression en levant `ActionImpossible`.
 piece_a_supprimer = Signal()
+
+# Envoyé dans la transaction où un valideur accepte de nouvelles coordonnées bancaires ;
+# arguments : structure (ses coordonnées déjà changées), changement, auteur. Les versements
+# y renvoient à la validation ceux qui avaient été validés sur l'ancien compte.
+coordonnees_acceptees = Signal()

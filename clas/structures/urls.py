@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_coordonnees
 
 urlpatterns = [
     path("structure/", views.structure_accueil, name="structure_accueil"),
@@ -31,6 +31,21 @@ urlpatterns = [
         "structures/<int:structure_id>/invitations/<int:invitation_id>/annuler/",
         views.invitation_annuler,
         name="invitation_annuler",
+    ),
+    path(
+        "caf/coordonnees-bancaires/",
+        views_coordonnees.coordonnees_a_verifier,
+        name="coordonnees_a_verifier",
+    ),
+    path(
+        "caf/coordonnees-bancaires/<int:pk>/",
+        views_coordonnees.coordonnees_examiner,
+        name="coordonnees_examiner",
+    ),
+    path(
+        "caf/coordonnees-bancaires/<int:pk>/rib/",
+        views_coordonnees.coordonnees_rib,
+        name="coordonnees_rib",
     ),
     path("invitations/<str:jeton>/", views.invitation, name="invitation"),
     path(

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,7 @@ from clas.core.sections import sections_de_l_accueil
 from clas.core.validators import masquer_email
 
 from . import actions
+from .coordonnees import changement_en_cours
 from .forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
 from .models import Invitation, MembreStructure, PieceJustificative, Structure, TypePiece
 from .permissions import capacites, exiger
@@ -102,17 +104,22 @@ def structure_inscrire(request: HttpRequest) -> HttpResponse:
             "Les agents des Caf et l'administration nationale n'inscrivent pas de structure : "
             "une structure s'inscrit avec le compte de l'une de ses personnes."
         )
-    formulaire = FormulaireStructure(request.POST or None)
+    formulaire = FormulaireStructure(request.POST or None, request.FILES or None)
     if request.method == "POST" and formulaire.is_valid():
         try:
-            structure = actions.inscrire_structure(request.user, formulaire.donnees_structure())
+            structure = actions.inscrire_structure(
+                request.user, formulaire.donnees_structure(), _compte(formulaire)
+            )
         except actions.StructureDejaInscrite as refus:
             formulaire.add_error("siret", str(refus))
+        except ValidationError as erreur:
+            _erreurs_au_formulaire(formulaire, erreur)
         else:
             messages.success(
                 request,
                 f"« {structure.nom} » est inscrite. Vous en êtes l'administrateur ; son "
-                f"interlocuteur est la {structure.caf.nom}.",
+                f"interlocuteur est la {structure.caf.nom}, qui vérifiera le compte bancaire "
+                "avec le RIB avant tout versement.",
             )
             return redirect("structure_fiche", structure.pk)
     return render(
@@ -122,9 +129,29 @@ def structure_inscrire(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _compte(formulaire: FormulaireStructure) -> actions.Proposition | None:
+    """Le compte saisi, s'il diffère du dernier proposé : à proposer à la Caf."""
+    if not formulaire.coordonnees_changees():
+        return None
+    saisies = formulaire.coordonnees()
+    return actions.Proposition(saisies.iban, saisies.bic, formulaire.cleaned_data.get("rib"))
+
+
+def _erreurs_au_formulaire(formulaire: FormulaireStructure, erreur: ValidationError) -> None:
+    for champ, liste in erreur.message_dict.items():
+        formulaire.add_error(champ if champ in formulaire.fields else None, liste)
+
+
+PAR_PAGE_HISTORIQUE = 10
+
+
 @connexion_requise
 def structure_fiche(request: HttpRequest, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
+    historique = Paginator(
+        structure.evenements_coordonnees.select_related("auteur", "changement"),
+        PAR_PAGE_HISTORIQUE,
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "structures/fiche.html",
@@ -133,6 +160,8 @@ def structure_fiche(request: HttpRequest, structure_id: int) -> HttpResponse:
             "structure": structure,
             "peut": capacites(structure, request.user),
             "onglet": "fiche",
+            "en_cours": changement_en_cours(structure),
+            "historique": historique,
         },
     )
 
@@ -141,11 +170,26 @@ def structure_fiche(request: HttpRequest, structure_id: int) -> HttpResponse:
 def structure_modifier(request: HttpRequest, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     exiger(structure, request.user, "modifier")
-    formulaire = FormulaireStructure(request.POST or None, instance=structure)
+    formulaire = FormulaireStructure(
+        request.POST or None, request.FILES or None, instance=structure
+    )
     if request.method == "POST" and formulaire.is_valid():
-        actions.modifier_structure(structure, request.user, formulaire.donnees_structure())
-        messages.success(request, "Les modifications de la fiche sont enregistrées.")
-        return redirect("structure_fiche", structure.pk)
+        compte = _compte(formulaire)
+        try:
+            actions.modifier_structure(
+                structure, request.user, formulaire.donnees_structure(), compte
+            )
+        except ValidationError as erreur:
+            _erreurs_au_formulaire(formulaire, erreur)
+        else:
+            message = "Les modifications de la fiche sont enregistrées."
+            if compte is not None and changement_en_cours(structure) is not None:
+                message += (
+                    " Le nouveau compte bancaire est à vérifier par la Caf avec le RIB : "
+                    "d'ici là, les versements partent sur le compte déjà accepté."
+                )
+            messages.success(request, message)
+            return redirect("structure_fiche", structure.pk)
     return render(
         request,
         "structures/formulaire.html",

@@ -37,7 +37,7 @@ from clas.conventions.actions import montant_acompte
 from clas.conventions.models import Convention
 from clas.core.exceptions import ActionImpossible
 from clas.core.templatetags.clas_format import pourcentage
-from clas.core.validators import normaliser_iban, valider_bic, valider_iban
+from clas.core.validators import masquer_iban, normaliser_iban, valider_bic, valider_iban
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Evenement
 from clas.referentiel.models import Caf
@@ -58,9 +58,11 @@ __all__ = [
     "lots_de_la_caf",
     "marquer_lot_paye",
     "modifier_compte_caf",
+    "raison_ecart",
     "reemettre",
     "reference_de",
     "rejeter_versement",
+    "revalider_apres_changement_de_compte",
     "valider_versements",
     "versements_de_la_caf",
 ]
@@ -223,7 +225,7 @@ def _verrouiller(pks: Iterable[int]) -> list[Versement]:
     return list(
         Versement.objects.select_for_update(of=("self",))
         .filter(pk__in=list(pks))
-        .select_related("convention__dossier__campagne", "lot")
+        .select_related("convention__dossier__campagne", "convention__dossier__structure", "lot")
         .order_by("pk")
     )
 
@@ -307,17 +309,67 @@ def valider_versements(versements: Iterable[Versement], valideur: Utilisateur) -
         for versement in verrouilles:
             if versement.etat != E.A_VALIDER:
                 continue
+            # Le compte accepté à cet instant est celui que le lot paiera, et lui seul.
+            compte = compte_accepte(versement.convention.dossier.structure)
             VERSEMENT.appliquer(
                 versement,
                 "valider",
                 valideur,
-                f"{_quoi(versement)} validé par {valideur} : il partira dans le prochain lot "
-                "de paiement de la Caf.",
-                champs={"valide_par": valideur, "valide_le": maintenant},
+                f"{_quoi(versement)} validé par {valideur} sur le compte "
+                f"{masquer_iban(compte[0]) or '(aucun compte accepté)'} : il partira dans le "
+                "prochain lot de paiement de la Caf.",
+                champs={
+                    "valide_par": valideur,
+                    "valide_le": maintenant,
+                    "iban_beneficiaire": compte[0],
+                    "bic_beneficiaire": compte[1],
+                },
                 verrouille=True,
             )
             valides.append(versement)
     return valides
+
+
+def compte_accepte(structure: Structure) -> tuple[str, str]:
+    """L'IBAN et le BIC acceptés par la Caf (ceux de la structure), normalisés."""
+    return normaliser_iban(structure.iban), (structure.bic or "").strip().upper()
+
+
+def revalider_apres_changement_de_compte(
+    sender: object,
+    structure: Structure,
+    changement: object,
+    auteur: Utilisateur,
+    **kwargs: object,
+) -> list[Versement]:
+    """Reçoit `coordonnees_acceptees` (dans la transaction de l'acceptation) : les
+    versements de la structure validés sur l'ancien compte et pas encore dans un lot sont à
+    valider de nouveau ; ceux déjà dans un lot sont partis à la banque tels quels."""
+    pks = Versement.objects.filter(
+        convention__dossier__structure_id=structure.pk, etat=E.VALIDE, lot__isnull=True
+    ).values_list("pk", flat=True)
+    revalides = []
+    for versement in _verrouiller(pks):
+        if versement.etat != E.VALIDE or versement.lot_id is not None:
+            continue
+        VERSEMENT.appliquer(
+            versement,
+            "revalider",
+            auteur,
+            f"{_quoi(versement)} validé sur l'ancien compte "
+            f"({masquer_iban(versement.iban_beneficiaire) or 'aucun'}) : le nouveau compte "
+            f"de la structure ({masquer_iban(structure.iban)}) vient d'être accepté par "
+            f"{auteur}. Il est à valider de nouveau avant de partir dans un lot.",
+            champs={
+                "valide_par": None,
+                "valide_le": None,
+                "iban_beneficiaire": "",
+                "bic_beneficiaire": "",
+            },
+            verrouille=True,
+        )
+        revalides.append(versement)
+    return revalides
 
 
 # --- Mettre en paiement : le lot ----------------------------------------------------------
@@ -359,14 +411,34 @@ def raison_compte_invalide(structure: Structure) -> str | None:
     iban = normaliser_iban(structure.iban)
     bic = (structure.bic or "").strip().upper()
     if not iban:
-        return f"{structure.nom} n'a pas renseigné son IBAN (fiche de la structure)."
+        return f"{structure.nom} n'a pas encore d'IBAN accepté par la Caf (fiche de la structure)."
     if not bic:
-        return f"{structure.nom} n'a pas renseigné son BIC (fiche de la structure)."
+        return f"{structure.nom} n'a pas encore de BIC accepté par la Caf (fiche de la structure)."
     for valeur, valider, quoi in ((iban, valider_iban, "IBAN"), (bic, valider_bic, "BIC")):
         try:
             valider(valeur)
         except ValidationError as erreur:
             return f"{quoi} de {structure.nom} invalide : {erreur.messages[0]}"
+    return None
+
+
+COMPTE_CHANGE = (
+    "Coordonnées bancaires changées depuis la validation : à valider de nouveau sur le "
+    "compte accepté de la structure."
+)
+
+
+def raison_ecart(versement: Versement) -> str | None:
+    """Pourquoi ce versement validé ne peut pas partir, ou None : le lot paie exactement le
+    compte enregistré à la validation, à condition qu'il soit encore le compte accepté de
+    la structure."""
+    structure = versement.convention.dossier.structure
+    raison = raison_compte_invalide(structure)
+    if raison is not None:
+        return raison
+    valide_sur = (versement.iban_beneficiaire, versement.bic_beneficiaire)
+    if valide_sur != compte_accepte(structure):
+        return COMPTE_CHANGE
     return None
 
 
@@ -379,11 +451,13 @@ def _numero_lot(caf: Caf, jour: dt.date) -> str:
 
 def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> ResultatLot:
     """Le comptable met en paiement tous les versements validés de sa Caf qui ne sont dans
-    aucun lot : ils passent « mis en paiement », avec leur référence et le compte de la
-    structure à cet instant ; le fichier SEPA est enregistré avec le lot.
+    aucun lot : ils passent « mis en paiement », avec leur référence, sur le compte
+    enregistré à leur validation ; le fichier SEPA est enregistré avec le lot.
 
-    Un versement dont la structure n'a pas d'IBAN ou de BIC valide est laissé de côté (avec
-    la raison) ; les autres partent. Lève ActionImpossible s'il n'y a rien à payer ou si le
+    Un versement dont la structure n'a pas de compte accepté valide, ou dont le compte
+    accepté a changé depuis la validation, est laissé de côté (avec la raison) ; les
+    autres partent. Un compte proposé mais pas encore accepté ne change rien : le lot paie
+    le compte accepté. Lève ActionImpossible s'il n'y a rien à payer ou si le
     compte de la Caf n'est pas complet."""
     _agent(comptable, caf.pk, "comptable")
     aujourd_hui = timezone.localdate()
@@ -411,7 +485,7 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             raison = (
                 SEPARATION_LOT
                 if versement.valide_par_id == comptable.pk
-                else raison_compte_invalide(versement.convention.dossier.structure)
+                else raison_ecart(versement)
             )
             if raison is None:
                 retenus.append(versement)
@@ -432,7 +506,8 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             if ecartes:
                 raise ActionImpossible(
                     "Aucun lot créé : aucun versement validé ne peut partir (compte bancaire "
-                    "de la structure, ou versement que vous avez validé vous-même).",
+                    "de la structure absent ou changé depuis la validation, ou versement que "
+                    "vous avez validé vous-même).",
                     details,
                 )
             raise ActionImpossible(
@@ -451,19 +526,16 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             cree_par=comptable,
         )
         for versement in retenus:
-            structure = versement.convention.dossier.structure
+            # Le compte payé est celui enregistré à la validation (`raison_ecart` a vérifié
+            # qu'il est toujours le compte accepté), jamais celui tapé depuis.
             VERSEMENT.appliquer(
                 versement,
                 "mettre_en_paiement",
                 comptable,
                 f"{_quoi(versement)} mis en paiement par {comptable} (lot {lot.numero}, "
-                f"virement demandé pour le {date_execution:%d/%m/%Y}).",
-                champs={
-                    "lot": lot,
-                    "reference": reference_de(versement),
-                    "iban_beneficiaire": normaliser_iban(structure.iban),
-                    "bic_beneficiaire": structure.bic.strip().upper(),
-                },
+                f"virement demandé pour le {date_execution:%d/%m/%Y}, compte "
+                f"{masquer_iban(versement.iban_beneficiaire)}).",
+                champs={"lot": lot, "reference": reference_de(versement)},
                 verrouille=True,
             )
         lot.fichier_sepa.save(

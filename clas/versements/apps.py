@@ -9,6 +9,7 @@ class VersementsConfig(AppConfig):
         from clas.comptes.roles import inscrire_menu_agents
         from clas.conventions.signaux import convention_signee
         from clas.core.sections import inscrire
+        from clas.structures.signaux import coordonnees_acceptees
 
         from . import (
             actions,
@@ -24,3 +25,6 @@ class VersementsConfig(AppConfig):
             20, "Paiements", "paiements_accueil", lambda u: actions.capacites_paiements(u)["voir"]
         )
         convention_signee.connect(actions.creer_acompte_a_la_signature, dispatch_uid="acompte")
+        coordonnees_acceptees.connect(
+            actions.revalider_apres_changement_de_compte, dispatch_uid="revalider"
+        )

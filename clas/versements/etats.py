@@ -1,5 +1,6 @@
 """La table de transitions du versement (CLAS.md §2.3) : à valider → validé → mis en
-paiement → payé ou rejeté. Un versement rejeté n'est jamais repris : sa réémission est un
+paiement → payé ou rejeté ; validé → à valider quand le compte accepté de la structure
+change avant le lot. Un versement rejeté n'est jamais repris : sa réémission est un
 nouveau versement « à valider ». Le mécanisme commun `clas.core.etats` l'applique."""
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ VERSEMENT: Table[Versement] = Table(
     "le versement",
     (
         Transition("valider", frozenset({E.A_VALIDER}), E.VALIDE, T.VERSEMENT_VALIDE),
+        # Les coordonnées bancaires de la structure ont changé après la validation : le
+        # versement, pas encore dans un lot, est à valider de nouveau sur le nouveau compte.
+        Transition("revalider", frozenset({E.VALIDE}), E.A_VALIDER, T.VERSEMENT_A_REVALIDER),
         Transition(
             "mettre_en_paiement",
             frozenset({E.VALIDE}),

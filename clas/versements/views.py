@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +28,7 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.permissions import agent_requis
 from clas.referentiel.models import Caf
+from clas.structures.models import ChangementCoordonnees
 
 from . import actions as paiements
 from . import retour_banque
@@ -53,8 +54,15 @@ def _pluriel(nombre: int, mot: str) -> str:
 
 
 def _versements(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return paiements.versements_de_la_caf(_utilisateur(request)).select_related(
-        "convention__dossier__structure", "valide_par", "lot"
+    """Les versements de la Caf, chacun avec `compte_en_attente` : sa structure a proposé
+    un compte que la Caf n'a pas encore vérifié (le lot paie quand même le compte accepté)."""
+    en_attente = ChangementCoordonnees.objects.a_verifier().filter(
+        structure_id=OuterRef("convention__dossier__structure_id")
+    )
+    return (
+        paiements.versements_de_la_caf(_utilisateur(request))
+        .select_related("convention__dossier__structure", "valide_par", "lot")
+        .annotate(compte_en_attente=Exists(en_attente))
     )
 
 
@@ -123,13 +131,15 @@ def _page_accueil(
         _versements(request).filter(etat=E.VALIDE, lot__isnull=True).order_by("valide_le", "pk")
     )
     for versement in a_payer:
-        versement.compte_invalide = paiements.raison_compte_invalide(  # type: ignore[attr-defined]
-            versement.convention.dossier.structure
-        )
+        versement.compte_invalide = paiements.raison_ecart(versement)  # type: ignore[attr-defined]
+    capacites = paiements.capacites_paiements(utilisateur)
     contexte: dict[str, Any] = {
         "titre": "Paiements",
         "caf": agent.caf,
-        "capacites": paiements.capacites_paiements(utilisateur),
+        "capacites": capacites,
+        "comptes_a_verifier": ChangementCoordonnees.objects.a_verifier()
+        .filter(structure__caf_id=agent.caf_id)
+        .count(),
         "a_valider": a_valider,
         "total_a_valider": sum((v.montant for v in a_valider), start=0),
         "a_payer": a_payer,

@@ -71,8 +71,14 @@ def convention_signee(
         montant=(Decimal(montant) * Decimal("0.70")).quantize(Decimal("0.01")),
     )
     if etat == EtatVersement.VALIDE:
+        # Validé comme le ferait `valider_versements` : sur le compte accepté à cet instant.
+        structure = dossier.structure
         Versement.objects.filter(pk=versement.pk).update(
-            etat=EtatVersement.VALIDE, valide_par=valideur, valide_le=timezone.now()
+            etat=EtatVersement.VALIDE,
+            valide_par=valideur,
+            valide_le=timezone.now(),
+            iban_beneficiaire=structure.iban,
+            bic_beneficiaire=structure.bic,
         )
         versement.refresh_from_db()
     return versement

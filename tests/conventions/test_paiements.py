@@ -199,7 +199,7 @@ def test_une_structure_sans_iban_est_laissee_de_cote_les_autres_partent(
 
     assert resultat.versements == [avec_iban]
     assert [e.versement for e in resultat.ecartes] == [sans_iban]
-    assert "Sans IBAN Bron n'a pas renseigné son IBAN" in resultat.ecartes[0].raison
+    assert "Sans IBAN Bron n'a pas encore d'IBAN accepté par la Caf" in resultat.ecartes[0].raison
     sans_iban.refresh_from_db()
     assert sans_iban.etat == E.VALIDE and sans_iban.lot is None
 

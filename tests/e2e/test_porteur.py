@@ -196,6 +196,10 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     page.get_by_label("Commune").fill("Grenoble")
     page.get_by_label("IBAN").fill(" ".join(re.findall(".{1,4}", IBAN)))
     page.get_by_label("BIC").fill("AGRIFRPP881")
+    # Le compte est vérifié par la Caf avec son RIB : le déposer est obligatoire.
+    page.get_by_label("RIB du compte").set_input_files(
+        {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+    )
     page.get_by_label("Prénom du représentant légal").fill("Jeanne")
     page.get_by_label(seul("Nom du représentant légal")).fill("Rousseau")
     page.get_by_label("Qualité du représentant légal").fill("Présidente")
@@ -210,7 +214,9 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     # La fiche groupe les chiffres (espaces insécables, que Playwright normalise).
     expect(fiche.nth(0)).to_contain_text(f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}")
     expect(fiche.nth(1)).to_contain_text("Caf de l'Isère")
-    expect(fiche.nth(2)).to_contain_text(" ".join(re.findall(".{1,4}", IBAN)))
+    # Le compte saisi attend la vérification de la Caf ; il n'est montré que masqué.
+    expect(fiche.nth(2)).to_contain_text("aucun compte accepté")
+    expect(page.locator("#compte-a-verifier")).to_contain_text(IBAN[-4:])
     capture("porteur-04-structure-fiche")
 
     # 4. Créer le dossier pour la campagne ouverte de la Caf.

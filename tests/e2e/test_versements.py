@@ -180,7 +180,7 @@ def test_signature_acompte_lot_sepa_paiement_bilan_et_regularisation(
     expect(panneau).to_be_visible()
     ligne = panneau.get_by_role("row").filter(has_text=numero)
     expect(ligne).to_contain_text(en_texte(acompte_attendu))
-    expect(ligne).to_contain_text("IBAN et BIC valides")
+    expect(ligne).to_contain_text("Compte accepté")
     aujourd_hui = timezone.localdate()
     panneau.get_by_label("Date d'exécution demandée").fill(aujourd_hui.isoformat())
     capture("versements-05-comptable-a-mettre-en-paiement")

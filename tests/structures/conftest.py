@@ -3,7 +3,10 @@ valide du formulaire d'inscription."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from clas.comptes.models import Utilisateur
@@ -30,9 +33,15 @@ def contributeur(structure_a: Structure, utilisateurs: dict[str, Utilisateur]) -
     return client
 
 
-def saisie_structure(**changements: str) -> dict[str, str]:
-    """Ce qu'une personne saisit pour inscrire une association lyonnaise."""
-    donnees = {
+def rib_pdf(nom: str = "rib-amis-quartier.pdf") -> SimpleUploadedFile:
+    """Le RIB qu'une personne dépose : un PDF (reconnu à son contenu)."""
+    return SimpleUploadedFile(nom, b"%PDF-1.4\n% RIB de test\n%%EOF\n", "application/pdf")
+
+
+def saisie_structure(avec_rib: bool = True, **changements: Any) -> dict[str, Any]:
+    """Ce qu'une personne saisit pour inscrire une association lyonnaise (avec le RIB de
+    son compte)."""
+    donnees: dict[str, Any] = {
         "nom": "Les Amis du quartier",
         "type_structure": "association",
         "forme_juridique": "association_1901",
@@ -49,5 +58,7 @@ def saisie_structure(**changements: str) -> dict[str, str]:
         "email": "contact@amis-quartier.fr",
         "telephone": "04 72 00 00 00",
     }
+    if avec_rib:
+        donnees["rib"] = rib_pdf()
     donnees.update(changements)
     return donnees

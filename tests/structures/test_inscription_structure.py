@@ -14,7 +14,7 @@ from clas.structures.models import MembreStructure, RoleMembre, Structure
 from tests.factories import MembreStructureFactory, StructureFactory, UtilisateurFactory
 from tests.outils import champs, texte
 
-from .conftest import IBAN, saisie_structure
+from .conftest import IBAN, rib_pdf, saisie_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +69,13 @@ def test_une_structure_est_inscrite_et_son_createur_en_devient_administrateur(
     structure = Structure.objects.get(siret="73282932000074")
     assert reponse.status_code == 302
     assert reponse["Location"] == f"/structures/{structure.pk}/"
-    assert structure.iban == IBAN
-    assert structure.bic == "AGRIFRPP"
+    # Le compte saisi n'est pas encore celui de la structure : la Caf le vérifie avec le RIB.
+    assert (structure.iban, structure.bic) == ("", "")
+    proposition = structure.changements_coordonnees.get()
+    assert (proposition.iban, proposition.bic) == (IBAN, "AGRIFRPP")
+    assert proposition.etat == "a_verifier"
+    assert proposition.rib_nom == "rib-amis-quartier.pdf"
+    assert proposition.propose_par == utilisateur
     assert structure.rna == "W691234567"
     assert structure.departement == "69"
     assert structure.caf == caf_rhone
@@ -80,6 +85,9 @@ def test_une_structure_est_inscrite_et_son_createur_en_devient_administrateur(
     fiche = texte(client.get(reponse["Location"]))
     assert "Caf du Rhône" in fiche
     assert "est inscrite" in fiche
+    assert "FR76 •••• •••• •••• •••• ••• 0189" in fiche
+    assert "À vérifier" in fiche
+    assert IBAN not in fiche
 
 
 @pytest.mark.parametrize(
@@ -205,7 +213,7 @@ def test_un_siret_deja_inscrit_est_reconnu_meme_saisi_avec_des_espaces(nouveau) 
 
 def test_l_action_refuse_aussi_un_siret_deja_inscrit(nouveau, caf_rhone) -> None:
     StructureFactory(siret="73282932000074")
-    donnees = saisie_structure(siret="73282932000074", iban=IBAN, bic="AGRIFRPP")
+    donnees = saisie_structure(avec_rib=False, siret="73282932000074", iban=IBAN, bic="AGRIFRPP")
 
     with pytest.raises(StructureDejaInscrite):
         inscrire_structure(nouveau[1], donnees)
@@ -238,13 +246,16 @@ def test_l_administrateur_modifie_la_fiche_avec_les_memes_controles(
     mauvais = porteur.post(f"/structures/{structure_a.pk}/modifier/", {**valeurs, "bic": "X"})
     assert "8 ou 11 caractères" in erreurs(mauvais)["bic"]
 
-    bon = porteur.post(f"/structures/{structure_a.pk}/modifier/", valeurs)
+    # Le fichier ne se garde pas d'un envoi à l'autre : la personne choisit à nouveau le RIB.
+    bon = porteur.post(f"/structures/{structure_a.pk}/modifier/", {**valeurs, "rib": rib_pdf()})
 
     assert bon.status_code == 302
     structure_a.refresh_from_db()
     assert structure_a.nom == "Les Amis du quartier"
     assert structure_a.departement == "2B"
     assert structure_a.caf.nom == "Caf de la Haute-Corse"
+    assert structure_a.iban == ""  # proposé à la Caf, pas écrit sur la fiche
+    assert structure_a.changements_coordonnees.get().iban == IBAN
 
 
 def test_la_modification_refuse_le_siret_d_une_autre_structure(

@@ -9,6 +9,7 @@ from django import template
 from django.utils import timezone
 
 from clas.bareme import formater_euros
+from clas.core.validators import masquer_iban
 
 register = template.Library()
 
@@ -98,6 +99,12 @@ def par_groupes(valeur: str, taille: int = 4) -> str:
     """IBAN lisible : « FR76 3000 6000 … » (espaces insécables)."""
     texte = str(valeur or "")
     return "\u00a0".join(texte[i : i + taille] for i in range(0, len(texte), taille))
+
+
+@register.filter
+def iban_masque(valeur: str) -> str:
+    """IBAN masqué : « FR76 •••• •••• •••• •••• ••• 0189 » (historiques, listes)."""
+    return masquer_iban(str(valeur or ""))
 
 
 @register.filter

@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.core.validators import cle_luhn, iban_fr
+from clas.demo.coordonnees import charger_coordonnees
 from clas.demo.donnees import charger_dossiers, charger_instruction
 from clas.demo.versements import charger_versements
 from clas.referentiel.models import Caf
@@ -131,6 +132,7 @@ class Command(BaseCommand):
             charger_dossiers(structures, comptes)
             charger_instruction(comptes, MOT_DE_PASSE)
             charger_versements(comptes, MOT_DE_PASSE)
+            charger_coordonnees(structures[0], comptes["porteur@demo.clas.fr"])
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(f"Comptes (mot de passe « {MOT_DE_PASSE} ») :")
         for compte in COMPTES:
