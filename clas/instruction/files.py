@@ -98,12 +98,15 @@ def annoter_echeance(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     )
 
 
+def complements_echus(aujourd_hui: dt.date | None = None) -> Exists:
+    """Vrai si une demande de compléments du dossier attend encore après son échéance."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    return Exists(_demandes_ouvertes().filter(echeance__lt=aujourd_hui))
+
+
 def condition_complements_en_retard(aujourd_hui: dt.date | None = None) -> Q:
     """Compléments demandés dont l'échéance est passée sans réponse de la structure."""
-    aujourd_hui = aujourd_hui or timezone.localdate()
-    return Q(etat=E.COMPLEMENTS_DEMANDES) & Q(
-        Exists(_demandes_ouvertes().filter(echeance__lt=aujourd_hui))
-    )
+    return Q(etat=E.COMPLEMENTS_DEMANDES) & Q(complements_echus(aujourd_hui))
 
 
 def compter_files(dossiers: QuerySet[Dossier], utilisateur: Utilisateur) -> dict[str, int]:

@@ -56,7 +56,7 @@ def test_la_navigation_depend_du_role(client_de, persona: str) -> None:
         ("instructeur", "/caf/"),
         ("instructeur_autre_caf", "/caf/"),
         ("valideur", "/caf/"),
-        ("comptable", "/caf/"),
+        ("comptable", "/paiements/"),
         ("national", "/national/"),
     ],
 )
