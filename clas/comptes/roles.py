@@ -61,7 +61,11 @@ def nom_page_accueil(utilisateur: Utilisateur | AnonymousUser) -> str:
         return "accueil"
     if utilisateur.est_admin_national:  # type: ignore[union-attr]
         return "national_accueil"
-    if agent_de(utilisateur) is not None:
+    agent = agent_de(utilisateur)
+    if agent is not None:
+        # Le comptable travaille sur les paiements : il y arrive directement.
+        if agent.est_comptable and not (agent.est_instructeur or agent.est_valideur):
+            return "paiements_accueil"
         return "caf_accueil"
     return "structure_accueil"
 

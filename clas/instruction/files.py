@@ -6,15 +6,17 @@ ignorée avec un avis en français, jamais une erreur.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from clas.dossiers.models import Collectif, Dossier, EtatDossier
+from clas.dossiers.models import Collectif, DemandeComplements, Dossier, EtatDossier
 from clas.structures.models import TypeStructure
 
 from .models import Proposition, StatutProposition
@@ -82,6 +84,31 @@ def annoter_attente(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     )
 
 
+def _demandes_ouvertes() -> QuerySet[DemandeComplements]:
+    return DemandeComplements.objects.filter(dossier_id=OuterRef("pk"), repondue_le__isnull=True)
+
+
+def annoter_echeance(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """Ajoute `echeance_complements` : la date avant laquelle la structure doit rendre les
+    compléments de la demande en cours (la plus récente), ou None."""
+    return dossiers.annotate(
+        echeance_complements=Subquery(
+            _demandes_ouvertes().order_by("-created_at", "-id").values("echeance")[:1]
+        )
+    )
+
+
+def complements_echus(aujourd_hui: dt.date | None = None) -> Exists:
+    """Vrai si une demande de compléments du dossier attend encore après son échéance."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    return Exists(_demandes_ouvertes().filter(echeance__lt=aujourd_hui))
+
+
+def condition_complements_en_retard(aujourd_hui: dt.date | None = None) -> Q:
+    """Compléments demandés dont l'échéance est passée sans réponse de la structure."""
+    return Q(etat=E.COMPLEMENTS_DEMANDES) & Q(complements_echus(aujourd_hui))
+
+
 def compter_files(dossiers: QuerySet[Dossier], utilisateur: Utilisateur) -> dict[str, int]:
     """Le nombre de dossiers de chaque file (et « mes » dossiers en instruction), en une
     requête, sur des dossiers déjà filtrés et annotés par `annoter_attente`."""
@@ -98,10 +125,10 @@ def compter_files(dossiers: QuerySet[Dossier], utilisateur: Utilisateur) -> dict
 # --- Le tri ------------------------------------------------------------------------------
 
 TRIS = {
-    "numero": ("numero", "Numéro"),
+    "numero": ("numero", "Dossier"),
     "depot": ("depose_le", "Déposé le"),
     "structure": ("structure__nom", "Structure"),
-    "montant": ("ps_demandee", "PS demandée"),
+    "montant": ("ps_demandee", "Prestation demandée"),
     "etat": ("etat", "État"),
 }
 TRI_PAR_DEFAUT = "depot"
@@ -196,6 +223,7 @@ class FiltresFiles(forms.Form):
     )
     commune = forms.CharField(label="Commune", required=False, max_length=100, strip=True)
     rural = forms.BooleanField(label="Au moins un collectif en milieu rural", required=False)
+    en_retard = forms.BooleanField(label="Compléments attendus après l'échéance", required=False)
     bonus = forms.ChoiceField(label="Bonus demandé", required=False, choices=BONUS)
     montant_min = ChampMontant(label="Prestation demandée (minimum)", required=False)
     montant_max = ChampMontant(label="Prestation demandée (maximum)", required=False)
@@ -258,6 +286,7 @@ class FiltresFiles(forms.Form):
             "type_structure",
             "commune",
             "rural",
+            "en_retard",
             "bonus",
             "montant_min",
             "montant_max",
@@ -292,6 +321,8 @@ def filtrer(dossiers: QuerySet[Dossier], valeurs: dict[str, Any]) -> QuerySet[Do
         dossiers = dossiers.filter(instructeur__isnull=True)
     elif valeurs["instructeur"]:
         dossiers = dossiers.filter(instructeur_id=int(valeurs["instructeur"]))
+    if valeurs["en_retard"]:
+        dossiers = dossiers.filter(condition_complements_en_retard())
     if valeurs["q"]:
         dossiers = dossiers.filter(recherche(valeurs["q"]))
     return dossiers

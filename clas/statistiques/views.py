@@ -1,4 +1,5 @@
-"""Les pages de pilotage : l'accueil d'une Caf (ses structures, ses agents)."""
+"""Les pages de pilotage : l'accueil d'une Caf, page de travail de l'agent (ce qui
+l'attend selon ses rôles), puis ses structures et son équipe."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from clas.comptes.models import AgentCaf
 from clas.comptes.roles import agent_de
 from clas.core.permissions import agent_requis
 from clas.structures.models import Structure
+
+from .travail import groupes_de_travail
 
 
 @agent_requis
@@ -32,6 +35,7 @@ def caf_accueil(request: HttpRequest) -> HttpResponse:
         {
             "titre": f"Accueil — {agent.caf.nom}",
             "agent": agent,
+            "groupes": groupes_de_travail(agent, request.user),  # type: ignore[arg-type]
             "structures": structures,
             "collegues": collegues,
         },

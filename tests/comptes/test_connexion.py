@@ -43,7 +43,7 @@ def test_la_page_de_connexion_demande_adresse_et_mot_de_passe(anonyme: Client) -
         ("instructeur", "/caf/"),
         ("instructeur_autre_caf", "/caf/"),
         ("valideur", "/caf/"),
-        ("comptable", "/caf/"),
+        ("comptable", "/paiements/"),
         ("national", "/national/"),
     ],
 )

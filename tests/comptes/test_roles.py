@@ -60,7 +60,7 @@ def test_chaque_lien_du_menu_s_ouvre(client_de, persona: str) -> None:
         ("instructeur", "/caf/"),
         ("instructeur_autre_caf", "/caf/"),
         ("valideur", "/caf/"),
-        ("comptable", "/caf/"),
+        ("comptable", "/paiements/"),
         ("national", "/national/"),
     ],
 )

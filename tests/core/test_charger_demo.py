@@ -127,7 +127,7 @@ def test_le_compte_national_est_administrateur_national_et_rien_d_autre() -> Non
         ("porteur2@demo.clas.fr", "/structure/"),
         ("instructeur@demo.clas.fr", "/caf/"),
         ("valideur@demo.clas.fr", "/caf/"),
-        ("comptable@demo.clas.fr", "/caf/"),
+        ("comptable@demo.clas.fr", "/paiements/"),
         ("instructeur.somme@demo.clas.fr", "/caf/"),
         ("national@demo.clas.fr", "/national/"),
     ],

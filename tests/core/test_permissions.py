@@ -249,7 +249,7 @@ MON_ACCUEIL = {
     "instructeur": "/caf/",
     "instructeur_autre_caf": "/caf/",
     "valideur": "/caf/",
-    "comptable": "/caf/",
+    "comptable": "/paiements/",
     "national": "/national/",
 }
 

@@ -77,7 +77,7 @@ ROLES = [
     ("porteur2@demo.clas.fr", "/structure/", "Association Réussir ensemble"),
     ("instructeur@demo.clas.fr", "/caf/", "Caf du Rhône"),
     ("valideur@demo.clas.fr", "/caf/", "Caf du Rhône"),
-    ("comptable@demo.clas.fr", "/caf/", "Caf du Rhône"),
+    ("comptable@demo.clas.fr", "/paiements/", "Paiements — Caf du Rhône"),
     ("instructeur.somme@demo.clas.fr", "/caf/", "Caf de la Somme"),
     ("national@demo.clas.fr", "/national/", "Tableau de bord national"),
 ]

@@ -195,6 +195,8 @@ def test_une_caf_instruit_demande_des_complements_corrige_propose_et_valide_un_a
     expect(page.get_by_role("heading", level=1)).to_have_text("Instruction des dossiers")
     files = page.get_by_role("navigation", name="Files de travail")
     files.get_by_role("link", name=re.compile(r"^À instruire")).click()
+    # Les filtres sont repliés au-dessus des résultats : on les ouvre.
+    page.get_by_role("button", name=re.compile("^Rechercher et filtrer")).click()
     page.get_by_role("searchbox", name=re.compile("^Rechercher")).fill(numero)
     page.get_by_role("button", name="Appliquer les filtres").click()
     ligne = page.get_by_role("row").filter(has_text=numero)

@@ -29,6 +29,7 @@ from clas.bareme import formater_euros
 from clas.bilans import actions, recalcul
 from clas.bilans.forms import SaisieBilan
 from clas.bilans.models import Bilan, BilanCollectif, EtatBilan, LigneBilan, PieceBilan
+from clas.bilans.retards import condition_bilan_en_retard
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
@@ -575,33 +576,49 @@ def bilan_piece(request: HttpRequest, pk: int, piece_id: int) -> FileResponse:
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
 def bilans_caf(request: HttpRequest) -> HttpResponse:
+    """Les bilans déposés, à corriger ou acceptés ; avec `?en_retard=1`, les conventions
+    dont le bilan n'est pas déposé à la date limite (il n'y a parfois aucun bilan)."""
     agent = agent_de(_utilisateur(request))
     assert agent is not None
     campagnes = list(Campagne.objects.filter(caf_id=agent.caf_id).order_by("-annee_scolaire"))
-    bilans = (
-        Bilan.objects.filter(
-            convention__dossier__campagne__caf_id=agent.caf_id,
-            etat__in=[EtatBilan.DEPOSE, EtatBilan.A_CORRIGER, EtatBilan.ACCEPTE],
-        )
-        .select_related(
-            "convention__dossier__structure", "convention__dossier__campagne", "depose_par"
-        )
-        .order_by("etat", "-depose_le", "-id")
-    )
     campagne = request.GET.get("campagne", "")
-    if campagne.isdigit():
-        bilans = bilans.filter(convention__dossier__campagne_id=int(campagne))
     etat = request.GET.get("etat", "")
-    if etat in EtatBilan.values:
-        bilans = bilans.filter(etat=etat)
-    page = Paginator(bilans, BILANS_PAR_PAGE).get_page(request.GET.get("page"))
+    en_retard = request.GET.get("en_retard", "") == "1"
+    if en_retard:
+        lignes: Any = (
+            Convention.objects.filter(dossier__campagne__caf_id=agent.caf_id)
+            .filter(condition_bilan_en_retard())
+            .select_related("dossier__structure", "dossier__campagne", "bilan")
+            .order_by("date_limite_bilan", "id")
+        )
+        if campagne.isdigit():
+            lignes = lignes.filter(dossier__campagne_id=int(campagne))
+        etat = ""
+    else:
+        lignes = (
+            Bilan.objects.filter(
+                convention__dossier__campagne__caf_id=agent.caf_id,
+                etat__in=[EtatBilan.DEPOSE, EtatBilan.A_CORRIGER, EtatBilan.ACCEPTE],
+            )
+            .select_related(
+                "convention__dossier__structure", "convention__dossier__campagne", "depose_par"
+            )
+            .order_by("etat", "-depose_le", "-id")
+        )
+        if campagne.isdigit():
+            lignes = lignes.filter(convention__dossier__campagne_id=int(campagne))
+        if etat in EtatBilan.values:
+            lignes = lignes.filter(etat=etat)
+    page = Paginator(lignes, BILANS_PAR_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "bilans/liste_caf.html",
         {
-            "titre": "Bilans de fin d'année",
+            "titre": "Bilans en retard" if en_retard else "Bilans de fin d'année",
             "page": page,
-            "bilans": page.object_list,
+            "bilans": [] if en_retard else page.object_list,
+            "conventions_en_retard": page.object_list if en_retard else [],
+            "en_retard": en_retard,
             "campagnes": campagnes,
             "campagne": campagne,
             "etat": etat,

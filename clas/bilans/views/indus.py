@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from clas.bilans import regularisation
 from clas.bilans.avis_indu import generer_avis, nom_avis
 from clas.bilans.forms import FormulaireRemboursement
 from clas.bilans.models import EtatIndu, Indu, Remboursement
+from clas.bilans.retards import condition_indu_en_retard
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.forms import ajouter_erreurs
@@ -31,6 +33,8 @@ from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import agent_requis, connexion_requise
 from clas.dossiers.permissions import dossier_echange_ou_404
 from clas.instruction.permissions import dossier_de_la_caf_ou_404
+
+INDUS_PAR_PAGE = 50
 
 
 def _utilisateur(request: HttpRequest) -> Utilisateur:
@@ -121,8 +125,9 @@ def indu_remboursement(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def indus_liste(request: HttpRequest) -> HttpResponse:
     """Les indus de la Caf de l'agent : ouverts d'abord (échéance la plus proche en
-    tête), le reste à rembourser, en retard en rouge. Deux requêtes, quel que soit le
-    nombre d'indus."""
+    tête), le reste à rembourser, en retard en rouge ; `?en_retard=1` ne garde que les
+    indus en retard. Un nombre constant de requêtes (la synthèse en une, la page en deux),
+    quel que soit le nombre d'indus."""
     agent = agent_de(_utilisateur(request))
     assert agent is not None
     rembourse = (
@@ -132,12 +137,24 @@ def indus_liste(request: HttpRequest) -> HttpResponse:
         .values("total")
     )
     zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
-    indus = list(
-        Indu.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id)
-        .select_related("convention__dossier__structure", "convention__dossier__campagne")
-        .annotate(rembourse=Coalesce(Subquery(rembourse), zero))
-        .order_by("etat", "echeance", "id")
+    indus = Indu.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id).annotate(
+        rembourse=Coalesce(Subquery(rembourse), zero)
     )
+    ouverts = Q(etat=EtatIndu.OUVERT)
+    synthese = indus.order_by().aggregate(
+        nb_ouverts=Count("pk", filter=ouverts),
+        total_reste=Coalesce(Sum(F("montant") - F("rembourse"), filter=ouverts), zero),
+        nb_en_retard=Count("pk", filter=condition_indu_en_retard()),
+    )
+    en_retard = request.GET.get("en_retard", "") == "1"
+    if en_retard:
+        indus = indus.filter(condition_indu_en_retard())
+    page = Paginator(
+        indus.select_related(
+            "convention__dossier__structure", "convention__dossier__campagne"
+        ).order_by("etat", "echeance", "id"),
+        INDUS_PAR_PAGE,
+    ).get_page(request.GET.get("page"))
     aujourd_hui = timezone.localdate()
     lignes = [
         {
@@ -146,17 +163,16 @@ def indus_liste(request: HttpRequest) -> HttpResponse:
             "reste": indu.montant - indu.rembourse,
             "en_retard": indu.etat == EtatIndu.OUVERT and indu.echeance < aujourd_hui,
         }
-        for indu in indus
+        for indu in page.object_list
     ]
-    ouverts = [ligne for ligne in lignes if ligne["indu"].etat == EtatIndu.OUVERT]
     return render(
         request,
         "bilans/indu/liste.html",
         {
-            "titre": "Indus à rembourser",
+            "titre": "Indus en retard" if en_retard else "Indus à rembourser",
             "lignes": lignes,
-            "nb_ouverts": len(ouverts),
-            "total_reste": sum((ligne["reste"] for ligne in ouverts), start=0),
-            "nb_en_retard": sum(1 for ligne in ouverts if ligne["en_retard"]),
+            "page": page,
+            "en_retard": en_retard,
+            **synthese,
         },
     )

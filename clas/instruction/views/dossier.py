@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -191,6 +191,51 @@ def _historique(
     return entrees
 
 
+@dataclass(frozen=True)
+class Action:
+    """Le bouton du résumé : ce que l'agent a à faire maintenant, et où."""
+
+    libelle: str
+    ancre: str
+    principale: bool = True
+
+
+ETATS_DECIDES = (EtatDossier.ACCEPTE, EtatDossier.REFUSE, EtatDossier.SANS_SUITE)
+
+
+def prochaine_action(
+    dossier: Dossier, droits: dict[str, bool], en_attente: Proposition | None
+) -> Action | None:
+    """La prochaine action de l'agent sur ce dossier (« Prendre le dossier » sans
+    instructeur est un formulaire du résumé, pas un lien : voir le gabarit)."""
+    if droits["valider"]:
+        return Action("Valider ou renvoyer la proposition", "decision")
+    if droits["proposer"]:
+        return Action("Proposer une décision", "decision")
+    if droits["prendre"]:
+        return Action("Reprendre le dossier", "form-prendre", principale=False)
+    if dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES:
+        return Action("Voir les compléments attendus", "complements-en-cours", False)
+    if en_attente is not None:
+        return Action("Voir la proposition en attente", "decision", False)
+    if dossier.etat in (EtatDossier.ACCEPTE, EtatDossier.CLOTURE):
+        return Action("Convention, versements et bilan", "apres-decision", False)
+    if dossier.etat in ETATS_DECIDES:
+        return Action("Voir la décision", "decision", False)
+    return None
+
+
+def _decision(dossier: Dossier) -> Any:
+    """La décision prise, mise en cache sur le dossier (le gabarit de la décision la relit
+    sans nouvelle requête) ; None avant la décision."""
+    if dossier.etat not in (*ETATS_DECIDES, EtatDossier.CLOTURE):
+        return None
+    try:
+        return dossier.decision  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
 def _pieces(dossier: Dossier) -> list[Any]:
     aujourd_hui = timezone.localdate()
     pieces = []
@@ -348,6 +393,8 @@ def rendre_dossier(
         "resultat_declare": resultat_declare,
         "propositions": propositions,
         "proposition_en_attente": en_attente,
+        "decision": _decision(dossier),
+        "prochaine_action": prochaine_action(dossier, droits, en_attente),
         # Pour instruction/_decision.html (vues de la décision).
         "capacites": droits,
         "proposition": en_attente,

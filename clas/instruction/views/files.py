@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import AgentCaf, Utilisateur
@@ -24,6 +25,7 @@ from clas.instruction.files import (
     TRI_PAR_DEFAUT,
     FiltresFiles,
     annoter_attente,
+    annoter_echeance,
     colonnes_triables,
     compter_files,
     condition_file,
@@ -69,6 +71,21 @@ def situations_a_afficher(campagnes: list[Campagne], choisie: Campagne | None) -
     return [situation_de(c) for c in (en_cours or campagnes[:1])]
 
 
+def dater(dossiers: list[Dossier]) -> None:
+    """Pose sur chaque dossier de la page son ancienneté (jours depuis le dépôt) et si
+    l'échéance des compléments est passée : calculé en Python, sans requête."""
+    aujourd_hui = timezone.localdate()
+    for dossier in dossiers:
+        depot = dossier.depose_le
+        dossier.anciennete = (  # type: ignore[attr-defined]
+            (aujourd_hui - timezone.localdate(depot)).days if depot else None
+        )
+        echeance = getattr(dossier, "echeance_complements", None)
+        dossier.echeance_depassee = (  # type: ignore[attr-defined]
+            echeance is not None and echeance < aujourd_hui
+        )
+
+
 @agent_requis
 def files(request: HttpRequest) -> HttpResponse:
     """Les files de travail : seulement les dossiers de la Caf de l'agent. Un nombre
@@ -99,9 +116,9 @@ def files(request: HttpRequest) -> HttpResponse:
 
     filtres = annoter_attente(filtrer(dossiers_de_la_caf(utilisateur), valeurs))
     compteurs = compter_files(filtres, utilisateur)
-    dossiers = filtres.filter(condition_file(file, utilisateur if mes else None)).select_related(
-        "structure", "campagne", "instructeur"
-    )
+    dossiers = annoter_echeance(
+        filtres.filter(condition_file(file, utilisateur if mes else None))
+    ).select_related("structure", "campagne", "instructeur")
     # Les textes du projet ne sont pas affichés dans la liste : inutile de les charger.
     dossiers = dossiers.defer(*TEXTES_NON_AFFICHES)
     if file == "a_valider":
@@ -115,6 +132,9 @@ def files(request: HttpRequest) -> HttpResponse:
             )
         )
     page = Paginator(trier(dossiers, tri), DOSSIERS_PAR_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    dater(page.object_list)
+    nombre_de_filtres = formulaire.nombre_de_filtres()
 
     return render(
         request,
@@ -129,7 +149,9 @@ def files(request: HttpRequest) -> HttpResponse:
             "compteurs": compteurs,
             "nombre": compteurs["mes_en_instruction"] if mes else compteurs[file],
             "avis": formulaire.avis(),
-            "nombre_de_filtres": formulaire.nombre_de_filtres(),
+            "nombre_de_filtres": nombre_de_filtres,
+            # Replié sauf quand un critère s'applique : les résultats d'abord.
+            "filtres_ouverts": bool(nombre_de_filtres or valeurs["q"] or formulaire.avis()),
             "saisi": request.GET,
             "tri": tri,
             "colonnes": colonnes_triables(tri),
