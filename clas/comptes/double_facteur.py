@@ -192,7 +192,7 @@ def verifier(
     enrolement = appareil is not None
     if not code:
         return Verification(erreur="Saisissez le code à 6 chiffres de votre application.")
-    est_totp = bool(re.fullmatch(r"\d{6}", code))
+    est_totp = bool(re.fullmatch(r"[0-9]{6}", code))
     est_secours = not enrolement and bool(re.fullmatch(r"[a-z2-7]{8}", code))
     if not (est_totp or est_secours):
         if enrolement:

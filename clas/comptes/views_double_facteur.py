@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +43,12 @@ def _avec_suite(nom: str, suite: str) -> str:
     return f"{reverse(nom)}?{urlencode({'next': suite})}"
 
 
+def _sans_code_saisi(formulaire: Form) -> None:
+    """Un code refusé n'est pas réaffiché : il faut de toute façon en saisir un nouveau."""
+    formulaire.data = formulaire.data.copy()
+    formulaire.data["code"] = ""
+
+
 def _utilisateur_concerne(request: HttpRequest) -> Utilisateur:
     if not double_facteur.est_concerne(request.user):
         raise PermissionDenied(REFUS_NON_CONCERNE)
@@ -73,6 +80,7 @@ def activer(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Votre double authentification est activée.")
                 return redirect("double_facteur_codes")
             formulaire.add_error("code", verification.erreur)
+        _sans_code_saisi(formulaire)
     return render(
         request,
         "comptes/double_facteur_activer.html",
@@ -137,6 +145,7 @@ def verifier(request: HttpRequest) -> HttpResponse:
                     )
                 return reponse
             formulaire.add_error("code", verification.erreur)
+        _sans_code_saisi(formulaire)
     return render(
         request,
         "comptes/double_facteur_verifier.html",

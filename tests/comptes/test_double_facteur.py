@@ -575,3 +575,36 @@ def test_un_administrateur_national_non_verifie_ne_peut_pas_reinitialiser(utilis
     assert reponse.status_code == 302
     assert reponse.url.startswith(reverse("double_facteur_verifier"))
     assert double_facteur.est_active(agent)
+
+
+@pytest.mark.usefixtures("obligatoire")
+@pytest.mark.parametrize(
+    "saisie",
+    ["x" * 5000, "\x00123456", "１２３４５６", "12345\u202e6", "<script>alert(1)</script>", "  "],
+)
+def test_une_saisie_hostile_recoit_un_message_jamais_une_erreur_serveur(utilisateurs, saisie):
+    agent = utilisateurs["instructeur"]
+    enroler(agent)
+    # Vérification (application enregistrée) et enrôlement (pas encore d'application).
+    essais = [
+        (connecter(agent.email), reverse("double_facteur_verifier")),
+        (connecter(utilisateurs["valideur"].email), reverse("double_facteur_activer")),
+    ]
+    for client, adresse in essais:
+        reponse = client.post(adresse, {"code": saisie})
+        assert reponse.status_code == 400
+        contenu = texte(reponse)
+        assert "fr-error-text" in contenu
+        assert "<script>alert" not in contenu
+        assert 'name="code" value=""' in contenu or 'name="code" autocomplete' in contenu
+    # Une saisie hors format n'est pas un code essayé : elle ne rapproche pas du blocage.
+    assert not DoubleFacteur.objects.filter(echecs__gt=0).exists()
+
+
+@pytest.mark.usefixtures("obligatoire")
+def test_l_enrolement_ne_reaffiche_pas_un_code_refuse(utilisateurs):
+    client = connecter(utilisateurs["valideur"].email)
+    client.get(reverse("double_facteur_activer"))
+    reponse = client.post(reverse("double_facteur_activer"), {"code": "987654"})
+    assert reponse.status_code == 400
+    assert "987654" not in texte(reponse)
