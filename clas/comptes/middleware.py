@@ -77,10 +77,16 @@ class DoubleFacteurObligatoire:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not page_ouverte(request) and doit_verifier(request):
-            utilisateur = request.user
-            if not double_facteur.verifier_par_confiance(request, utilisateur):  # type: ignore[arg-type]
+        utilisateur = request.user
+        if (
+            utilisateur.is_authenticated
+            and doit_verifier(request)
+            and not double_facteur.verifier_par_confiance(request, utilisateur)  # type: ignore[arg-type]
+        ):
+            if not page_ouverte(request):
                 return self.detour(request, double_facteur.est_active(utilisateur))  # type: ignore[arg-type]
+            # Sur une page ouverte, le menu des agents reste caché jusqu'à la vérification.
+            request.double_facteur_en_attente = True  # type: ignore[attr-defined]
         return self.get_response(request)
 
     @staticmethod

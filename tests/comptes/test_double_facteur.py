@@ -608,3 +608,16 @@ def test_l_enrolement_ne_reaffiche_pas_un_code_refuse(utilisateurs):
     reponse = client.post(reverse("double_facteur_activer"), {"code": "987654"})
     assert reponse.status_code == 400
     assert "987654" not in texte(reponse)
+
+
+@pytest.mark.usefixtures("obligatoire")
+def test_avant_la_verification_le_menu_des_agents_est_cache(utilisateurs):
+    agent = utilisateurs["instructeur"]
+    appareil, _ = enroler(agent)
+    client = connecter(agent.email)
+    page = texte(client.get(reverse("double_facteur_verifier")))
+    assert reverse("instruction_files") not in page
+    assert reverse("securite") not in page
+    verifier(client, code_totp(appareil))
+    page = texte(client.get(reverse("accueil")))
+    assert reverse("instruction_files") in page and reverse("securite") in page
