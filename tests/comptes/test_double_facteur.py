@@ -621,3 +621,27 @@ def test_avant_la_verification_le_menu_des_agents_est_cache(utilisateurs):
     verifier(client, code_totp(appareil))
     page = texte(client.get(reverse("accueil")))
     assert reverse("instruction_files") in page and reverse("securite") in page
+
+
+@pytest.mark.usefixtures("obligatoire")
+def test_la_reinitialisation_nationale_coupe_la_session_verifiee_et_la_confiance_de_l_agent(
+    utilisateurs,
+):
+    agent, admin = utilisateurs["instructeur"], utilisateurs["national"]
+    appareil, _ = enroler(agent)
+    appareil_admin, _ = enroler(admin)
+    client = connecter(agent.email)
+    cookie = verifier(client, code_totp(appareil), faire_confiance="on").cookies[
+        double_facteur.COOKIE_CONFIANCE
+    ]
+    assert client.get(reverse("caf_accueil")).status_code == 200
+
+    national = connecter(admin.email)
+    verifier(national, code_totp(appareil_admin))
+    national.post(
+        reverse("national_double_facteur_reinitialiser", args=[agent.pk]), {"motif": "Perdu"}
+    )
+
+    # La session déjà ouverte n'est plus vérifiée : nouvel enrôlement, malgré le cookie.
+    client.cookies[double_facteur.COOKIE_CONFIANCE] = cookie.value
+    assert client.get(reverse("caf_accueil")).url.startswith(reverse("double_facteur_activer"))
