@@ -32,7 +32,7 @@ migrate: install ## applique les migrations (SQLite par défaut, ou DATABASE_URL
 	@if [ -z "$$DATABASE_URL" ] && [ -f db.sqlite3 ] && $(PY) -c "import sqlite3,sys; \
 	  c=sqlite3.connect('db.sqlite3'); \
 	  sys.exit(0 if c.execute(\"select 1 from sqlite_master where name='django_migrations'\").fetchone() \
-	  and c.execute(\"select 1 from django_migrations where app='conventions' and name like '0002%'\").fetchone() else 1)"; then \
+	  and c.execute(\"select 1 from django_migrations where app='conventions' and name='0002_lots_bilan_indu_avenant'\").fetchone() else 1)"; then \
 	  mv db.sqlite3 db.sqlite3.avant-reorganisation; \
 	  echo "Base locale d'avant la réorganisation mise de côté (db.sqlite3.avant-reorganisation) : elle est refaite."; \
 	fi

@@ -10,7 +10,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from clas.comptes.models import AgentCaf, Utilisateur
-from clas.core.validators import cle_luhn
+from clas.core.validators import siret_valide_depuis
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
 
@@ -22,9 +22,9 @@ def caf_du_departement(departement: str) -> Caf:
 
 
 def siret_valide(rang: int) -> str:
-    """Un SIRET de 14 chiffres dont la clé de Luhn est juste, différent pour chaque rang."""
+    """Un SIRET valide (SIREN et SIRET à la bonne clé), différent pour chaque rang."""
     debut = f"{900000000 + rang:09d}{rang % 10000:04d}"
-    return debut + cle_luhn(debut)
+    return siret_valide_depuis(debut)
 
 
 class UtilisateurFactory(DjangoModelFactory):

@@ -63,6 +63,11 @@ def simulations(request: HttpRequest) -> Any:
         donnees = json.loads(request.body or b"")
     except (UnicodeDecodeError, json.JSONDecodeError):
         return _refus("", "Le corps de la requête doit être un objet JSON valide.")
+    except RecursionError:
+        # « [[[[…]]]] » sur des milliers de niveaux épuise la pile du décodeur : refusé, pas 500.
+        return _refus(
+            "", "Le corps de la requête est trop imbriqué : un objet JSON simple est attendu."
+        )
     try:
         resultat = simuler(donnees)
     except EntreeInvalide as refus:

@@ -26,18 +26,24 @@ class Bilan(models.Model):
     etat = models.CharField(
         "état", max_length=20, choices=EtatBilan.choices, default=EtatBilan.BROUILLON
     )
-    actions_parents = models.TextField("actions menées avec les parents", blank=True)
-    evaluation_enfants = models.TextField("évaluation — axe enfants", blank=True)
-    evaluation_parents = models.TextField("évaluation — axe parents", blank=True)
-    evaluation_ecole = models.TextField("évaluation — axe école", blank=True)
-    evaluation_partenaires = models.TextField("évaluation — axe partenaires locaux", blank=True)
+    actions_parents = models.TextField(
+        "actions menées avec les parents", max_length=10_000, blank=True
+    )
+    evaluation_enfants = models.TextField("évaluation — axe enfants", max_length=10_000, blank=True)
+    evaluation_parents = models.TextField("évaluation — axe parents", max_length=10_000, blank=True)
+    evaluation_ecole = models.TextField("évaluation — axe école", max_length=10_000, blank=True)
+    evaluation_partenaires = models.TextField(
+        "évaluation — axe partenaires locaux", max_length=10_000, blank=True
+    )
     saisies_en_cours = models.JSONField("saisies en cours", default=dict, blank=True)
     version = models.PositiveIntegerField("version", default=1)
     depose_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     depose_le = models.DateTimeField("déposé le", null=True, blank=True)
-    commentaire_caf = models.TextField("corrections demandées par la Caf", blank=True)
+    commentaire_caf = models.TextField(
+        "corrections demandées par la Caf", max_length=10_000, blank=True
+    )
     examine_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -77,7 +83,7 @@ class BilanCollectif(models.Model):
     )
     nb_seances = models.PositiveSmallIntegerField("séances tenues", default=0)
     nb_intervenants = models.PositiveSmallIntegerField("intervenants", default=0)
-    intervenants = models.TextField("intervenants (noms et statuts)", blank=True)
+    intervenants = models.TextField("intervenants (noms et statuts)", max_length=10_000, blank=True)
     bonus_projets_culturels = models.BooleanField("projets culturels menés", default=False)
     bonus_accompagnement_parents = models.BooleanField(
         "accompagnement des parents mené", default=False
@@ -149,7 +155,7 @@ class Indu(models.Model):
 
     convention = models.OneToOneField(Convention, on_delete=models.PROTECT, related_name="indu")
     montant = models.DecimalField("montant de l'indu", max_digits=12, decimal_places=2)
-    motif = models.TextField("motif")
+    motif = models.TextField("motif", max_length=10_000)
     echeance = models.DateField("à rembourser avant le")
     etat = models.CharField(
         "état", max_length=20, choices=EtatIndu.choices, default=EtatIndu.OUVERT

@@ -3,8 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    SetPasswordMixin,
+)
+from django.core.validators import MaxLengthValidator
 from dsfr.forms import DsfrBaseForm
+
+# Un mot de passe de plusieurs mégaoctets ferait travailler le hachage pour rien.
+MOT_DE_PASSE_MAX = 128
 
 
 class FormulaireDsfrComptes(DsfrBaseForm):
@@ -25,6 +34,7 @@ class FormulaireConnexion(FormulaireDsfrComptes, AuthenticationForm):
     password = forms.CharField(
         label="Mot de passe",
         strip=False,
+        max_length=MOT_DE_PASSE_MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
@@ -67,11 +77,19 @@ class FormulaireMotDePasseOublie(FormulaireDsfrComptes, PasswordResetForm):
     )
 
 
+def _plafonne(champ: forms.CharField) -> forms.CharField:
+    champ.max_length = MOT_DE_PASSE_MAX
+    champ.validators.append(MaxLengthValidator(MOT_DE_PASSE_MAX))
+    return champ
+
+
 class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):  # type: ignore[misc]
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "Nouveau mot de passe"
-        self.fields["new_password2"].label = "Confirmation du nouveau mot de passe"
+    new_password1, new_password2 = (
+        _plafonne(champ)
+        for champ in SetPasswordMixin.create_password_fields(
+            label1="Nouveau mot de passe", label2="Confirmation du nouveau mot de passe"
+        )
+    )
 
 
 class FormulaireInscription(FormulaireDsfrComptes, forms.Form):
@@ -95,12 +113,14 @@ class FormulaireInscription(FormulaireDsfrComptes, forms.Form):
     password1 = forms.CharField(
         label="Mot de passe",
         strip=False,
+        max_length=MOT_DE_PASSE_MAX,
         help_text="12 caractères au moins, ni trop courant, ni uniquement des chiffres.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label="Confirmation du mot de passe",
         strip=False,
+        max_length=MOT_DE_PASSE_MAX,
         help_text="Saisissez le même mot de passe.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

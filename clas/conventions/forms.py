@@ -40,6 +40,7 @@ class FormulaireAvenant(FormulaireDsfr):
         label="Motif de l'avenant",
         help_text="Il figure dans l'avenant envoyé à la structure.",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
         error_messages={"required": "Expliquez le motif de l'avenant : il figure dans l'avenant."},
     )
 

@@ -70,7 +70,7 @@ class Avenant(models.Model):
     montant_apres = models.DecimalField("montant après l'avenant", max_digits=12, decimal_places=2)
     entree_bareme = models.JSONField("entrée du barème", default=dict)
     resultat = models.JSONField("résultat et explication", default=dict)
-    motif = models.TextField("motif")
+    motif = models.TextField("motif", max_length=10_000)
     pdf = models.FileField("avenant (PDF)", upload_to="avenants/", blank=True)
     valide_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

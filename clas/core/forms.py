@@ -99,6 +99,9 @@ class ChampMontant(forms.DecimalField):
         return value
 
 
+ANNEE_MIN, ANNEE_MAX = 2000, 2100
+
+
 class ChampDate(forms.DateField):
     """Une date : le sélecteur du navigateur envoie aaaa-mm-jj ; jj/mm/aaaa est accepté."""
 
@@ -108,6 +111,16 @@ class ChampDate(forms.DateField):
         kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
         super().__init__(**kwargs)
         self.error_messages["invalid"] = "Saisissez une date valide au format jj/mm/aaaa."
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        # Le 01/01/0001 ou le 31/12/9999 sont des fautes de frappe, pas des dates du programme.
+        if value and not ANNEE_MIN <= value.year <= ANNEE_MAX:
+            raise ValidationError(
+                f"Cette date n'est pas plausible : saisissez une date entre {ANNEE_MIN} et "
+                f"{ANNEE_MAX}, au format jj/mm/aaaa.",
+                code="date_absurde",
+            )
 
 
 class ChampHeure(forms.TimeField):

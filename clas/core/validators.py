@@ -1,33 +1,32 @@
-"""Contrôle des identifiants d'entreprise (SIRET, clé de Luhn)."""
+"""Contrôle des identifiants : SIRET/SIREN (python-stdnum), IBAN/BIC (schwifty), RNA.
+
+Les règles de clé viennent de bibliothèques tenues à jour (le SIRET des établissements de
+La Poste, qui ne suit pas la clé de Luhn ; la longueur de l'IBAN par pays, sa clé nationale,
+la zone SEPA) ; ce module ne fait que traduire leurs refus en messages qui disent quoi corriger.
+"""
 
 from __future__ import annotations
 
 import re
 
 from django.core.exceptions import ValidationError
+from schwifty import BIC, IBAN, registry
+from schwifty import exceptions as erreurs_bancaires
+from stdnum import luhn
+from stdnum.fr import siret as stdnum_siret
 
 
-def somme_luhn(chiffres: str) -> int:
-    total = 0
-    for rang, caractere in enumerate(reversed(chiffres)):
-        chiffre = int(caractere)
-        if rang % 2 == 1:
-            chiffre *= 2
-            if chiffre > 9:
-                chiffre -= 9
-        total += chiffre
-    return total
-
-
-def cle_luhn(debut: str) -> str:
-    """Le chiffre à ajouter à `debut` pour que l'ensemble passe la clé de Luhn."""
-    return str((10 - somme_luhn(debut + "0") % 10) % 10)
+def siret_valide_depuis(debut: str) -> str:
+    """Le SIRET valide tiré de 13 chiffres : le 9ᵉ devient la clé du SIREN et un 14ᵉ, celle du
+    SIRET (les deux clés de Luhn que vérifie `valider_siret`). Sert aux données de démonstration."""
+    siren = debut[:8] + luhn.calc_check_digit(debut[:8])
+    return siren + debut[9:13] + luhn.calc_check_digit(siren + debut[9:13])
 
 
 def valider_siret(valeur: str) -> None:
     if len(valeur) != 14 or not valeur.isdigit():
         raise ValidationError("Le SIRET compte exactement 14 chiffres, sans espace.")
-    if somme_luhn(valeur) % 10 != 0:
+    if not stdnum_siret.is_valid(valeur):
         raise ValidationError(
             "Ce SIRET n'est pas valide (clé de contrôle incorrecte) : vérifiez chaque chiffre."
         )
@@ -40,13 +39,15 @@ def valider_rna(valeur: str) -> None:
         )
 
 
-def _iban_en_nombre(iban: str) -> int:
-    reordonne = iban[4:] + iban[:4]
-    return int("".join(str(int(caractere, 36)) for caractere in reordonne))
-
-
 def normaliser_iban(valeur: str) -> str:
     return re.sub(r"\s+", "", valeur or "").upper()
+
+
+def _pays_sepa(code: str) -> bool:
+    try:
+        return registry.get_iban_spec(code).in_sepa_zone
+    except (KeyError, erreurs_bancaires.SchwiftyException):
+        return False
 
 
 def valider_iban(valeur: str) -> None:
@@ -58,19 +59,62 @@ def valider_iban(valeur: str) -> None:
             "L'IBAN commence par 2 lettres (FR) et 2 chiffres, puis compte 23 caractères "
             "pour un compte français, par exemple FR76 3000 6000 0112 3456 7890 189."
         )
-    if iban.startswith("FR") and len(iban) != 27:
-        raise ValidationError("Un IBAN français compte exactement 27 caractères.")
-    if _iban_en_nombre(iban) % 97 != 1:
+    try:
+        IBAN(iban, validate_bban=True)
+    except erreurs_bancaires.InvalidCountryCode:
+        raise ValidationError(
+            f"« {iban[:2]} » n'est pas un pays qui a des IBAN : l'IBAN commence par le code du "
+            "pays du compte (FR pour la France)."
+        ) from None
+    except erreurs_bancaires.InvalidLength:
+        raise ValidationError(_longueur_attendue(iban)) from None
+    except (erreurs_bancaires.InvalidChecksumDigits, erreurs_bancaires.InvalidBBANChecksum):
         raise ValidationError(
             "Cet IBAN n'est pas valide (clé de contrôle incorrecte) : vérifiez chaque caractère."
+        ) from None
+    except erreurs_bancaires.SchwiftyException:
+        raise ValidationError(
+            "Cet IBAN n'a pas la forme attendue pour son pays : recopiez-le depuis le RIB."
+        ) from None
+    if not _pays_sepa(iban[:2]):
+        raise ValidationError(
+            "La Caf ne verse que sur un compte de la zone SEPA (euro) : cet IBAN est celui "
+            "d'un autre pays."
         )
 
 
+def _longueur_attendue(iban: str) -> str:
+    if iban.startswith("FR"):
+        return "Un IBAN français compte exactement 27 caractères."
+    try:
+        attendu = registry.get_iban_spec(iban[:2]).iban_length
+    except (KeyError, erreurs_bancaires.SchwiftyException, AttributeError):
+        return "Cet IBAN n'a pas la bonne longueur pour son pays : recopiez-le depuis le RIB."
+    return f"Un IBAN de ce pays compte exactement {attendu} caractères (ici {len(iban)})."
+
+
 def valider_bic(valeur: str) -> None:
-    if valeur and not re.fullmatch(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", valeur.upper()):
+    if not valeur:
+        return
+    bic = valeur.strip().upper()
+    message_forme = (
+        "Le BIC compte 8 ou 11 caractères : 4 lettres de banque, 2 lettres de pays, "
+        "2 de lieu, éventuellement 3 d'agence (par exemple AGRIFRPP ou BNPAFRPPXXX)."
+    )
+    if not re.fullmatch(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", bic):
+        raise ValidationError(message_forme)
+    try:
+        BIC(bic)
+    except erreurs_bancaires.InvalidCountryCode:
         raise ValidationError(
-            "Le BIC compte 8 ou 11 caractères : 4 lettres de banque, 2 lettres de pays, "
-            "2 de lieu, éventuellement 3 d'agence (par exemple AGRIFRPP ou BNPAFRPPXXX)."
+            f"« {bic[4:6]} » (5ᵉ et 6ᵉ lettres du BIC) n'est pas un code de pays."
+        ) from None
+    except erreurs_bancaires.SchwiftyException:
+        raise ValidationError(message_forme) from None
+    if not _pays_sepa(bic[4:6]):
+        raise ValidationError(
+            "Ce BIC est celui d'une banque hors de la zone SEPA : la Caf ne verse que sur "
+            "un compte de la zone SEPA (euro)."
         )
 
 
@@ -116,10 +160,14 @@ def masquer_email(email: str) -> str:
     return f"{local[:1]}***@{domaine}" if domaine else "***"
 
 
-def iban_fr(bban: str) -> str:
-    """L'IBAN français d'un BBAN de 23 caractères, avec sa clé de contrôle calculée."""
-    cle = 98 - _iban_en_nombre("FR00" + bban) % 97
-    return f"FR{cle:02d}{bban}"
+def iban_fr(banque_guichet_compte: str) -> str:
+    """L'IBAN français de 21 caractères (banque 5, guichet 5, compte 11), avec la clé RIB et la
+    clé IBAN calculées par schwifty. Sert aux données de démonstration."""
+    return str(
+        IBAN.generate(
+            "FR", bank_code=banque_guichet_compte[:10], account_code=banque_guichet_compte[10:21]
+        )
+    )
 
 
 def masquer_iban(iban: str) -> str:

@@ -16,7 +16,7 @@ from clas.structures.coordonnees import changement_en_cours, proposer_coordonnee
 from clas.structures.models import Structure
 
 NOUVEAU_COMPTE = {
-    "iban": iban_fr("10278073000002345678943"),
+    "iban": iban_fr("102780730000023456789"),
     "bic": "CMCIFR2A",
     "banque": "Crédit Mutuel, agence de Lyon Croix-Rousse",
 }

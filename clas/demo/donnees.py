@@ -469,13 +469,13 @@ AUTRES_STRUCTURES = [
 def structure_avec_equipe(
     rang: int, ligne: tuple[str, ...], mot_de_passe: str
 ) -> tuple[Structure, Utilisateur]:
-    from clas.core.validators import cle_luhn, iban_fr
+    from clas.core.validators import iban_fr, siret_valide_depuis
     from clas.structures.models import MembreStructure
 
     debut, nom, type_structure, commune, code_postal, departement, adresse = ligne
     association = type_structure == "association"
     structure, _ = Structure.objects.update_or_create(
-        siret=debut + cle_luhn(debut),
+        siret=siret_valide_depuis(debut),
         defaults={
             "nom": nom,
             "type_structure": type_structure,
@@ -488,7 +488,7 @@ def structure_avec_equipe(
             "code_postal": code_postal,
             "departement": departement,
             "caf": Caf.objects.get(departement=departement),
-            "iban": iban_fr(f"30006000011234567891{rang:03d}"),
+            "iban": iban_fr(f"3000600001234567{rang:05d}"),
             "bic": "AGRIFRPP",
             "representant_prenom": "Dominique",
             "representant_nom": "Laurent",

@@ -92,7 +92,7 @@ STRUCTURES_VERSEMENTS = [
 
 COMPTE_RHONE = {
     "titulaire": "Caf du Rhône — Action sociale",
-    "iban": iban_fr("30006000019876543210943"),
+    "iban": iban_fr("300060000198765432109"),
     "bic": "AGRIFRPP",
 }
 

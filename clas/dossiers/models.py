@@ -101,14 +101,16 @@ class Dossier(models.Model):
 
     # Le projet
     titre = models.CharField("titre du projet", max_length=200, blank=True)
-    resume = models.TextField("résumé du projet", blank=True)
-    axe_enfants = models.TextField("axe enfants", blank=True)
-    axe_parents = models.TextField("axe parents", blank=True)
-    axe_ecole = models.TextField("axe école", blank=True)
-    axe_partenaires = models.TextField("axe partenaires locaux", blank=True)
-    orientation_enfants = models.TextField("orientation des enfants", blank=True)
-    liens_ecoles_pedt = models.TextField("liens avec les écoles et le PEDT", blank=True)
-    lieux = models.TextField("lieux d'accueil", blank=True)
+    resume = models.TextField("résumé du projet", max_length=10_000, blank=True)
+    axe_enfants = models.TextField("axe enfants", max_length=10_000, blank=True)
+    axe_parents = models.TextField("axe parents", max_length=10_000, blank=True)
+    axe_ecole = models.TextField("axe école", max_length=10_000, blank=True)
+    axe_partenaires = models.TextField("axe partenaires locaux", max_length=10_000, blank=True)
+    orientation_enfants = models.TextField("orientation des enfants", max_length=10_000, blank=True)
+    liens_ecoles_pedt = models.TextField(
+        "liens avec les écoles et le PEDT", max_length=10_000, blank=True
+    )
+    lieux = models.TextField("lieux d'accueil", max_length=10_000, blank=True)
 
     ps_demandee = models.DecimalField(
         "prestation de service Clas demandée",
@@ -228,12 +230,14 @@ class Collectif(models.Model):
     bonus_projets_culturels = models.BooleanField(
         "projets culturels ou éducatifs (bonus)", default=False
     )
-    description_projets_culturels = models.TextField("actions culturelles prévues", blank=True)
+    description_projets_culturels = models.TextField(
+        "actions culturelles prévues", max_length=10_000, blank=True
+    )
     bonus_accompagnement_parents = models.BooleanField(
         "accompagnement des parents (bonus)", default=False
     )
     description_accompagnement_parents = models.TextField(
-        "actions d'accompagnement des parents prévues", blank=True
+        "actions d'accompagnement des parents prévues", max_length=10_000, blank=True
     )
 
     class Meta:
@@ -384,7 +388,7 @@ class Evenement(models.Model):
     objet_id = models.PositiveIntegerField("identifiant de l'objet", null=True, blank=True)
     etat_avant = models.CharField("état avant", max_length=30, blank=True)
     etat_apres = models.CharField("état après", max_length=30, blank=True)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", max_length=10_000, blank=True)
     public = models.BooleanField("visible par la structure", default=True)
     created_at = models.DateTimeField("le", auto_now_add=True)
 
@@ -447,7 +451,7 @@ class Message(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     de_la_caf = models.BooleanField("envoyé par la Caf", default=False)
-    texte = models.TextField("message")
+    texte = models.TextField("message", max_length=10_000)
     piece_jointe = models.FileField("pièce jointe", upload_to="messages/", blank=True)
     nom_piece_jointe = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField("envoyé le", auto_now_add=True)
@@ -467,7 +471,7 @@ class DemandeComplements(models.Model):
         Dossier, on_delete=models.CASCADE, related_name="demandes_complements"
     )
     etapes = models.JSONField("étapes à compléter", default=list)
-    message = models.TextField("ce qui est demandé")
+    message = models.TextField("ce qui est demandé", max_length=10_000)
     echeance = models.DateField("à rendre avant le")
     demandee_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

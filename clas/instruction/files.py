@@ -195,6 +195,10 @@ def lire_montant(texte: str) -> Decimal:
 
 
 class ChampMontant(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
     def to_python(self, value: Any) -> Decimal | None:
         texte = super().to_python(value)
         if not texte:

@@ -69,7 +69,7 @@ class FormulairePrendre(FormulaireDsfr):
         help_text="Obligatoire si le dossier est déjà attribué à un autre agent.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    instructeur_vu = forms.CharField(required=False, widget=forms.HiddenInput)
+    instructeur_vu = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def instructeur_attendu(self) -> int | None:
         valeur = (self.cleaned_data.get("instructeur_vu") or "").strip()
@@ -211,6 +211,10 @@ CHAMPS_PROPOSITION = (
 
 class ChampMontant(forms.CharField):
     """Un montant en euros : « 4 500,50 », « 4500.5 » ; deux décimales au plus."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         texte = super().to_python(value)

@@ -39,7 +39,7 @@ class Correction(models.Model):
     )
     champ = models.CharField("champ corrigé", max_length=40, choices=ChampCorrige.choices)
     valeur = models.CharField("valeur retenue", max_length=40)
-    motif = models.TextField("motif")
+    motif = models.TextField("motif", max_length=10_000)
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("le", auto_now_add=True)
 
@@ -58,7 +58,7 @@ class Annotation(models.Model):
         "dossiers.Dossier", on_delete=models.CASCADE, related_name="annotations"
     )
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    texte = models.TextField("annotation")
+    texte = models.TextField("annotation", max_length=10_000)
     created_at = models.DateTimeField("le", auto_now_add=True)
 
     class Meta:
@@ -111,14 +111,14 @@ class Proposition(models.Model):
         "montant du barème", max_digits=12, decimal_places=2, null=True, blank=True
     )
     justification_montant = models.TextField(
-        "justification d'un montant inférieur au barème", blank=True
+        "justification d'un montant inférieur au barème", max_length=10_000, blank=True
     )
     motif_refus = models.CharField(
         "motif du refus", max_length=30, choices=MotifRefus.choices, blank=True
     )
-    texte = models.TextField("motivation", blank=True)
+    texte = models.TextField("motivation", max_length=10_000, blank=True)
     justification_enveloppe = models.TextField(
-        "justification du dépassement d'enveloppe", blank=True
+        "justification du dépassement d'enveloppe", max_length=10_000, blank=True
     )
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("proposée le", auto_now_add=True)
@@ -132,7 +132,7 @@ class Proposition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     traitee_le = models.DateTimeField("traitée le", null=True, blank=True)
-    commentaire = models.TextField("commentaire du valideur", blank=True)
+    commentaire = models.TextField("commentaire du valideur", max_length=10_000, blank=True)
 
     class Meta:
         verbose_name = "proposition de décision"

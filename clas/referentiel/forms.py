@@ -19,7 +19,7 @@ class FormulaireParametres(ModeleFormulaireDsfr):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
     )
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = forms.CharField(max_length=40, widget=forms.HiddenInput)
 
     class Meta:
         model = ParametresBareme

@@ -97,12 +97,19 @@ class ParametresBareme(models.Model):
         LIBELLES_PARAMETRES["semaines_reference"],
         validators=[MinValueValidator(1), MaxValueValidator(52)],
     )
-    effectif_min = models.PositiveSmallIntegerField(LIBELLES_PARAMETRES["effectif_min"])
-    effectif_max = models.PositiveSmallIntegerField(LIBELLES_PARAMETRES["effectif_max"])
-    effectif_min_derogatoire = models.PositiveSmallIntegerField(
-        LIBELLES_PARAMETRES["effectif_min_derogatoire"]
+    # Bornes larges (un collectif compte 5 à 12 enfants) : elles n'écartent que l'absurde.
+    effectif_min = models.PositiveSmallIntegerField(
+        LIBELLES_PARAMETRES["effectif_min"], validators=[MaxValueValidator(100)]
     )
-    intervenants_min = models.PositiveSmallIntegerField(LIBELLES_PARAMETRES["intervenants_min"])
+    effectif_max = models.PositiveSmallIntegerField(
+        LIBELLES_PARAMETRES["effectif_max"], validators=[MaxValueValidator(100)]
+    )
+    effectif_min_derogatoire = models.PositiveSmallIntegerField(
+        LIBELLES_PARAMETRES["effectif_min_derogatoire"], validators=[MaxValueValidator(100)]
+    )
+    intervenants_min = models.PositiveSmallIntegerField(
+        LIBELLES_PARAMETRES["intervenants_min"], validators=[MaxValueValidator(20)]
+    )
     taux_acompte = models.DecimalField(
         LIBELLES_PARAMETRES["taux_acompte"], max_digits=5, decimal_places=4, validators=TAUX
     )
@@ -161,9 +168,9 @@ class ModificationParametre(models.Model):
     parametre = models.CharField("paramètre", max_length=40)
     ancienne_valeur = models.CharField("ancienne valeur", max_length=40)
     nouvelle_valeur = models.CharField("nouvelle valeur", max_length=40)
-    ancienne_source = models.TextField("ancienne source", blank=True)
-    nouvelle_source = models.TextField("nouvelle source", blank=True)
-    motif = models.TextField("motif")
+    ancienne_source = models.TextField("ancienne source", max_length=10_000, blank=True)
+    nouvelle_source = models.TextField("nouvelle source", max_length=10_000, blank=True)
+    motif = models.TextField("motif", max_length=10_000)
     auteur = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
     )

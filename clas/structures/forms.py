@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clas.core.fichiers import verifier_fichier
-from clas.core.forms import FormulaireDsfr, ModeleFormulaireDsfr
+from clas.core.forms import ChampDate, FormulaireDsfr, ModeleFormulaireDsfr
 from clas.core.validators import (
     normaliser_iban,
     normaliser_siret,
@@ -259,15 +259,12 @@ class FormulairePiece(FormulaireDsfr):
             attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}
         ),
     )
-    date_validite = forms.DateField(
+    date_validite = ChampDate(
         label="Valable jusqu'au",
         required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         help_text=(
             "Au format jj/mm/aaaa. Laissez vide si la pièce n'expire pas (statuts, par exemple)."
         ),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Écrivez une date valide au format jj/mm/aaaa."},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -291,7 +291,7 @@ class ChangementCoordonnees(models.Model):
         verbose_name="examiné par",
     )
     examine_le = models.DateTimeField("examiné le", null=True, blank=True)
-    motif_refus = models.TextField("motif du refus", blank=True)
+    motif_refus = models.TextField("motif du refus", max_length=10_000, blank=True)
 
     objects = ChangementCoordonneesQuerySet.as_manager()
 
@@ -345,7 +345,7 @@ class EvenementCoordonnees(models.Model):
     )
     etat_avant = models.CharField("état avant", max_length=20, blank=True)
     etat_apres = models.CharField("état après", max_length=20, blank=True)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", max_length=10_000, blank=True)
     created_at = models.DateTimeField("le", auto_now_add=True)
 
     class Meta:

@@ -95,7 +95,7 @@ class Versement(models.Model):
     bic_beneficiaire = models.CharField("BIC du bénéficiaire", max_length=11, blank=True)
     paye_le = models.DateField("payé le", null=True, blank=True)
     reference_bancaire = models.CharField("référence bancaire", max_length=100, blank=True)
-    motif_rejet = models.TextField("motif du rejet", blank=True)
+    motif_rejet = models.TextField("motif du rejet", max_length=10_000, blank=True)
     rejete_le = models.DateTimeField("rejeté le", null=True, blank=True)
     reemission_de = models.OneToOneField(
         "self",
@@ -151,7 +151,7 @@ class Mouvement(models.Model):
     versement = models.OneToOneField(
         Versement, on_delete=models.PROTECT, null=True, blank=True, related_name="mouvement"
     )
-    motif = models.TextField("motif")
+    motif = models.TextField("motif", max_length=10_000)
     auteur = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

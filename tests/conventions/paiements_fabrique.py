@@ -16,9 +16,9 @@ from clas.structures.models import Structure
 from clas.versements.models import EtatVersement, NatureVersement, Versement
 from tests.instruction.outils import creer_campagne, creer_decision, creer_dossier
 
-IBAN_CAF = iban_fr("30001000640000000000149")
+IBAN_CAF = iban_fr("300010006400000000001")
 BIC_CAF = "BDFEFRPPCCT"
-IBAN_STRUCTURE = iban_fr("30006000011234567890189")
+IBAN_STRUCTURE = iban_fr("300060000112345678901")
 BIC_STRUCTURE = "AGRIFRPP"
 
 

@@ -22,7 +22,7 @@ from .paiements_fabrique import IBAN_STRUCTURE, convention_signee, donner_un_com
 pytestmark = pytest.mark.django_db
 
 E = EtatVersement
-NOUVEAU = iban_fr("10278073000002345678943")
+NOUVEAU = iban_fr("102780730000023456789")
 
 
 def _rib() -> SimpleUploadedFile:

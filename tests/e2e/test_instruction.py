@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from clas.bareme import CollectifEntree, Entree, calculer, formater_euros
 from clas.campagnes.models import Campagne
 from clas.comptes.models import AgentCaf, Utilisateur
-from clas.core.validators import cle_luhn
+from clas.core.validators import siret_valide_depuis
 from clas.dossiers import actions
 from clas.dossiers.models import Collectif, Dossier, EtatDossier
 from clas.referentiel.models import Caf, ParametresBareme
@@ -39,7 +39,7 @@ VALIDEUR = "valideur@demo.clas.fr"
 PORTEUR = "samia.kaci@maison-des-etapes.fr"
 MOT_DE_PASSE_PORTEUR = "Venissieux-Clas-2026!"
 DEBUT_SIRET = "7923456100018"
-SIRET = DEBUT_SIRET + cle_luhn(DEBUT_SIRET)
+SIRET = siret_valide_depuis(DEBUT_SIRET)
 TITRE = "Coup de pouce aux Minguettes"
 
 # Le budget de `dossier_complet` : charges 64 = 15 000 ; produits 74 (commune) = 10 000 et

@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from clas.bareme import CollectifEntree, Entree, calculer, formater_euros
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
-from clas.core.validators import cle_luhn, iban_fr
+from clas.core.validators import iban_fr, siret_valide_depuis
 from clas.demo.donnees import pdf_minimal
 from clas.referentiel.donnees import charger_caf, charger_parametres
 from clas.referentiel.models import Caf, ParametresBareme
@@ -29,8 +29,8 @@ pytestmark = [pytest.mark.e2e]
 EMAIL = "nadia.benali@reussir-grenoble.fr"
 MOT_DE_PASSE = "Grenoble-Clas-2026!"
 DEBUT_SIRET = "4182974000012"
-SIRET = DEBUT_SIRET + cle_luhn(DEBUT_SIRET)
-IBAN = iban_fr("30004000031234567890143")
+SIRET = siret_valide_depuis(DEBUT_SIRET)
+IBAN = iban_fr("300040000312345678901")
 DEPENSES = Decimal("16000")  # comptes 60 à 65 : 1 500 + 1 000 + 2 500 + 11 000
 SUBVENTION_COMMUNE = Decimal("9000")
 

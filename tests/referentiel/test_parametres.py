@@ -378,3 +378,21 @@ def test_un_parametre_corrige_sur_la_page_de_l_erreur_est_enregistre(national: C
     assert correction.status_code == 302, texte(correction)
     assert champs(national.get(CHEMIN))["taux"] == "0.35"
     assert annee().taux == Decimal("0.35")
+
+
+@pytest.mark.parametrize(
+    ("champ", "valeur"),
+    [("effectif_max", "30000"), ("intervenants_min", "500"), ("semaines_reference", "520")],
+)
+def test_une_valeur_absurde_est_refusee_et_rien_n_est_enregistre(
+    national: Client, champ: str, valeur: str
+) -> None:
+    avant = annee()
+    donnees = formulaire_parametres("2025-2026") | {champ: valeur}
+
+    reponse = national.post(CHEMIN, donnees)
+
+    assert reponse.status_code in (200, 400)
+    assert "inférieure ou égale" in texte(reponse)
+    assert getattr(annee(), champ) == getattr(avant, champ)
+    assert not ModificationParametre.objects.exists()

@@ -27,8 +27,8 @@ from .conftest import rib_pdf, saisie_structure
 pytestmark = pytest.mark.django_db
 
 E = EtatCoordonnees
-ANCIEN = iban_fr("30006000011234567890189")
-NOUVEAU = iban_fr("10278073000002345678943")
+ANCIEN = iban_fr("300060000112345678901")
+NOUVEAU = iban_fr("102780730000023456789")
 NOUVEAU_MASQUE = masquer_iban(NOUVEAU)
 LISTE = "/caf/coordonnees-bancaires/"
 
@@ -133,7 +133,7 @@ def test_un_rib_qui_n_est_ni_pdf_ni_image_est_refuse_sur_son_champ(
 def test_une_nouvelle_proposition_remplace_celle_en_attente_et_l_historique_le_garde(
     proposition, acceptee, utilisateurs
 ) -> None:
-    autre = iban_fr("30004000031234567890143")
+    autre = iban_fr("300040000312345678901")
     seconde = coordonnees.proposer_coordonnees(
         acceptee, utilisateurs["porteur"], autre, "BNPAFRPP", rib_pdf()
     )
@@ -352,7 +352,7 @@ def test_la_fiche_pagine_l_historique_du_compte(porteur: Client, acceptee, utili
         coordonnees.proposer_coordonnees(
             acceptee,
             utilisateurs["porteur"],
-            iban_fr(f"3000400003123456789{rang:04d}"),
+            iban_fr(f"30004000031234567{rang:04d}"),
             "BNPAFRPP",
             rib_pdf(),
         )

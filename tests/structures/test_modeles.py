@@ -1,4 +1,5 @@
-"""Structures : SIRET contrôlé par la clé de Luhn, visibilité par rôle, un rôle par membre."""
+"""Structures : SIRET contrôlé par python-stdnum (clés de Luhn, règle de La Poste),
+visibilité par rôle, un rôle par membre."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clas.comptes.models import Utilisateur
-from clas.core.validators import cle_luhn, valider_siret
+from clas.core.validators import siret_valide_depuis, valider_siret
 from clas.structures.models import MembreStructure, RoleMembre, Structure
 from tests.factories import MembreStructureFactory, StructureFactory, siret_valide
 
@@ -19,6 +20,8 @@ from tests.factories import MembreStructureFactory, StructureFactory, siret_vali
         "73282932000074",  # l'exemple de SIRET que donne l'Insee
         siret_valide(1),
         siret_valide(42),
+        "35600000000048",  # le siège de La Poste
+        "35600000049837",  # un bureau de La Poste : somme des chiffres multiple de 5, pas de Luhn
     ],
 )
 def test_un_siret_de_14_chiffres_a_la_bonne_cle_est_accepte(siret: str) -> None:
@@ -34,6 +37,9 @@ def test_un_siret_de_14_chiffres_a_la_bonne_cle_est_accepte(siret: str) -> None:
         ("7328293200007A", "exactement 14 chiffres"),
         ("", "exactement 14 chiffres"),
         ("73282932000075", "clé de contrôle incorrecte"),
+        # Clé de Luhn juste sur les 14 chiffres, mais le SIREN (9 premiers) est faux.
+        ("12345678901237", "clé de contrôle incorrecte"),
+        ("35600000049838", "clé de contrôle incorrecte"),  # La Poste : somme non multiple de 5
     ],
 )
 def test_un_siret_mal_forme_est_refuse_avec_un_message_clair(siret: str, message: str) -> None:
@@ -42,8 +48,8 @@ def test_un_siret_mal_forme_est_refuse_avec_un_message_clair(siret: str, message
 
 
 @pytest.mark.parametrize("debut", ["7328293200007", "0000000000000", "9999999999999"])
-def test_cle_luhn_complete_le_debut_en_siret_valide(debut: str) -> None:
-    valider_siret(debut + cle_luhn(debut))
+def test_siret_valide_depuis_donne_un_siret_et_un_siren_valides(debut: str) -> None:
+    valider_siret(siret_valide_depuis(debut))
 
 
 def test_changer_un_seul_chiffre_rend_le_siret_invalide() -> None:

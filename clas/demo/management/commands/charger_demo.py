@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
-from clas.core.validators import cle_luhn, iban_fr
+from clas.core.validators import iban_fr, siret_valide_depuis
 from clas.demo.coordonnees import charger_coordonnees
 from clas.demo.donnees import charger_dossiers, charger_instruction
 from clas.demo.versements import charger_versements
@@ -145,7 +145,7 @@ class Command(BaseCommand):
         ):
             association = type_structure == TypeStructure.ASSOCIATION
             structure, _ = Structure.objects.update_or_create(
-                siret=debut + cle_luhn(debut),
+                siret=siret_valide_depuis(debut),
                 defaults={
                     "nom": nom,
                     "type_structure": type_structure,
@@ -160,7 +160,7 @@ class Command(BaseCommand):
                     "code_postal": code_postal,
                     "departement": departement,
                     "caf": Caf.objects.get(departement=departement),
-                    "iban": iban_fr(f"30006000011234567890{rang:03d}"),
+                    "iban": iban_fr(f"3000600001123456{rang:05d}"),
                     "bic": "AGRIFRPP",
                     "representant_prenom": ["Fatou", "Bernard", "Anne"][rang],
                     "representant_nom": ["Diallo", "Chevalier", "Lemaire"][rang],
