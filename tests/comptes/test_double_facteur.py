@@ -579,12 +579,26 @@ def test_un_administrateur_national_non_verifie_ne_peut_pas_reinitialiser(utilis
 
 @pytest.mark.usefixtures("obligatoire")
 @pytest.mark.parametrize(
-    "saisie",
-    ["x" * 5000, "\x00123456", "１２３４５６", "12345\u202e6", "<script>alert(1)</script>", "  "],
+    ("saisie", "essai_compte"),
+    [
+        ("x" * 5000, False),
+        ("１２３４５６", False),
+        ("<script>alert(1)</script>", False),
+        ("  ", False),
+        ("\x00\x00", False),
+        # Octet nul et surcharge de direction sont retirés de toute saisie (clas.core.saisie) :
+        # reste un code à 6 chiffres, faux, essayé comme tel.
+        ("\x00123456", True),
+        ("12345\u202e6", True),
+    ],
 )
-def test_une_saisie_hostile_recoit_un_message_jamais_une_erreur_serveur(utilisateurs, saisie):
+def test_une_saisie_hostile_recoit_un_message_jamais_une_erreur_serveur(
+    utilisateurs, saisie, essai_compte
+):
     agent = utilisateurs["instructeur"]
-    enroler(agent)
+    appareil, _ = enroler(agent)
+    if code_totp(appareil) == "123456":
+        pytest.skip("123456 est justement le code du moment")
     # Vérification (application enregistrée) et enrôlement (pas encore d'application).
     essais = [
         (connecter(agent.email), reverse("double_facteur_verifier")),
@@ -598,7 +612,7 @@ def test_une_saisie_hostile_recoit_un_message_jamais_une_erreur_serveur(utilisat
         assert "<script>alert" not in contenu
         assert 'name="code" value=""' in contenu or 'name="code" autocomplete' in contenu
     # Une saisie hors format n'est pas un code essayé : elle ne rapproche pas du blocage.
-    assert not DoubleFacteur.objects.filter(echecs__gt=0).exists()
+    assert DoubleFacteur.objects.filter(echecs__gt=0).exists() is essai_compte
 
 
 @pytest.mark.usefixtures("obligatoire")
