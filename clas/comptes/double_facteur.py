@@ -270,9 +270,11 @@ def confirmer_enrolement(
 # --- Réinitialisation ------------------------------------------------------------------------
 
 
-def reinitialiser(utilisateur: Utilisateur, auteur: Utilisateur, motif: str = "") -> None:
+def reinitialiser(utilisateur: Utilisateur, auteur: Utilisateur | None, motif: str = "") -> None:
     """Supprime l'application et les codes de secours, oublie les navigateurs de confiance
-    (la génération change) et journalise. À la prochaine page, un nouvel enrôlement."""
+    (la génération change) et journalise. À la prochaine page, un nouvel enrôlement.
+    `auteur` : la personne elle-même, un administrateur national, ou None pour
+    l'exploitation (commande `reinitialiser_double_facteur`)."""
     with transaction.atomic():
         etat_ = DoubleFacteur.objects.select_for_update().get(pk=etat(utilisateur).pk)
         TOTPDevice.objects.filter(user=utilisateur).delete()
@@ -281,11 +283,12 @@ def reinitialiser(utilisateur: Utilisateur, auteur: Utilisateur, motif: str = ""
         etat_.echecs = 0
         etat_.bloque_jusqu_a = None
         etat_.save(update_fields=["generation", "echecs", "bloque_jusqu_a"])
-        type_ = (
-            Type.REINITIALISATION
-            if auteur.pk == utilisateur.pk
-            else Type.REINITIALISATION_NATIONALE
-        )
+        if auteur is None:
+            type_ = Type.REINITIALISATION_EXPLOITATION
+        elif auteur.pk == utilisateur.pk:
+            type_ = Type.REINITIALISATION
+        else:
+            type_ = Type.REINITIALISATION_NATIONALE
         journaliser(utilisateur, type_, auteur, motif)
 
 

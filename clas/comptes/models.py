@@ -138,6 +138,10 @@ class EvenementDoubleFacteur(models.Model):
             "reinitialisation_nationale",
             "Double authentification réinitialisée par l'administration nationale",
         )
+        REINITIALISATION_EXPLOITATION = (
+            "reinitialisation_exploitation",
+            "Double authentification réinitialisée par l'exploitation de la plateforme",
+        )
 
     utilisateur = models.ForeignKey(
         Utilisateur,

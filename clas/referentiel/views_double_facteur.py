@@ -10,14 +10,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clas.comptes import double_facteur
 from clas.comptes.forms import FormulaireReinitialisationNationale
 from clas.comptes.models import EvenementDoubleFacteur, Utilisateur
-from clas.core.courriels import apres_validation, envoyer
 from clas.core.permissions import national_requis
+
+from .actions import reinitialiser_double_facteur
 
 PAR_PAGE = 50
 
@@ -73,19 +72,11 @@ def reinitialiser(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         statut = 400
         if formulaire.is_valid():
-            motif = formulaire.cleaned_data["motif"]
-            double_facteur.reinitialiser(personne, request.user, motif)  # type: ignore[arg-type]
-            apres_validation(
-                envoyer,
-                "comptes/email_double_facteur_reinitialise",
-                [personne.email],
-                {
-                    "personne": personne,
-                    "auteur": request.user,
-                    "motif": motif,
-                    "date": timezone.now(),
-                    "lien": request.build_absolute_uri(reverse("connexion")),
-                },
+            reinitialiser_double_facteur(
+                personne,
+                request.user,  # type: ignore[arg-type]
+                formulaire.cleaned_data["motif"],
+                request.build_absolute_uri(reverse("connexion")),
             )
             messages.success(
                 request,

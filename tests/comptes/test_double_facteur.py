@@ -659,3 +659,43 @@ def test_la_reinitialisation_nationale_coupe_la_session_verifiee_et_la_confiance
     # La session déjà ouverte n'est plus vérifiée : nouvel enrôlement, malgré le cookie.
     client.cookies[double_facteur.COOKIE_CONFIANCE] = cookie.value
     assert client.get(reverse("caf_accueil")).url.startswith(reverse("double_facteur_activer"))
+
+
+# --- Recours de l'exploitation : la commande ---------------------------------------------------
+
+
+def test_la_commande_reinitialise_le_seul_administrateur_national_et_le_journalise(
+    utilisateurs, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    admin = utilisateurs["national"]
+    enroler(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reinitialiser_double_facteur", admin.email, motif="Téléphone volé")
+    assert not double_facteur.est_active(admin)
+    evenement = EvenementDoubleFacteur.objects.get(utilisateur=admin)
+    assert evenement.type == Type.REINITIALISATION_EXPLOITATION
+    assert evenement.auteur is None and evenement.motif == "Téléphone volé"
+    assert mail.outbox[0].to == [admin.email]
+    assert "L'équipe d'exploitation" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("compte", "motif", "message"),
+    [
+        ("inconnu@exemple.fr", "Perdu", "Aucun compte"),
+        ("porteur", "Perdu", "ne le concerne pas"),
+        ("valideur", "Perdu", "pas de double authentification activée"),
+        ("instructeur", "  ", "Indiquez le motif"),
+    ],
+)
+def test_la_commande_refuse_avec_un_message_qui_dit_pourquoi(utilisateurs, compte, motif, message):
+    from django.core.management import CommandError, call_command
+
+    enroler(utilisateurs["instructeur"])
+    email = utilisateurs[compte].email if compte in utilisateurs else compte
+    with pytest.raises(CommandError, match=message):
+        call_command("reinitialiser_double_facteur", email, motif=motif)
+    assert double_facteur.est_active(utilisateurs["instructeur"])
+    assert not EvenementDoubleFacteur.objects.filter(type__startswith="reinit").exists()
