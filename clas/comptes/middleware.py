@@ -13,6 +13,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -51,14 +52,19 @@ def page_ouverte(request: HttpRequest) -> bool:
     chemin = request.path_info
     if chemin.startswith(settings.STATIC_URL):
         return True
-    # L'API appelée avec un jeton ne passe pas par la session : le jeton fait foi.
-    if chemin.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
-        return True
     try:
         nom = resolve(chemin).url_name
     except Resolver404:
         return True  # la page d'erreur 404, rien d'autre
     return nom in PAGES_OUVERTES
+
+
+async def _anonyme() -> AnonymousUser:
+    return AnonymousUser()
+
+
+def appel_api_avec_jeton(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META
 
 
 def doit_verifier(request: HttpRequest) -> bool:
@@ -83,6 +89,11 @@ class DoubleFacteurObligatoire:
             and doit_verifier(request)
             and not double_facteur.verifier_par_confiance(request, utilisateur)  # type: ignore[arg-type]
         ):
+            if appel_api_avec_jeton(request):
+                # Le jeton fait foi, pas la session non vérifiée : l'API ne la voit pas.
+                request.user = AnonymousUser()
+                request.auser = _anonyme  # type: ignore[attr-defined]
+                return self.get_response(request)
             if not page_ouverte(request):
                 return self.detour(request, double_facteur.est_active(utilisateur))  # type: ignore[arg-type]
             # Sur une page ouverte, le menu des agents reste caché jusqu'à la vérification.

@@ -699,3 +699,28 @@ def test_la_commande_refuse_avec_un_message_qui_dit_pourquoi(utilisateurs, compt
         call_command("reinitialiser_double_facteur", email, motif=motif)
     assert double_facteur.est_active(utilisateurs["instructeur"])
     assert not EvenementDoubleFacteur.objects.filter(type__startswith="reinit").exists()
+
+
+@pytest.mark.usefixtures("obligatoire")
+def test_avec_un_jeton_l_api_ne_voit_pas_la_session_non_verifiee(utilisateurs, rf):
+    """Un en-tête Authorization quelconque ne fait pas passer une session non vérifiée : l'API
+    ne voit qu'un anonyme, c'est le jeton qui doit convaincre."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from clas.comptes.middleware import DoubleFacteurObligatoire
+
+    vus = []
+
+    def vue(request):
+        vus.append(request.user)
+        from django.http import HttpResponse
+
+        return HttpResponse()
+
+    requete = rf.get("/api/v1/openapi.json", HTTP_AUTHORIZATION="Bearer faux")
+    requete.session = SessionStore()
+    agent = utilisateurs["instructeur"]
+    agent.is_verified = lambda: False
+    requete.user = agent
+    DoubleFacteurObligatoire(vue)(requete)
+    assert not vus[0].is_authenticated
