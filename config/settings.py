@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "dsfr",
     "django_htmx",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clas.core",
     "clas.comptes",
     "clas.referentiel",
@@ -117,6 +120,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # request.user.is_verified() : la session a-t-elle passé la double authentification ?
+    "django_otp.middleware.OTPMiddleware",
+    # Puis l'obligation pour les agents et l'administration nationale (CLAS_2FA_OBLIGATOIRE),
+    # après htmx pour qu'une requête htmx soit redirigée par htmx.
+    "clas.comptes.middleware.DoubleFacteurObligatoire",
     # En dernier : les erreurs sans page (405 d'une vue POST ouverte par GET, adresse
     # inconnue, page technique de DEBUG) deviennent la page d'erreur française.
     "clas.core.erreurs.PagesDErreur",
@@ -187,6 +195,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "connexion"
+
+# Double authentification (TOTP + codes de secours, django-otp) des agents de Caf et de
+# l'administration nationale : obligatoire en production, facultative en développement pour
+# que les comptes de démonstration de « make run » se connectent sans téléphone.
+CLAS_2FA_OBLIGATOIRE = env_bool("CLAS_2FA_OBLIGATOIRE", not DEBUG)
+OTP_TOTP_ISSUER = "Plateforme Clas"
+# La limite des essais est celle de la plateforme (5 codes faux de suite → 15 minutes
+# d'attente, pour le compte et tous ses appareils) : le délai exponentiel par appareil de
+# django-otp refuserait en silence un second essai rapide.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 LOGIN_REDIRECT_URL = "accueil_role"
 LOGOUT_REDIRECT_URL = "accueil"
 

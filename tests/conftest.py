@@ -47,6 +47,13 @@ def _hachage_rapide(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _double_facteur_facultatif(settings) -> None:
+    """Les personas se connectent sans téléphone ; les tests de la double authentification
+    (tests/comptes/test_double_facteur.py) la rendent obligatoire eux-mêmes."""
+    settings.CLAS_2FA_OBLIGATOIRE = False
+
+
+@pytest.fixture(autouse=True)
 def _fichiers_temporaires(settings, tmp_path) -> None:
     """Les fichiers déposés pendant un test (pièces, accusés PDF) restent hors du dépôt."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -177,3 +177,45 @@ class FormulaireNouveauLien(FormulaireDsfrComptes, forms.Form):
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
+
+
+# --- Double authentification ------------------------------------------------------------------
+
+
+class FormulaireCodeEnrolement(FormulaireDsfrComptes, forms.Form):
+    code = forms.CharField(
+        label="Code à 6 chiffres affiché par l'application",
+        max_length=20,
+        help_text="Format attendu : 6 chiffres, par exemple 123456.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={"required": "Saisissez le code à 6 chiffres de votre application."},
+    )
+
+
+class FormulaireCodeVerification(FormulaireDsfrComptes, forms.Form):
+    code = forms.CharField(
+        label="Code à 6 chiffres ou code de secours",
+        max_length=20,
+        help_text="Les 6 chiffres affichés par votre application d'authentification, ou l'un "
+        "de vos codes de secours (8 caractères, chacun ne sert qu'une fois).",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        error_messages={"required": "Saisissez le code à 6 chiffres de votre application."},
+    )
+    faire_confiance = forms.BooleanField(
+        label="Faire confiance à ce navigateur pendant 30 jours",
+        required=False,
+        help_text="Le code ne sera plus demandé sur ce navigateur. Ne cochez pas sur un "
+        "ordinateur partagé.",
+    )
+
+
+class FormulaireReinitialisationNationale(FormulaireDsfrComptes, forms.Form):
+    motif = forms.CharField(
+        label="Motif de la réinitialisation",
+        max_length=500,
+        help_text="Par exemple : téléphone perdu, demande faite par téléphone le 2 décembre. "
+        "Le motif est inscrit au journal.",
+        error_messages={"required": "Indiquez le motif : il est inscrit au journal."},
+    )

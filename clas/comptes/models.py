@@ -95,3 +95,75 @@ class AgentCaf(models.Model):
             (self.est_comptable, "comptable"),
         ]
         return [libelle for actif, libelle in libelles if actif]
+
+
+class DoubleFacteur(models.Model):
+    """L'état de la double authentification d'une personne, à côté des appareils de
+    django-otp : les essais manqués (limite par compte, tous appareils confondus) et la
+    génération qui invalide les navigateurs de confiance à chaque réinitialisation."""
+
+    utilisateur = models.OneToOneField(
+        Utilisateur,
+        on_delete=models.CASCADE,
+        related_name="double_facteur",
+        verbose_name="utilisateur",
+    )
+    generation = models.PositiveIntegerField(
+        "génération",
+        default=0,
+        help_text="Augmente à chaque réinitialisation : les navigateurs de confiance "
+        "enregistrés avant ne sont plus reconnus.",
+    )
+    echecs = models.PositiveSmallIntegerField("codes faux de suite", default=0)
+    bloque_jusqu_a = models.DateTimeField("vérification bloquée jusqu'à", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "double authentification"
+        verbose_name_plural = "doubles authentifications"
+
+    def __str__(self) -> str:
+        return f"Double authentification de {self.utilisateur}"
+
+
+class EvenementDoubleFacteur(models.Model):
+    """Le journal de la double authentification d'une personne : qui, quoi, quand."""
+
+    class Type(models.TextChoices):
+        ACTIVATION = "activation", "Double authentification activée"
+        CODES_REGENERES = "codes_regeneres", "Codes de secours régénérés"
+        CODE_SECOURS_UTILISE = "code_secours_utilise", "Code de secours utilisé"
+        BLOCAGE = "blocage", "Trop de codes faux : vérification suspendue"
+        REINITIALISATION = "reinitialisation", "Double authentification réinitialisée"
+        REINITIALISATION_NATIONALE = (
+            "reinitialisation_nationale",
+            "Double authentification réinitialisée par l'administration nationale",
+        )
+        REINITIALISATION_EXPLOITATION = (
+            "reinitialisation_exploitation",
+            "Double authentification réinitialisée par l'exploitation de la plateforme",
+        )
+
+    utilisateur = models.ForeignKey(
+        Utilisateur,
+        on_delete=models.CASCADE,
+        related_name="evenements_double_facteur",
+        verbose_name="personne concernée",
+    )
+    type = models.CharField("événement", max_length=40, choices=Type.choices)
+    auteur = models.ForeignKey(
+        Utilisateur,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="fait par",
+    )
+    motif = models.CharField("motif", max_length=500, blank=True)
+    created_at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "événement de double authentification"
+        verbose_name_plural = "événements de double authentification"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} — {self.utilisateur}"

@@ -72,7 +72,8 @@ def nom_page_accueil(utilisateur: Utilisateur | AnonymousUser) -> str:
 
 def liens_navigation(request: HttpRequest) -> list[Lien]:
     utilisateur = request.user
-    if not utilisateur.is_authenticated:
+    # Double authentification pas encore passée (middleware) : les liens publics seulement.
+    if not utilisateur.is_authenticated or getattr(request, "double_facteur_en_attente", False):
         liens = [("Accueil", "accueil"), ("Simulateur", "simulateur")]
     elif utilisateur.est_admin_national:  # type: ignore[union-attr]
         liens = [

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_double_facteur
 
 urlpatterns = [
     path("connexion/", views.Connexion.as_view(), name="connexion"),
@@ -25,6 +25,37 @@ urlpatterns = [
         "inscription/confirmer/<str:jeton>/",
         views.inscription_confirmer,
         name="inscription_confirmer",
+    ),
+    path(
+        "double-authentification/activer/",
+        views_double_facteur.activer,
+        name="double_facteur_activer",
+    ),
+    path(
+        "double-authentification/codes-de-secours/",
+        views_double_facteur.codes_de_secours,
+        name="double_facteur_codes",
+    ),
+    path(
+        "double-authentification/verifier/",
+        views_double_facteur.verifier,
+        name="double_facteur_verifier",
+    ),
+    path("mon-compte/securite/", views_double_facteur.securite, name="securite"),
+    path(
+        "mon-compte/securite/codes-de-secours/",
+        views_double_facteur.regenerer_codes,
+        name="securite_regenerer_codes",
+    ),
+    path(
+        "mon-compte/securite/reinitialiser/",
+        views_double_facteur.reinitialiser,
+        name="securite_reinitialiser",
+    ),
+    path(
+        "mon-compte/securite/oublier-ce-navigateur/",
+        views_double_facteur.oublier_navigateur,
+        name="securite_oublier_navigateur",
     ),
     path("mot-de-passe/change/", views.MotDePasseChange.as_view(), name="mot_de_passe_change"),
 ]

@@ -7,10 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from clas.bareme import Parametres
 from clas.bareme.parametres import NOMS_PARAMETRES
+from clas.comptes import double_facteur
 from clas.comptes.models import Utilisateur
+from clas.core.courriels import apres_validation, envoyer
 from clas.core.exceptions import VersionPerimee
 
 from .models import ModificationParametre, ParametresBareme
@@ -81,3 +84,27 @@ def ajouter_annee(annee_scolaire: str, auteur: Utilisateur) -> ParametresBareme:
         auteur=auteur,
     )
     return nouvelle
+
+
+def reinitialiser_double_facteur(
+    personne: Utilisateur, auteur: Utilisateur | None, motif: str, lien_connexion: str
+) -> None:
+    """Appareil perdu sans code de secours : la double authentification de la personne est
+    réinitialisée (journalisée par `comptes.double_facteur`) et elle en est prévenue par
+    courriel une fois la transaction validée. `auteur` None : l'exploitation (commande)."""
+    with transaction.atomic():
+        double_facteur.reinitialiser(personne, auteur, motif)
+        apres_validation(
+            envoyer,
+            "comptes/email_double_facteur_reinitialise",
+            [personne.email],
+            {
+                "personne": personne,
+                "auteur": f"{auteur} (administration nationale)"
+                if auteur
+                else "L'équipe d'exploitation de la plateforme",
+                "motif": motif,
+                "date": timezone.now(),
+                "lien": lien_connexion,
+            },
+        )

@@ -1,10 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import views, views_double_facteur
 
 urlpatterns = [
     path("national/", views.national_accueil, name="national_accueil"),
     path("national/parametres/", views.parametres_liste, name="parametres_liste"),
     path("national/parametres/ajouter/", views.parametres_ajouter, name="parametres_ajouter"),
+    path(
+        "national/double-authentification/",
+        views_double_facteur.liste,
+        name="national_double_facteur",
+    ),
+    path(
+        "national/double-authentification/<int:pk>/reinitialiser/",
+        views_double_facteur.reinitialiser,
+        name="national_double_facteur_reinitialiser",
+    ),
     path("national/parametres/<str:annee>/", views.parametres_modifier, name="parametres_modifier"),
 ]

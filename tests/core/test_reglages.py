@@ -36,14 +36,17 @@ VARIABLES_DES_REGLAGES = (
     "STATIC_ROOT",
     "MEDIA_ROOT",
     "DJANGO_SETTINGS_MODULE",
+    "CLAS_2FA_OBLIGATOIRE",
 )
 
 
-def importer_reglages(**variables: str) -> subprocess.CompletedProcess[str]:
+def importer_reglages(
+    afficher: str = "s.DEBUG, s.ALLOWED_HOSTS", **variables: str
+) -> subprocess.CompletedProcess[str]:
     env = {cle: valeur for cle, valeur in os.environ.items() if cle not in VARIABLES_DES_REGLAGES}
     env.update(variables)
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
+        [sys.executable, "-c", f"import config.settings as s; print({afficher})"],
         cwd=RACINE,
         env=env,
         capture_output=True,
@@ -138,3 +141,36 @@ def test_un_niveau_de_journalisation_inconnu_est_refuse() -> None:
 
 def test_un_entier_illisible_est_refuse() -> None:
     echoue_avec(importer_reglages(DEBUG="true", EMAIL_PORT="vingt-cinq"), "EMAIL_PORT")
+
+
+@pytest.mark.parametrize(
+    ("variables", "attendu"),
+    [
+        ({"DEBUG": "true"}, "False"),
+        ({"DEBUG": "false", "SECRET_KEY": CLE_VALIDE, "ALLOWED_HOSTS": "clas.example.fr"}, "True"),
+        ({"DEBUG": "true", "CLAS_2FA_OBLIGATOIRE": "oui"}, "True"),
+        (
+            {
+                "DEBUG": "false",
+                "SECRET_KEY": CLE_VALIDE,
+                "ALLOWED_HOSTS": "clas.example.fr",
+                "CLAS_2FA_OBLIGATOIRE": "false",
+            },
+            "False",
+        ),
+    ],
+)
+def test_la_double_authentification_est_obligatoire_par_defaut_hors_debug(
+    variables: dict[str, str], attendu: str
+) -> None:
+    resultat = importer_reglages("s.CLAS_2FA_OBLIGATOIRE", **variables)
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == attendu
+
+
+def test_une_valeur_illisible_de_clas_2fa_obligatoire_est_refusee() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="true", CLAS_2FA_OBLIGATOIRE="peut-etre"),
+        "CLAS_2FA_OBLIGATOIRE=",
+        "attendu true ou false",
+    )
