@@ -78,7 +78,12 @@ DEPARTS = {
     "instructeur@demo.clas.fr": ["/caf/", "/instruction/"],
     "valideur@demo.clas.fr": ["/caf/", "/instruction/validation/", "/caf/coordonnees-bancaires/"],
     "comptable@demo.clas.fr": ["/paiements/", "/caf/compte-bancaire/", "/paiements/indus/"],
-    "national@demo.clas.fr": ["/national/", "/national/parametres/", "/campagnes/"],
+    "national@demo.clas.fr": [
+        "/national/",
+        "/national/parametres/",
+        "/campagnes/",
+        "/national/double-authentification/",
+    ],
 }
 PAGES_PAR_COMPTE = 120
 # Ce que le parcours ne doit pas suivre : sortir, fichiers, documentation machine.
@@ -93,6 +98,10 @@ HORS_PARCOURS = {
     "FormulaireNouveauMotDePasse": "lien signé reçu par courriel (tests/comptes)",
     "FormulaireConnexion": "validé à la connexion de chaque compte, hors du parcours",
     "FormulaireNouvelleAnnee": "ajout d'une année : formulaire en ligne de la liste",
+    "FormulaireCodeVerification": "double authentification désactivée dans les tests "
+    "(tests/comptes/test_double_facteur.py y envoie des codes hostiles)",
+    "FormulaireReinitialisationNationale": "aucun agent de la démo n'a d'appareil enrôlé "
+    "(tests/comptes/test_double_facteur.py)",
     "FormulaireRetour": "import d'un fichier pain.002 (tests/versements)",
     # Pas atteints depuis les liens de la démo (aucun objet à cet état pour le compte qui
     # les voit, ou page ouverte depuis une adresse avec paramètres) : leurs propres tests
