@@ -57,7 +57,7 @@ class CommandeDeRelance(BaseCommand):
             if rappel is None:
                 continue
             if options["simulation"]:
-                dossier = element.dossier  # type: ignore[attr-defined]
+                dossier = element.dossier  # type: ignore[attr-defined]  # demande, convention : un dossier
                 self.stdout.write(f"{dossier} : {libelle(rappel)} ({echeance:%d/%m/%Y})")
                 continue
             try:
