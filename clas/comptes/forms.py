@@ -67,7 +67,7 @@ class FormulaireMotDePasseOublie(FormulaireDsfrComptes, PasswordResetForm):
     )
 
 
-class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):  # type: ignore[misc]
+class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "Nouveau mot de passe"
@@ -129,7 +129,8 @@ class FormulaireInscription(FormulaireDsfrComptes, forms.Form):
 
         from .models import Utilisateur
 
-        donnees = super().clean()
+        super().clean()
+        donnees = self.cleaned_data
         mot1, mot2 = donnees.get("password1"), donnees.get("password2")
         if mot1 and mot2 and mot1 != mot2:
             self.add_error(
