@@ -19,7 +19,7 @@ from django.utils import timezone
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.structures.actions import ActionImpossible
+from clas.core.exceptions import ActionImpossible
 from clas.structures.models import PieceJustificative
 
 from . import courriels

@@ -477,7 +477,7 @@ class FormulaireCollectif(FormulaireDsfr):
         return initial
 
 
-class BaseCollectifs(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseCollectifs(forms.BaseFormSet):
     default_error_messages = {
         "missing_management_form": (
             "Le formulaire des collectifs est incomplet : rechargez la page et recommencez."
