@@ -33,7 +33,7 @@ def _motif(label: str, aide: str) -> forms.CharField:
 
 
 def _entier(label: str, champ: str) -> forms.IntegerField:
-    minimum, maximum = BORNES[champ]  # type: ignore[index]
+    minimum, maximum = BORNES[champ]
     entier = forms.IntegerField(
         label=label,
         required=False,
@@ -209,10 +209,11 @@ CHAMPS_PROPOSITION = (
 )
 
 
-class ChampMontant(forms.CharField):
+class ChampMontantPropose(forms.CharField):
     """Un montant en euros : « 4 500,50 », « 4500.5 » ; deux décimales au plus."""
 
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    # Un CharField (la saisie brute reste affichée telle quelle) qui rend un Decimal.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # un Decimal
         texte = super().to_python(value)
         if not texte:
             return None
@@ -239,7 +240,7 @@ class FormulaireProposition(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez la décision proposée."},
     )
-    montant = ChampMontant(label="Montant proposé", required=False)
+    montant = ChampMontantPropose(label="Montant proposé", required=False)
     justification_montant = forms.CharField(
         label="Justification d'un montant inférieur au barème",
         required=False,
@@ -281,12 +282,3 @@ class FormulaireValidation(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-def erreurs_du_formulaire(formulaire: forms.Form) -> dict[str, list[str]]:
-    return {champ: list(liste) for champ, liste in formulaire.errors.items()}
-
-
-def valeurs_saisies(formulaire: forms.Form) -> dict[str, str]:
-    """Ce que la personne a tapé, tel quel, pour le lui remontrer avec les erreurs."""
-    return {champ: formulaire.data.get(champ, "") for champ in formulaire.fields}
