@@ -156,7 +156,7 @@ def indus_liste(request: RequeteConnectee) -> HttpResponse:
             "indu": indu,
             "dossier": indu.convention.dossier,
             # Annoté plus haut ; django-stubs ne retrouve pas l'annotation à travers Paginator.
-            "reste": indu.montant - indu.rembourse,  # type: ignore[attr-defined]  # annoté
+            "reste": indu.montant - indu.rembourse,  # type: ignore[attr-defined]  # annoté, perdu par Paginator
             "en_retard": indu.etat == EtatIndu.OUVERT and indu.echeance < aujourd_hui,
         }
         for indu in page.object_list
