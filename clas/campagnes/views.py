@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -33,7 +34,7 @@ class LigneCampagne:
     dossiers: list[DossierDeLaCampagne] = field(default_factory=list)
 
 
-def _statut(campagne: Campagne, maintenant) -> str:
+def _statut(campagne: Campagne, maintenant: dt.datetime) -> str:
     if maintenant < campagne.ouverture:
         return "a_venir"
     if maintenant >= campagne.cloture:

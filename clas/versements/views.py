@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,15 +55,22 @@ class ComptesDuLot(TypedDict):
     nb_rejetes: int
 
 
+class CompteDuVersement(TypedDict):
+    """Ce que `_versements` annote sur chaque versement."""
+
+    compte_en_attente: bool
+
+
 if TYPE_CHECKING:
     LotCompte = WithAnnotations[LotPaiement, ComptesDuLot]
+    VersementCompte = WithAnnotations[Versement, CompteDuVersement]
 
 
 def _pluriel(nombre: int, mot: str) -> str:
     return f"{nombre} {mot}{'s' if nombre > 1 else ''}"
 
 
-def _versements(request: RequeteConnectee):
+def _versements(request: RequeteConnectee) -> QuerySet[VersementCompte]:
     """Les versements de la Caf, chacun avec `compte_en_attente` : sa structure a proposé
     un compte que la Caf n'a pas encore vérifié (le lot paie quand même le compte accepté)."""
     en_attente = ChangementCoordonnees.objects.a_verifier().filter(
@@ -141,7 +148,7 @@ def _page_accueil(
         _versements(request).filter(etat=E.VALIDE, lot__isnull=True).order_by("valide_le", "pk")
     )
     for versement in a_payer:
-        versement.compte_invalide = paiements.raison_ecart(versement)
+        versement.compte_invalide = paiements.raison_ecart(versement)  # type: ignore[attr-defined]  # gabarit
     capacites = paiements.capacites_paiements(utilisateur)
     contexte: dict[str, Any] = {
         "titre": "Paiements",
