@@ -74,13 +74,16 @@ def parametres_de_la_decision(decision: Decision) -> Parametres:
     )
 
 
-def entree_en_vigueur(convention: Convention, avenants: list[Avenant] | None = None) -> dict:
+def entree_en_vigueur(
+    convention: Convention, avenants: list[Avenant] | None = None
+) -> dict[str, Any]:
     """L'entrée du barème en vigueur : celle du dernier avenant, sinon de la décision."""
     if avenants is None:
         avenants = list(Avenant.objects.filter(convention=convention).order_by("numero"))
-    if avenants:
-        return avenants[-1].entree_bareme
-    return convention.decision.entree_bareme
+    entree: dict[str, Any] = (
+        avenants[-1].entree_bareme if avenants else convention.decision.entree_bareme
+    )
+    return entree
 
 
 def collectifs_en_vigueur(entree: dict, collectifs: list[Collectif]) -> list[dict[str, Any]]:

@@ -367,7 +367,7 @@ class FormulaireCollectif(FormulaireDsfr):
         ]
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        donnees: dict[str, Any] = super().clean()
         for i in range(1, INTERVENANTS_PAR_COLLECTIF + 1):
             nom = (donnees.get(f"intervenant_{i}_nom") or "").strip()
             statut = donnees.get(f"intervenant_{i}_statut")
@@ -653,7 +653,7 @@ class FormulaireDocuments(FormulaireDsfr):
         return fichier
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        donnees: dict[str, Any] = super().clean()
         if donnees.get("nouveau_fichier") and not donnees.get("nouveau_type"):
             self.add_error("nouveau_type", "Choisissez le type de la pièce déposée.")
         if (

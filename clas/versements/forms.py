@@ -57,7 +57,7 @@ class FormulaireLot(FormulaireDsfr):
     )
 
     def clean_date_execution(self) -> dt.date:
-        date = self.cleaned_data["date_execution"]
+        date: dt.date = self.cleaned_data["date_execution"]
         erreur = erreur_date_execution(date, timezone.localdate())
         if erreur:
             raise forms.ValidationError(erreur)
@@ -75,7 +75,7 @@ class FormulaireLotPaye(FormulaireDsfr):
     )
 
     def clean_date_paiement(self) -> dt.date:
-        date = self.cleaned_data["date_paiement"]
+        date: dt.date = self.cleaned_data["date_paiement"]
         if date > timezone.localdate():
             raise forms.ValidationError("Cette date est à venir : indiquez celle du relevé.")
         return date

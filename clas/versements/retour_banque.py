@@ -290,7 +290,8 @@ def lire(fichier: UploadedFile) -> bytes:
     if taille > TAILLE_MAX:
         raise RetourInvalide([f"Le fichier « {nom} » dépasse 2 Mo : est-ce bien un retour ?"])
     fichier.seek(0)
-    return fichier.read()
+    contenu: bytes = fichier.read()
+    return contenu
 
 
 def analyser(contenu: bytes) -> list[LigneRetour]:

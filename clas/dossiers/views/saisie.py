@@ -525,7 +525,7 @@ def _a_des_erreurs(formulaire: Any) -> bool:
     if not formulaire.is_bound:
         return False
     if hasattr(formulaire, "total_error_count"):
-        return formulaire.total_error_count() > 0
+        return bool(formulaire.total_error_count() > 0)
     return bool(formulaire.errors)
 
 
