@@ -338,7 +338,7 @@ def enregistrer(
     auteur: Utilisateur,
     donnees: DonneesBilan | None,
     brut: dict[str, list[str]] | None = None,
-    piece: tuple[UploadedFile, str, str] | None = None,
+    piece: tuple[UploadedFile[bytes], str, str] | None = None,
     pieces_retirees: Iterable[int] = (),
 ) -> Bilan:
     """Enregistre le brouillon : des données valides (`donnees`) sont écrites dans le bilan

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from dsfr.forms import DsfrBaseForm
 
 
-class FormulaireDsfrComptes(DsfrBaseForm):
+class FormulaireDsfrComptes(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr n'est pas annoté
     """Le `FormulaireDsfr` de core, pour les comptes (la couche du dessous) : les champs
     facultatifs sont signalés, pas les obligatoires."""
 
@@ -67,7 +67,7 @@ class FormulaireMotDePasseOublie(FormulaireDsfrComptes, PasswordResetForm):
     )
 
 
-class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):
+class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "Nouveau mot de passe"

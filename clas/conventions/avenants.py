@@ -86,7 +86,9 @@ def entree_en_vigueur(
     return entree
 
 
-def collectifs_en_vigueur(entree: dict, collectifs: list[Collectif]) -> list[dict[str, Any]]:
+def collectifs_en_vigueur(
+    entree: dict[str, Any], collectifs: list[Collectif]
+) -> list[dict[str, Any]]:
     """Chaque collectif du dossier avec son entrée du barème et s'il est retenu
     aujourd'hui. L'entrée garde les collectifs dans l'ordre (ordre, id) du dossier."""
     donnees = list(entree.get("collectifs", []))
@@ -392,7 +394,7 @@ def nom_pdf_avenant(avenant: Avenant) -> str:
     return f"avenant-{avenant.numero}-{dossier.numero or dossier.pk}.pdf"
 
 
-def collectifs_du_resultat(resultat: dict) -> list[dict[str, Any]]:
+def collectifs_du_resultat(resultat: dict[str, Any]) -> list[dict[str, Any]]:
     """Les collectifs du résultat gardé, montants en Decimal pour le filtre `euros`."""
     return [
         {

@@ -16,7 +16,7 @@ from dsfr.forms import DsfrBaseForm, DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
 
-class FormulaireDsfr(DsfrBaseForm):
+class FormulaireDsfr(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr n'est pas annoté
     """Champs au style DSFR ; les champs facultatifs sont signalés, pas les obligatoires
     (comme `comptes.forms.FormulaireDsfrComptes`, qui ne peut pas importer core)."""
 
@@ -26,7 +26,7 @@ class FormulaireDsfr(DsfrBaseForm):
         return contexte
 
 
-class ModeleFormulaireDsfr(forms.ModelForm):
+class ModeleFormulaireDsfr(forms.ModelForm):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     template_name = "dsfr/form_snippet.html"
     bound_field_class = DsfrBoundField
 

@@ -205,7 +205,7 @@ def demander_complements(
 
 
 def envoyer_message(
-    dossier: Dossier, auteur: Utilisateur, texte: str, fichier: UploadedFile | None = None
+    dossier: Dossier, auteur: Utilisateur, texte: str, fichier: UploadedFile[bytes] | None = None
 ) -> Message:
     """Un message dans le fil du dossier, avec au plus une pièce jointe (PDF, PNG ou JPEG
     de 10 Mo au plus, reconnue par son contenu)."""

@@ -477,7 +477,7 @@ class FormulaireCollectif(FormulaireDsfr):
         return initial
 
 
-class BaseCollectifs(forms.BaseFormSet):
+class BaseCollectifs(forms.BaseFormSet):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     default_error_messages = {
         "missing_management_form": (
             "Le formulaire des collectifs est incomplet : rechargez la page et recommencez."
@@ -595,7 +595,7 @@ class FormulaireBudget(FormulaireDsfr):
 # --- Étape 4 : les pièces justificatives -------------------------------------------------
 
 
-class ChoixPieces(forms.ModelMultipleChoiceField):
+class ChoixPieces(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     def label_from_instance(self, obj: PieceJustificative) -> str:
         texte = f"{obj.get_type_piece_display()} — {obj.nom_fichier}"
         if obj.date_validite is None:

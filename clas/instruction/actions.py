@@ -343,7 +343,10 @@ def annoter(dossier: Dossier, agent: Utilisateur, texte_annotation: str) -> Anno
 
 
 def ecrire_a_la_structure(
-    dossier: Dossier, agent: Utilisateur, texte_message: str, fichier: UploadedFile | None = None
+    dossier: Dossier,
+    agent: Utilisateur,
+    texte_message: str,
+    fichier: UploadedFile[bytes] | None = None,
 ) -> Message:
     """Un message de la Caf dans le fil du dossier (la structure le lit sur sa page)."""
     profil = agent_de(agent)

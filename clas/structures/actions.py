@@ -77,7 +77,7 @@ class Proposition:
 
     iban: str
     bic: str
-    rib: UploadedFile | None
+    rib: UploadedFile[bytes] | None
 
 
 @transaction.atomic
@@ -252,7 +252,7 @@ def deposer_piece(
     structure: Structure,
     par: Utilisateur,
     type_piece: str,
-    fichier: UploadedFile,
+    fichier: UploadedFile[bytes],
     date_validite: dt.date | None,
 ) -> PieceJustificative:
     exiger(structure, par, "deposer_piece")
