@@ -155,8 +155,9 @@ def indus_liste(request: RequeteConnectee) -> HttpResponse:
         {
             "indu": indu,
             "dossier": indu.convention.dossier,
-            # Annoté plus haut ; django-stubs ne retrouve pas l'annotation à travers Paginator.
-            "reste": indu.montant - indu.rembourse,  # type: ignore[attr-defined]  # annoté, perdu par Paginator
+            # Annoté plus haut : le plugin de django-stubs le voit dans le type de la page mais
+            # pas sur l'élément (limite constatée avec django-stubs 6.1.2).
+            "reste": indu.montant - indu.rembourse,  # type: ignore[attr-defined]  # annoté plus haut
             "en_retard": indu.etat == EtatIndu.OUVERT and indu.echeance < aujourd_hui,
         }
         for indu in page.object_list
