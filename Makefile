@@ -44,7 +44,7 @@ demo: migrate ## charge les données de démonstration (idempotent)
 test: install ## tous les tests (hors navigateur), sur SQLite ou DATABASE_URL
 	$(PY) -m pytest -q
 
-lint: install ## format, lint, typage strict du barème, contrôles Django
+lint: install ## format, lint, typage (mypy + django-stubs, barème strict), contrôles Django
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -143,7 +143,7 @@ def mesurer_etape_collectifs(nombre: int = 200, repetitions: int = 20) -> dict[s
 
     from clas.campagnes.models import Campagne
     from clas.comptes.models import Utilisateur
-    from clas.core.validators import cle_luhn
+    from clas.core.validators import siret_valide_depuis
     from clas.dossiers.models import Collectif, Dossier, Intervenant
     from clas.referentiel.models import Caf
     from clas.structures.models import MembreStructure, Structure
@@ -157,7 +157,7 @@ def mesurer_etape_collectifs(nombre: int = 200, repetitions: int = 20) -> dict[s
                 email="mesure.collectifs@exemple.invalid", password=None, prenom="M", nom="M"
             )
             structure = Structure.objects.create(
-                siret="9990000000001" + cle_luhn("9990000000001"),
+                siret=siret_valide_depuis("9990000000001"),
                 nom="Structure de mesure",
                 type_structure="association",
                 commune="Lyon",

@@ -91,4 +91,5 @@ def _openapi_avec_entree(*args: Any, **kwargs: Any) -> Any:
     return schema
 
 
-api.get_openapi_schema = _openapi_avec_entree  # type: ignore[method-assign]
+# Une instance de NinjaAPI : son schéma est complété ici, sans sous-classe.
+api.get_openapi_schema = _openapi_avec_entree  # type: ignore[method-assign]  # schéma complété sur l'instance

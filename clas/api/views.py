@@ -116,7 +116,7 @@ def documentation(request: HttpRequest) -> HttpResponse:
         abregee, nb_etapes, nb_parametres = _reponse_abregee(sortie)
         contexte.update(
             reponse=_en_json(abregee),
-            montant_total=Decimal(sortie["montant_total"]),
+            montant_total=Decimal(str(sortie["montant_total"])),
             nb_etapes=nb_etapes,
             nb_parametres=nb_parametres,
         )

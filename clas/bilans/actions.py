@@ -338,7 +338,7 @@ def enregistrer(
     auteur: Utilisateur,
     donnees: DonneesBilan | None,
     brut: dict[str, list[str]] | None = None,
-    piece: tuple[UploadedFile, str, str] | None = None,
+    piece: tuple[UploadedFile[bytes], str, str] | None = None,
     pieces_retirees: Iterable[int] = (),
 ) -> Bilan:
     """Enregistre le brouillon : des données valides (`donnees`) sont écrites dans le bilan
@@ -632,8 +632,9 @@ def _destinataires_caf(dossier: Dossier) -> list[str]:
     """L'instructeur du dossier, sinon les instructeurs de la Caf."""
     from clas.comptes.models import AgentCaf
 
-    if dossier.instructeur_id and dossier.instructeur.is_active:
-        return [dossier.instructeur.email]
+    instructeur = dossier.instructeur
+    if instructeur is not None and instructeur.is_active:
+        return [instructeur.email]
     return list(
         AgentCaf.objects.filter(
             caf_id=dossier.campagne.caf_id, est_instructeur=True, utilisateur__is_active=True

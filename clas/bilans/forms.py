@@ -112,7 +112,7 @@ class FormulaireCollectifBilan(FormulaireDsfr):
         return f"collectif-{self.decide.collectif.pk}"
 
     def clean_premiere_semaine(self) -> dt.date | None:
-        date = self.cleaned_data.get("premiere_semaine")
+        date: dt.date | None = self.cleaned_data.get("premiere_semaine")
         if date is None:
             return None
         debut, fin = bornes_annee(self.annee_scolaire)

@@ -136,8 +136,8 @@ def entree_reelle(
         )
     return Entree(
         annee_scolaire=annee_scolaire,
-        depenses_totales=depenses_totales(lignes),  # type: ignore[arg-type]
-        cofinancements=cofinancements(lignes),  # type: ignore[arg-type]
+        depenses_totales=depenses_totales(lignes),
+        cofinancements=cofinancements(lignes),
         collectifs=tuple(collectifs),
     )
 

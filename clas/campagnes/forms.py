@@ -78,7 +78,7 @@ class FormulaireCampagne(FormulaireDsfr):
         return timezone.make_aware(dt.datetime.combine(jour, heure))
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        donnees: dict[str, Any] = super().clean()
         champs = ("ouverture_date", "ouverture_heure", "cloture_date", "cloture_heure")
         if all(donnees.get(c) is not None for c in champs):
             ouverture = self._moment(donnees["ouverture_date"], donnees["ouverture_heure"])

@@ -51,7 +51,7 @@ def est_concerne(utilisateur: Utilisateur | AnonymousUser) -> bool:
     """Les agents de Caf et l'administration nationale ; pas les porteurs de projet."""
     if not utilisateur.is_authenticated:
         return False
-    return bool(utilisateur.est_admin_national) or agent_de(utilisateur) is not None  # type: ignore[union-attr]
+    return bool(utilisateur.est_admin_national) or agent_de(utilisateur) is not None
 
 
 def etat(utilisateur: Utilisateur) -> DoubleFacteur:
@@ -64,11 +64,11 @@ def application(utilisateur: Utilisateur) -> TOTPDevice | None:
 
 
 def est_active(utilisateur: Utilisateur) -> bool:
-    return TOTPDevice.objects.filter(user=utilisateur, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=utilisateur, confirmed=True).exists())
 
 
 def codes_restants(utilisateur: Utilisateur) -> int:
-    return StaticToken.objects.filter(device__user=utilisateur, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=utilisateur, device__confirmed=True).count())
 
 
 def journaliser(
@@ -313,7 +313,7 @@ def navigateur_de_confiance(request: HttpRequest, utilisateur: Utilisateur) -> b
         COOKIE_CONFIANCE,
         default=None,
         salt=SEL_CONFIANCE,
-        max_age=DUREE_CONFIANCE.total_seconds(),
+        max_age=DUREE_CONFIANCE,
     )
     if not valeur:
         return False

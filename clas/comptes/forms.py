@@ -16,7 +16,7 @@ from dsfr.forms import DsfrBaseForm
 MOT_DE_PASSE_MAX = 128
 
 
-class FormulaireDsfrComptes(DsfrBaseForm):
+class FormulaireDsfrComptes(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr n'est pas annoté
     """Le `FormulaireDsfr` de core, pour les comptes (la couche du dessous) : les champs
     facultatifs sont signalés, pas les obligatoires."""
 
@@ -83,7 +83,7 @@ def _plafonne(champ: forms.CharField) -> forms.CharField:
     return champ
 
 
-class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):  # type: ignore[misc]
+class FormulaireNouveauMotDePasse(FormulaireDsfrComptes, SetPasswordForm):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     new_password1, new_password2 = (
         _plafonne(champ)
         for champ in SetPasswordMixin.create_password_fields(
@@ -149,7 +149,8 @@ class FormulaireInscription(FormulaireDsfrComptes, forms.Form):
 
         from .models import Utilisateur
 
-        donnees = super().clean()
+        super().clean()
+        donnees = self.cleaned_data
         mot1, mot2 = donnees.get("password1"), donnees.get("password2")
         if mot1 and mot2 and mot1 != mot2:
             self.add_error(

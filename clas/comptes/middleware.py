@@ -87,15 +87,15 @@ class DoubleFacteurObligatoire:
         if (
             utilisateur.is_authenticated
             and doit_verifier(request)
-            and not double_facteur.verifier_par_confiance(request, utilisateur)  # type: ignore[arg-type]
+            and not double_facteur.verifier_par_confiance(request, utilisateur)
         ):
             if appel_api_avec_jeton(request):
                 # Le jeton fait foi, pas la session non vérifiée : l'API ne la voit pas.
                 request.user = AnonymousUser()
-                request.auser = _anonyme  # type: ignore[attr-defined]
+                request.auser = _anonyme
                 return self.get_response(request)
             if not page_ouverte(request):
-                return self.detour(request, double_facteur.est_active(utilisateur))  # type: ignore[arg-type]
+                return self.detour(request, double_facteur.est_active(utilisateur))
             # Sur une page ouverte, le menu des agents reste caché jusqu'à la vérification.
             request.double_facteur_en_attente = True  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -37,10 +39,12 @@ class Utilisateur(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField("créé le", default=timezone.now)
 
     objects = UtilisateurManager()
+    # Posé par comptes.roles.agent_de (le cache de l'agent), absent avant le premier appel.
+    _agent_caf: AgentCaf | None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = "utilisateur"
@@ -53,9 +57,9 @@ class Utilisateur(AbstractBaseUser, PermissionsMixin):
     def nom_complet(self) -> str:
         return f"{self.prenom} {self.nom}".strip()
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.strip().lower()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class AgentCaf(models.Model):

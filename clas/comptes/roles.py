@@ -49,17 +49,17 @@ def agent_de(utilisateur: Utilisateur | AnonymousUser) -> AgentCaf | None:
     if not utilisateur.is_authenticated:
         return None
     if not hasattr(utilisateur, "_agent_caf"):
-        utilisateur._agent_caf = (  # type: ignore[union-attr]
+        utilisateur._agent_caf = (
             AgentCaf.objects.select_related("caf").filter(utilisateur_id=utilisateur.pk).first()
         )
-    return utilisateur._agent_caf  # type: ignore[union-attr]
+    return utilisateur._agent_caf
 
 
 def nom_page_accueil(utilisateur: Utilisateur | AnonymousUser) -> str:
     """Le nom d'URL de la page où chaque rôle arrive après la connexion."""
     if not utilisateur.is_authenticated:
         return "accueil"
-    if utilisateur.est_admin_national:  # type: ignore[union-attr]
+    if utilisateur.est_admin_national:
         return "national_accueil"
     agent = agent_de(utilisateur)
     if agent is not None:
@@ -75,7 +75,7 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
     # Double authentification pas encore passée (middleware) : les liens publics seulement.
     if not utilisateur.is_authenticated or getattr(request, "double_facteur_en_attente", False):
         liens = [("Accueil", "accueil"), ("Simulateur", "simulateur")]
-    elif utilisateur.est_admin_national:  # type: ignore[union-attr]
+    elif utilisateur.est_admin_national:
         liens = [
             ("Tableau de bord national", "national_accueil"),
             ("Paramètres du barème", "parametres_liste"),
@@ -88,7 +88,7 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             *(
                 (entree.libelle, entree.nom_url)
                 for entree in MENU_AGENTS
-                if entree.visible(utilisateur)  # type: ignore[arg-type]  # connecté : un Utilisateur
+                if entree.visible(utilisateur)
             ),
             ("Accueil de la Caf", "caf_accueil"),
             ("Campagnes", "campagnes_liste"),

@@ -120,7 +120,7 @@ def inscription_envoyee(request: HttpRequest) -> HttpResponse:
 
 def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
     try:
-        contenu = signing.loads(jeton, salt=SEL_INSCRIPTION, max_age=VALIDITE_LIEN.total_seconds())
+        contenu = signing.loads(jeton, salt=SEL_INSCRIPTION, max_age=VALIDITE_LIEN)
         utilisateur = Utilisateur.objects.get(pk=contenu["u"], email=contenu["e"])
     except signing.SignatureExpired:
         return _lien_invalide(

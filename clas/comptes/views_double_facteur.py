@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -45,8 +45,10 @@ def _avec_suite(nom: str, suite: str) -> str:
 
 def _sans_code_saisi(formulaire: Form) -> None:
     """Un code refusé n'est pas réaffiché : il faut de toute façon en saisir un nouveau."""
-    formulaire.data = formulaire.data.copy()
-    formulaire.data["code"] = ""
+    donnees = QueryDict(mutable=True)
+    donnees.update(formulaire.data)
+    donnees["code"] = ""
+    formulaire.data = donnees
 
 
 def _utilisateur_concerne(request: HttpRequest) -> Utilisateur:

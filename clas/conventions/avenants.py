@@ -74,16 +74,21 @@ def parametres_de_la_decision(decision: Decision) -> Parametres:
     )
 
 
-def entree_en_vigueur(convention: Convention, avenants: list[Avenant] | None = None) -> dict:
+def entree_en_vigueur(
+    convention: Convention, avenants: list[Avenant] | None = None
+) -> dict[str, Any]:
     """L'entrée du barème en vigueur : celle du dernier avenant, sinon de la décision."""
     if avenants is None:
         avenants = list(Avenant.objects.filter(convention=convention).order_by("numero"))
-    if avenants:
-        return avenants[-1].entree_bareme
-    return convention.decision.entree_bareme
+    entree: dict[str, Any] = (
+        avenants[-1].entree_bareme if avenants else convention.decision.entree_bareme
+    )
+    return entree
 
 
-def collectifs_en_vigueur(entree: dict, collectifs: list[Collectif]) -> list[dict[str, Any]]:
+def collectifs_en_vigueur(
+    entree: dict[str, Any], collectifs: list[Collectif]
+) -> list[dict[str, Any]]:
     """Chaque collectif du dossier avec son entrée du barème et s'il est retenu
     aujourd'hui. L'entrée garde les collectifs dans l'ordre (ordre, id) du dossier."""
     donnees = list(entree.get("collectifs", []))
@@ -389,7 +394,7 @@ def nom_pdf_avenant(avenant: Avenant) -> str:
     return f"avenant-{avenant.numero}-{dossier.numero or dossier.pk}.pdf"
 
 
-def collectifs_du_resultat(resultat: dict) -> list[dict[str, Any]]:
+def collectifs_du_resultat(resultat: dict[str, Any]) -> list[dict[str, Any]]:
     """Les collectifs du résultat gardé, montants en Decimal pour le filtre `euros`."""
     return [
         {

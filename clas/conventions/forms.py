@@ -50,4 +50,4 @@ class FormulaireAvenant(FormulaireDsfr):
         champ.queryset = Collectif.objects.filter(pk__in=[c.pk for c in collectifs]).order_by(
             "ordre", "id"
         )
-        champ.label_from_instance = lambda c: c.nom or f"Collectif {c.ordre}"  # type: ignore[attr-defined]
+        champ.label_from_instance = lambda c: c.nom or f"Collectif {c.ordre}"

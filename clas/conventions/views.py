@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.forms import ajouter_erreurs
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import connexion_requise
+from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.dossiers.models import Collectif, Dossier
 from clas.dossiers.permissions import dossier_echange_ou_404, role_dans_structure
 from clas.instruction.decisions import ActionImpossible
@@ -31,10 +31,6 @@ from . import actions, avenants
 from .forms import FormulaireAvenant, FormulaireSignature
 from .models import Avenant, Convention
 from .pdf import generer_pdf, nom_pdf
-
-
-def _utilisateur(request: HttpRequest) -> Utilisateur:
-    return request.user  # type: ignore[return-value]
 
 
 def _dossier(pk: int, utilisateur: Utilisateur) -> Dossier:
@@ -57,16 +53,16 @@ def _url_dossier(dossier: Dossier) -> str:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def convention_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    dossier = _dossier(pk, _utilisateur(request))
+def convention_pdf(request: RequeteConnectee, pk: int) -> FileResponse:
+    dossier = _dossier(pk, request.user)
     convention = _convention(dossier)
     return telecharger_pdf(convention, "pdf", nom_pdf(convention), generer_pdf)
 
 
 @connexion_requise
 @require_POST
-def convention_signer(request: HttpRequest, pk: int) -> HttpResponse:
-    utilisateur = _utilisateur(request)
+def convention_signer(request: RequeteConnectee, pk: int) -> HttpResponse:
+    utilisateur = request.user
     dossier = _dossier(pk, utilisateur)
     if role_dans_structure(dossier, utilisateur) is None:
         # Ici, ce ne peut être qu'un agent de la Caf du dossier.
@@ -141,11 +137,11 @@ def _contexte_avenant(
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
-def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
+def avenant_proposer(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Un instructeur de la Caf propose un avenant : collectifs retenus et/ou nouveau
     montant, motif ; un autre agent, valideur, le validera."""
-    dossier = dossier_de_la_caf_ou_404(_utilisateur(request), pk)
-    utilisateur = _utilisateur(request)
+    dossier = dossier_de_la_caf_ou_404(request.user, pk)
+    utilisateur = request.user
     convention = Convention.objects.select_related("decision").filter(dossier=dossier).first()
     en_attente = Proposition.objects.filter(
         dossier=dossier, statut=StatutProposition.EN_ATTENTE
@@ -180,6 +176,7 @@ def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(refus))
                 return redirect(url_dossier)
             else:
+                assert proposition.montant is not None  # un avenant porte toujours son montant
                 messages.success(
                     request,
                     f"Avenant proposé (montant maximal porté à "
@@ -211,9 +208,9 @@ def avenant_proposer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def avenant_pdf(request: HttpRequest, pk: int, numero: int) -> FileResponse:
+def avenant_pdf(request: RequeteConnectee, pk: int, numero: int) -> FileResponse:
     """Le PDF d'un avenant : membres de la structure et agents de la Caf du dossier."""
-    dossier = dossier_echange_ou_404(_utilisateur(request), pk)
+    dossier = dossier_echange_ou_404(request.user, pk)
     avenant = (
         Avenant.objects.select_related("convention__dossier")
         .filter(convention__dossier=dossier, numero=numero)

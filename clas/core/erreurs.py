@@ -57,7 +57,7 @@ def pour_une_machine(request: HttpRequest) -> bool:
 
 def marquer(reponse: HttpResponse) -> HttpResponse:
     """Une réponse déjà rendue par la plateforme : le middleware n'y touche plus."""
-    reponse.page_erreur_clas = True  # type: ignore[attr-defined]
+    reponse.page_erreur_clas = True  # type: ignore[attr-defined]  # marque propre à Clas
     return reponse
 
 
@@ -121,7 +121,7 @@ class PagesDErreur:
         if reponse.has_header("Allow"):
             remplacement["Allow"] = reponse["Allow"]
         if getattr(reponse, "_has_been_logged", False):
-            remplacement._has_been_logged = True  # type: ignore[attr-defined]
+            remplacement._has_been_logged = True  # type: ignore[attr-defined]  # attribut privé de Django
         return remplacement
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -172,5 +172,5 @@ class PageTechniqueMasquee:
             return reponse
         code = reponse.status_code if reponse.status_code in TITRES else 500
         remplacement = rendre_erreur(request, code)
-        remplacement._has_been_logged = True  # type: ignore[attr-defined]
+        remplacement._has_been_logged = True  # type: ignore[attr-defined]  # attribut privé de Django
         return remplacement

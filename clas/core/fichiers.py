@@ -24,7 +24,7 @@ class FichierVerifie:
     type_mime: str
 
 
-def verifier_fichier(fichier: UploadedFile) -> FichierVerifie:
+def verifier_fichier(fichier: UploadedFile[bytes]) -> FichierVerifie:
     """Accepte un PDF, un PNG ou un JPEG de 10 Mo au plus, reconnu par son contenu."""
     nom = (fichier.name or "fichier").rsplit("/", 1)[-1][:255]
     taille = fichier.size or 0

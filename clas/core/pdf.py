@@ -36,7 +36,8 @@ def rendre_pdf(gabarit: str, contexte: dict[str, Any]) -> bytes:
 
     html = render_to_string(gabarit, contexte)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_refuser_le_reseau)
-    return document.write_pdf(pdf_variant=VARIANTE_PDF)
+    pdf: bytes = document.write_pdf(pdf_variant=VARIANTE_PDF)
+    return pdf
 
 
 def enregistrer_une_fois(

@@ -9,17 +9,26 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
+from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 
-Vue = Callable[..., HttpResponse]
+Vue = Callable[..., HttpResponseBase]
+
+
+class RequeteConnectee(HttpRequest):
+    """La requête d'une vue gardée par `connexion_requise`, `agent_requis` ou
+    `national_requis` : son utilisateur est connecté. Un type pour mypy seulement (Django
+    passe un HttpRequest) ; les vues gardées l'annoncent pour lire `request.user`."""
+
+    user: Utilisateur
 
 
 def _garde(condition: Callable[[Any], bool], refus: str) -> Callable[[Vue], Vue]:
     def decorateur(vue: Vue) -> Vue:
         @wraps(vue)
-        def enveloppe(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def enveloppe(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not condition(request.user):

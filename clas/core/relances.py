@@ -7,14 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 journal = logging.getLogger(__name__)
 
-T = TypeVar("T")
+
+class Relancable(Protocol):
+    """Ce qu'on relance (demande de compléments, convention) : il nomme son dossier."""
+
+    @property
+    def dossier(self) -> object: ...
+
+
+T = TypeVar("T", bound=Relancable)
 
 
 class CommandeDeRelance(BaseCommand):
@@ -57,7 +65,7 @@ class CommandeDeRelance(BaseCommand):
             if rappel is None:
                 continue
             if options["simulation"]:
-                dossier = element.dossier  # type: ignore[attr-defined]
+                dossier = element.dossier
                 self.stdout.write(f"{dossier} : {libelle(rappel)} ({echeance:%d/%m/%Y})")
                 continue
             try:

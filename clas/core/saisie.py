@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 
@@ -27,7 +28,7 @@ def nettoyer(texte: str) -> str:
     return INVISIBLES.sub("", texte)
 
 
-def _nettoyee(valeurs: QueryDict) -> QueryDict:
+def _nettoyee(valeurs: Any) -> Any:
     if not any(
         INVISIBLES.search(cle) or any(INVISIBLES.search(v) for v in liste)
         for cle, liste in valeurs.lists()

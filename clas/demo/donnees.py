@@ -619,7 +619,7 @@ def charger_instruction(comptes: dict[str, Utilisateur], mot_de_passe: str) -> N
         if d.etat != "en_instruction":
             continue
         if not d.propositions.filter(statut="en_attente").exists():
-            details = {
+            details: dict[str, Any] = {
                 "accord": {},
                 "refus": {
                     "motif_refus": "non_eligible",

@@ -289,7 +289,7 @@ def donnees_du_bilan(
                 semaines_de_fonctionnement=(
                     0 if arrete else (semaines or prevu.semaines_de_fonctionnement)
                 ),
-                nb_seances=0 if arrete else 2 * (semaines or prevu.semaines_de_fonctionnement),
+                nb_seances=0 if arrete else 2 * (semaines or prevu.semaines_de_fonctionnement or 0),
                 nb_intervenants=0 if arrete else 2,
                 intervenants="" if arrete else "Karim Haddad (salarié), Lucie Bernard (bénévole)",
                 bonus_projets_culturels=prevu.bonus_projets_culturels and not arrete,
@@ -301,7 +301,7 @@ def donnees_du_bilan(
     # attendue comprise.
     part = Decimal(len(retenus) - collectifs_arretes) / Decimal(len(retenus))
     budget = list(LigneBudget.objects.filter(dossier=convention.dossier).order_by("id"))
-    lignes = []
+    lignes: list[list[Any]] = []
     for ligne in budget:
         montant = ligne.montant
         if ligne.compte in {"60", "61", "62", "63", "64", "65", "74"}:
@@ -315,7 +315,7 @@ def donnees_du_bilan(
             ligne_[4] = max(Decimal("0"), depenses - subventions - attendue)
     return bilans.DonneesBilan(
         collectifs=donnees,
-        lignes=[tuple(ligne) for ligne in lignes],  # type: ignore[misc]
+        lignes=[tuple(ligne) for ligne in lignes],
         actions_parents="Trois cafés des parents, une réunion de rentrée, un bilan individuel "
         "en juin avec chaque famille.",
         **EVALUATIONS,

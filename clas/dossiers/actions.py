@@ -19,7 +19,7 @@ from django.utils import timezone
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.structures.actions import ActionImpossible
+from clas.core.exceptions import ActionImpossible
 from clas.structures.models import PieceJustificative
 
 from . import courriels
@@ -205,7 +205,7 @@ def demander_complements(
 
 
 def envoyer_message(
-    dossier: Dossier, auteur: Utilisateur, texte: str, fichier: UploadedFile | None = None
+    dossier: Dossier, auteur: Utilisateur, texte: str, fichier: UploadedFile[bytes] | None = None
 ) -> Message:
     """Un message dans le fil du dossier, avec au plus une pièce jointe (PDF, PNG ou JPEG
     de 10 Mo au plus, reconnue par son contenu)."""

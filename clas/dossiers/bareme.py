@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from clas.bareme import CollectifEntree, Entree, Resultat, calculer
 from clas.referentiel.models import ParametresBareme
 
-from .models import COMPTES_DEPENSES_BAREME, Collectif, Dossier, LigneBudget, NatureLigne
+from .models import (
+    COMPTES_DEPENSES_BAREME,
+    Collectif,
+    Dossier,
+    LigneBudget,
+    LigneDeCompte,
+    NatureLigne,
+)
 
 
-def depenses_totales(lignes: list[LigneBudget]) -> Decimal:
+def depenses_totales(lignes: Sequence[LigneDeCompte]) -> Decimal:
     """Charges 60 à 65 : les contributions en nature (86) n'entrent pas dans le barème."""
     return sum(
         (
@@ -22,7 +30,7 @@ def depenses_totales(lignes: list[LigneBudget]) -> Decimal:
     )
 
 
-def cofinancements(lignes: list[LigneBudget]) -> Decimal:
+def cofinancements(lignes: Sequence[LigneDeCompte]) -> Decimal:
     """Tous les produits sauf la PS Clas (saisie à part) et les contributions en nature (87)."""
     return sum(
         (

@@ -39,9 +39,8 @@ def journal_du_dossier(
 def _dossier_de(objet: Any) -> Dossier:
     """Le dossier d'un objet d'un flux : directement (proposition) ou par sa convention
     (versement, bilan, indu)."""
-    if hasattr(objet, "dossier"):
-        return objet.dossier
-    return objet.convention.dossier
+    dossier: Dossier = objet.dossier if hasattr(objet, "dossier") else objet.convention.dossier
+    return dossier
 
 
 DOSSIER: Table[Dossier] = Table(

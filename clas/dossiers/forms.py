@@ -367,7 +367,7 @@ class FormulaireCollectif(FormulaireDsfr):
         ]
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        donnees: dict[str, Any] = super().clean()
         for i in range(1, INTERVENANTS_PAR_COLLECTIF + 1):
             nom = (donnees.get(f"intervenant_{i}_nom") or "").strip()
             statut = donnees.get(f"intervenant_{i}_statut")
@@ -477,7 +477,7 @@ class FormulaireCollectif(FormulaireDsfr):
         return initial
 
 
-class BaseCollectifs(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseCollectifs(forms.BaseFormSet):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     default_error_messages = {
         "missing_management_form": (
             "Le formulaire des collectifs est incomplet : rechargez la page et recommencez."
@@ -595,7 +595,7 @@ class FormulaireBudget(FormulaireDsfr):
 # --- Étape 4 : les pièces justificatives -------------------------------------------------
 
 
-class ChoixPieces(forms.ModelMultipleChoiceField):
+class ChoixPieces(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # paramétré, il planterait à l'exécution
     def label_from_instance(self, obj: PieceJustificative) -> str:
         texte = f"{obj.get_type_piece_display()} — {obj.nom_fichier}"
         if obj.date_validite is None:
@@ -653,7 +653,7 @@ class FormulaireDocuments(FormulaireDsfr):
         return fichier
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        donnees: dict[str, Any] = super().clean()
         if donnees.get("nouveau_fichier") and not donnees.get("nouveau_type"):
             self.add_error("nouveau_type", "Choisissez le type de la pièce déposée.")
         if (

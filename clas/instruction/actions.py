@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from clas.bareme import formater_euros
+from clas.bareme import CollectifEntree, Entree, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
@@ -52,7 +52,7 @@ __all__ = [
 
 
 # Bornes des valeurs corrigées (les mêmes que la saisie de la structure).
-BORNES = {
+BORNES: dict[str, tuple[int, int]] = {
     ChampCorrige.NB_ENFANTS: (0, 100),
     ChampCorrige.NB_INTERVENANTS: (0, 50),
     ChampCorrige.SEMAINES: (0, 52),
@@ -222,7 +222,7 @@ def _verifier_valeur(champ: str, valeur: Any) -> str | None:
         if valeur >= Decimal("10000000000"):
             return "Ce montant est trop grand."
         return None
-    minimum, maximum = BORNES[champ]  # type: ignore[index]
+    minimum, maximum = BORNES[champ]
     if isinstance(valeur, bool) or not isinstance(valeur, int):
         return "Saisissez un nombre entier."
     if not minimum <= valeur <= maximum:
@@ -278,12 +278,13 @@ def corriger(
             raise ValidationError(erreurs)
         collectifs, lignes, existantes = charger_pour_comparaison(verrouille)
         comparaison = comparer(verrouille, collectifs, lignes, existantes)
+        cible: Entree | CollectifEntree
         if collectif is None:
             cible = comparaison.retenu
             nom = "Dossier"
         else:
             rang = next(i for i, c in enumerate(collectifs) if c.pk == collectif.pk)
-            cible = comparaison.retenu.collectifs[rang]  # type: ignore[assignment]
+            cible = comparaison.retenu.collectifs[rang]
             nom = f"Collectif « {comparaison.declare.collectifs[rang].nom} »"
         nouvelles: list[Correction] = []
         changements: list[str] = []
@@ -342,7 +343,10 @@ def annoter(dossier: Dossier, agent: Utilisateur, texte_annotation: str) -> Anno
 
 
 def ecrire_a_la_structure(
-    dossier: Dossier, agent: Utilisateur, texte_message: str, fichier: UploadedFile | None = None
+    dossier: Dossier,
+    agent: Utilisateur,
+    texte_message: str,
+    fichier: UploadedFile[bytes] | None = None,
 ) -> Message:
     """Un message de la Caf dans le fil du dossier (la structure le lit sur sa page)."""
     profil = agent_de(agent)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -20,8 +20,22 @@ from clas.campagnes.models import Campagne
 
 from .models import Decision, NatureDecision, Proposition, StatutProposition
 
+
+class Enveloppe(TypedDict):
+    """Ce que `avec_enveloppe` annote sur une campagne."""
+
+    montant_propose: Decimal
+    montant_decide: Decimal
+
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    # django-stubs-ext n'est installé qu'avec les outils : ces types restent pour mypy.
+    from django_stubs_ext import WithAnnotations
+
+    # Une campagne lue par `avec_enveloppe`.
+    CampagneAvecEnveloppe = WithAnnotations[Campagne, Enveloppe]
 
 ZERO = Decimal("0.00")
 _MONTANT = DecimalField(max_digits=14, decimal_places=2)
@@ -104,14 +118,14 @@ def _somme_decidee() -> Coalesce:
 
 def avec_enveloppe(
     campagnes: QuerySet[Campagne], exclure_proposition: int | None = None
-) -> QuerySet[Campagne]:
+) -> QuerySet[CampagneAvecEnveloppe]:
     """Annote `montant_propose` et `montant_decide` sur des campagnes, en une seule requête."""
     return campagnes.annotate(
         montant_propose=_somme_proposee(exclure_proposition), montant_decide=_somme_decidee()
     )
 
 
-def situation_de(campagne: Campagne) -> Situation:
+def situation_de(campagne: CampagneAvecEnveloppe) -> Situation:
     """La situation d'une campagne annotée par `avec_enveloppe` (aucune requête)."""
     enveloppe = Decimal(campagne.enveloppe)
     propose = Decimal(campagne.montant_propose or ZERO)
@@ -125,7 +139,7 @@ def situation_de(campagne: Campagne) -> Situation:
     )
 
 
-def situations(campagnes: Iterable[Campagne]) -> list[Situation]:
+def situations(campagnes: Iterable[CampagneAvecEnveloppe]) -> list[Situation]:
     return [situation_de(campagne) for campagne in campagnes]
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -23,8 +24,8 @@ from clas.structures.models import TypeStructure
 from .models import Proposition, StatutProposition
 
 if TYPE_CHECKING:
-    from clas.campagnes.models import Campagne
     from clas.comptes.models import AgentCaf, Utilisateur
+    from clas.instruction.enveloppe import CampagneAvecEnveloppe
 
 E = EtatDossier
 
@@ -202,7 +203,8 @@ class ChampMontant(forms.CharField):
         # La longueur se contrôle sur le texte saisi (dans to_python), pas sur le Decimal lu.
         self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
 
-    def to_python(self, value: Any) -> Decimal | None:
+    # Un CharField (la saisie brute reste dans l'URL et le champ) qui rend un Decimal.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # un Decimal
         texte = super().to_python(value)
         if not texte:
             return None
@@ -242,17 +244,23 @@ class FiltresFiles(forms.Form):
     tri = forms.ChoiceField(label="Tri", required=False, choices=choix_tris())
 
     def __init__(
-        self, *args: Any, campagnes: list[Campagne], instructeurs: list[AgentCaf], **kwargs: Any
+        self,
+        *args: Any,
+        campagnes: Sequence[CampagneAvecEnveloppe],
+        instructeurs: list[AgentCaf],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.campagnes = {str(c.pk): c for c in campagnes}
-        self.fields["campagne"].choices = [(str(c.pk), c.titre) for c in campagnes]
+        cast(forms.ChoiceField, self.fields["campagne"]).choices = [
+            (str(c.pk), c.titre) for c in campagnes
+        ]
         self.fields["campagne"].error_messages["invalid_choice"] = (
             "cette campagne n'est pas une campagne de votre Caf"
         )
-        self.fields["instructeur"].choices = [(NON_ATTRIBUE, "Non attribué")] + [
-            (str(a.utilisateur_id), str(a.utilisateur)) for a in instructeurs
-        ]
+        cast(forms.ChoiceField, self.fields["instructeur"]).choices = [
+            (NON_ATTRIBUE, "Non attribué")
+        ] + [(str(a.utilisateur_id), str(a.utilisateur)) for a in instructeurs]
         self.fields["instructeur"].error_messages["invalid_choice"] = (
             "cet agent n'est pas un instructeur de votre Caf"
         )
@@ -260,7 +268,8 @@ class FiltresFiles(forms.Form):
             self.fields[nom].error_messages["invalid_choice"] = "« %(value)s » n'est pas reconnu"
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        super().clean()
+        donnees = self.cleaned_data
         minimum, maximum = donnees.get("montant_min"), donnees.get("montant_max")
         if minimum is not None and maximum is not None and minimum > maximum:
             self.add_error(
@@ -285,7 +294,7 @@ class FiltresFiles(forms.Form):
         return messages
 
     @property
-    def campagne_choisie(self) -> Campagne | None:
+    def campagne_choisie(self) -> CampagneAvecEnveloppe | None:
         return self.campagnes.get(self.valeurs()["campagne"] or "")
 
     def nombre_de_filtres(self) -> int:

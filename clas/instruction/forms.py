@@ -34,7 +34,7 @@ def _motif(label: str, aide: str) -> forms.CharField:
 
 
 def _entier(label: str, champ: str) -> forms.IntegerField:
-    minimum, maximum = BORNES[champ]  # type: ignore[index]
+    minimum, maximum = BORNES[champ]
     entier = forms.IntegerField(
         label=label,
         required=False,
@@ -210,7 +210,7 @@ CHAMPS_PROPOSITION = (
 )
 
 
-class ChampMontant(forms.CharField):
+class ChampMontantPropose(forms.CharField):
     """Un montant en euros : « 4 500,50 », « 4500.5 » ; deux décimales au plus."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -219,7 +219,8 @@ class ChampMontant(forms.CharField):
         # La longueur se contrôle sur le texte saisi (dans to_python), pas sur le Decimal lu.
         self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
 
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    # Un CharField (la saisie brute reste affichée telle quelle) qui rend un Decimal.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # un Decimal
         texte = super().to_python(value)
         if not texte:
             return None
@@ -250,7 +251,7 @@ class FormulaireProposition(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez la décision proposée."},
     )
-    montant = ChampMontant(label="Montant proposé", required=False)
+    montant = ChampMontantPropose(label="Montant proposé", required=False)
     justification_montant = forms.CharField(
         label="Justification d'un montant inférieur au barème",
         required=False,
@@ -292,12 +293,3 @@ class FormulaireValidation(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-def erreurs_du_formulaire(formulaire: forms.Form) -> dict[str, list[str]]:
-    return {champ: list(liste) for champ, liste in formulaire.errors.items()}
-
-
-def valeurs_saisies(formulaire: forms.Form) -> dict[str, str]:
-    """Ce que la personne a tapé, tel quel, pour le lui remontrer avec les erreurs."""
-    return {champ: formulaire.data.get(champ, "") for champ in formulaire.fields}

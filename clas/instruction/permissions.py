@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
-from clas.dossiers.models import Dossier, EtatDossier
+from clas.dossiers.models import Dossier, DossierQuerySet, EtatDossier
 
 from .models import Proposition, StatutProposition
 
 E = EtatDossier
 
 
-def dossiers_de_la_caf(utilisateur: Utilisateur) -> QuerySet[Dossier]:
+def dossiers_de_la_caf(utilisateur: Utilisateur) -> DossierQuerySet:
     """Les dossiers qu'un agent instruit ou suit : ceux de sa Caf, hors brouillons."""
     agent = agent_de(utilisateur)
     if agent is None:

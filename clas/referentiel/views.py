@@ -7,15 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
-from clas.core.permissions import national_requis
+from clas.core.exceptions import VersionPerimee
+from clas.core.permissions import RequeteConnectee, national_requis
 
-from .actions import VersionPerimee, ajouter_annee, modifier_parametres
+from .actions import ajouter_annee, modifier_parametres
 from .forms import FormulaireNouvelleAnnee, FormulaireParametres
 from .models import Caf, ParametresBareme
 
 
 @national_requis
-def national_accueil(request: HttpRequest) -> HttpResponse:
+def national_accueil(request: RequeteConnectee) -> HttpResponse:
     caf = Caf.objects.annotate(
         nb_structures=Count("structures", distinct=True),
         nb_agents=Count("agents", distinct=True),
@@ -58,19 +59,19 @@ def _page_parametres(
 
 
 @national_requis
-def parametres_liste(request: HttpRequest) -> HttpResponse:
+def parametres_liste(request: RequeteConnectee) -> HttpResponse:
     return _page_parametres(request, FormulaireNouvelleAnnee())
 
 
 @national_requis
-def parametres_ajouter(request: HttpRequest) -> HttpResponse:
+def parametres_ajouter(request: RequeteConnectee) -> HttpResponse:
     formulaire = FormulaireNouvelleAnnee(request.POST or None)
     if request.method != "POST":
         return redirect("parametres_liste")
     if formulaire.is_valid():
         valeur = formulaire.cleaned_data["annee_scolaire"]
         try:
-            annee = ajouter_annee(valeur, request.user)  # type: ignore[arg-type]
+            annee = ajouter_annee(valeur, request.user)
         except IntegrityError:
             # Un autre administrateur vient de créer la même année.
             formulaire.add_error("annee_scolaire", f"L'année {valeur} existe déjà.")
@@ -81,7 +82,7 @@ def parametres_ajouter(request: HttpRequest) -> HttpResponse:
 
 
 @national_requis
-def parametres_modifier(request: HttpRequest, annee: str) -> HttpResponse:
+def parametres_modifier(request: RequeteConnectee, annee: str) -> HttpResponse:
     parametres = get_object_or_404(ParametresBareme, annee_scolaire=annee)
     formulaire = FormulaireParametres(request.POST or None, instance=parametres)
     statut = 200
@@ -95,7 +96,7 @@ def parametres_modifier(request: HttpRequest, annee: str) -> HttpResponse:
                     valeurs,
                     formulaire.nouvelles_sources(),
                     formulaire.cleaned_data["motif"].strip(),
-                    request.user,  # type: ignore[arg-type]
+                    request.user,
                     formulaire.cleaned_data["version"],
                 )
             except VersionPerimee:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django_htmx.middleware import HtmxDetails
 
 from clas.bareme import EntreeInvalide, Resultat
 from clas.referentiel.models import ParametresBareme
@@ -11,7 +12,14 @@ from clas.referentiel.services import annees_disponibles, simuler
 from .formulaire import MAX_LIGNES, LigneCollectif, Saisie, annee_scolaire_en_cours
 
 
-def simulateur(request: HttpRequest) -> HttpResponse:
+class RequeteHtmx(HttpRequest):
+    """Une requête passée par le middleware de django-htmx (le type que sa documentation
+    propose) : `request.htmx` dit si htmx l'a envoyée."""
+
+    htmx: HtmxDetails
+
+
+def simulateur(request: RequeteHtmx) -> HttpResponse:
     """Le simulateur public : fonctionne sans JavaScript ; htmx met à jour le résultat."""
     annees = annees_disponibles()
     resultat: Resultat | None = None

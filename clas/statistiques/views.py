@@ -4,19 +4,19 @@ l'attend selon ses rôles), puis ses structures et son équipe."""
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from clas.comptes.models import AgentCaf
 from clas.comptes.roles import agent_de
-from clas.core.permissions import agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis
 from clas.structures.models import Structure
 
 from .travail import groupes_de_travail
 
 
 @agent_requis
-def caf_accueil(request: HttpRequest) -> HttpResponse:
+def caf_accueil(request: RequeteConnectee) -> HttpResponse:
     agent = agent_de(request.user)
     assert agent is not None
     structures = (
@@ -35,7 +35,7 @@ def caf_accueil(request: HttpRequest) -> HttpResponse:
         {
             "titre": f"Accueil — {agent.caf.nom}",
             "agent": agent,
-            "groupes": groupes_de_travail(agent, request.user),  # type: ignore[arg-type]
+            "groupes": groupes_de_travail(agent, request.user),
             "structures": structures,
             "collegues": collegues,
         },

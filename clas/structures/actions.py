@@ -77,7 +77,7 @@ class Proposition:
 
     iban: str
     bic: str
-    rib: UploadedFile | None
+    rib: UploadedFile[bytes] | None
 
 
 @transaction.atomic
@@ -138,7 +138,7 @@ def jeton_invitation(invitation: Invitation) -> str:
 def invitation_du_jeton(jeton: str) -> Invitation:
     """L'invitation d'un lien ; signing.SignatureExpired / BadSignature sinon,
     Invitation.DoesNotExist si elle a été annulée."""
-    contenu = signing.loads(jeton, salt=SEL_INVITATION, max_age=VALIDITE_INVITATION.total_seconds())
+    contenu = signing.loads(jeton, salt=SEL_INVITATION, max_age=VALIDITE_INVITATION)
     return Invitation.objects.select_related("structure", "invitee_par").get(
         pk=contenu["i"], email=contenu["e"]
     )
@@ -252,7 +252,7 @@ def deposer_piece(
     structure: Structure,
     par: Utilisateur,
     type_piece: str,
-    fichier: UploadedFile,
+    fichier: UploadedFile[bytes],
     date_validite: dt.date | None,
 ) -> PieceJustificative:
     exiger(structure, par, "deposer_piece")

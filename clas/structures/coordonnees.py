@@ -129,7 +129,7 @@ def _verifier(coordonnees: Coordonnees) -> None:
 
 @transaction.atomic
 def proposer_coordonnees(
-    structure: Structure, par: Utilisateur, iban: str, bic: str, rib: UploadedFile | None
+    structure: Structure, par: Utilisateur, iban: str, bic: str, rib: UploadedFile[bytes] | None
 ) -> ChangementCoordonnees | None:
     """Un administrateur de la structure propose un compte, avec son RIB : « à vérifier »
     par la Caf ; une proposition encore en attente est remplacée. Revenir au compte accepté

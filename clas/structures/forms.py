@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,7 +20,7 @@ from clas.core.validators import (
 
 from .actions import caf_du_code_postal, message_structure_deja_inscrite
 from .coordonnees import Coordonnees, changement_en_cours
-from .models import FormeJuridique, RoleMembre, Structure, TypePiece
+from .models import FormeJuridique, RoleMembre, Structure, TypePiece, TypeStructure
 
 CHAMPS_STRUCTURE = [
     "nom",
@@ -110,13 +110,13 @@ class FormulaireStructure(ModeleFormulaireDsfr):
         super().__init__(*args, **kwargs)
         for nom in OBLIGATOIRES:
             self.fields[nom].required = True
-        self.fields["forme_juridique"].choices = [
+        cast(forms.ChoiceField, self.fields["forme_juridique"]).choices = [
             ("", "Choisissez la forme juridique"),
             *FormeJuridique.choices,
         ]
-        self.fields["type_structure"].choices = [
+        cast(forms.ChoiceField, self.fields["type_structure"]).choices = [
             ("", "Choisissez le type de structure"),
-            *self.fields["type_structure"].choices[1:],
+            *TypeStructure.choices,
         ]
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["telephone"].widget.attrs["autocomplete"] = "tel"
@@ -182,7 +182,8 @@ class FormulaireStructure(ModeleFormulaireDsfr):
         return telephone
 
     def clean(self) -> dict[str, Any]:
-        donnees = super().clean()
+        super().clean()
+        donnees = self.cleaned_data
         forme = donnees.get("forme_juridique")
         rna_manquant = not donnees.get("rna") and "rna" not in self.errors
         if forme == FormeJuridique.ASSOCIATION_1901 and rna_manquant:

@@ -182,6 +182,11 @@ class PieceJustificative(models.Model):
     )
     created_at = models.DateTimeField("déposée le", auto_now_add=True)
 
+    # Posés par les pages qui listent les pièces (coffre-fort, dossier instruit), pour le
+    # gabarit : pas des champs.
+    expiree: bool
+    expire_bientot: bool
+
     class Meta:
         verbose_name = "pièce justificative"
         verbose_name_plural = "pièces justificatives"

@@ -19,7 +19,7 @@ def role_dans(structure: Structure, utilisateur: Utilisateur | AnonymousUser) ->
     """Le rôle de la personne dans la structure, ou None (mis en cache sur la structure)."""
     if not utilisateur.is_authenticated:
         return None
-    cache = structure.__dict__.setdefault("_roles", {})
+    cache: dict[int, str | None] = structure.__dict__.setdefault("_roles", {})
     if utilisateur.pk not in cache:
         cache[utilisateur.pk] = (
             MembreStructure.objects.filter(structure=structure, utilisateur_id=utilisateur.pk)

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.permissions import connexion_requise
+from clas.core.exceptions import ActionImpossible
+from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_de_l_accueil
 from clas.core.validators import masquer_email
 
@@ -29,7 +31,7 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def invitations_en_attente(utilisateur) -> QuerySet[Invitation]:  # type: ignore[no-untyped-def]
+def invitations_en_attente(utilisateur: Utilisateur) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(email=utilisateur.email.lower(), acceptee_le__isnull=True)
         .exclude(structure__membres__utilisateur=utilisateur)
@@ -39,7 +41,7 @@ def invitations_en_attente(utilisateur) -> QuerySet[Invitation]:  # type: ignore
 
 
 @connexion_requise
-def structure_bienvenue(request: HttpRequest) -> HttpResponse:
+def structure_bienvenue(request: RequeteConnectee) -> HttpResponse:
     """Juste après la confirmation de l'adresse : l'invitation qui attend, sinon l'inscription
     d'une structure."""
     if invitations_en_attente(request.user).exists():
@@ -52,9 +54,9 @@ def structure_bienvenue(request: HttpRequest) -> HttpResponse:
 
 
 @connexion_requise
-def structure_accueil(request: HttpRequest) -> HttpResponse:
+def structure_accueil(request: RequeteConnectee) -> HttpResponse:
     """L'espace d'un membre : ses structures, son rôle dans chacune et l'équipe."""
-    adhesions = (
+    adhesions = list(
         MembreStructure.objects.filter(utilisateur=request.user)
         .select_related("structure__caf")
         .prefetch_related(
@@ -72,7 +74,6 @@ def structure_accueil(request: HttpRequest) -> HttpResponse:
         for invitation in invitations_en_attente(request.user)
     ]
     est_agent = request.user.est_admin_national or agent_de(request.user) is not None
-    adhesions = list(adhesions)
     return render(
         request,
         "structures/accueil.html",
@@ -87,7 +88,7 @@ def structure_accueil(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _structure(request: HttpRequest, structure_id: int) -> Structure:
+def _structure(request: RequeteConnectee, structure_id: int) -> Structure:
     """La structure, si la personne peut la voir ; 404 sinon (jamais de recherche par id nu)."""
     return get_object_or_404(
         Structure.objects.visibles_par(request.user).select_related("caf"), pk=structure_id
@@ -98,7 +99,7 @@ def _structure(request: HttpRequest, structure_id: int) -> Structure:
 
 
 @connexion_requise
-def structure_inscrire(request: HttpRequest) -> HttpResponse:
+def structure_inscrire(request: RequeteConnectee) -> HttpResponse:
     if request.user.est_admin_national or agent_de(request.user) is not None:
         raise PermissionDenied(
             "Les agents des Caf et l'administration nationale n'inscrivent pas de structure : "
@@ -146,7 +147,7 @@ PAR_PAGE_HISTORIQUE = 10
 
 
 @connexion_requise
-def structure_fiche(request: HttpRequest, structure_id: int) -> HttpResponse:
+def structure_fiche(request: RequeteConnectee, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     historique = Paginator(
         structure.evenements_coordonnees.select_related("auteur", "changement"),
@@ -167,7 +168,7 @@ def structure_fiche(request: HttpRequest, structure_id: int) -> HttpResponse:
 
 
 @connexion_requise
-def structure_modifier(request: HttpRequest, structure_id: int) -> HttpResponse:
+def structure_modifier(request: RequeteConnectee, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     exiger(structure, request.user, "modifier")
     formulaire = FormulaireStructure(
@@ -205,7 +206,7 @@ def structure_modifier(request: HttpRequest, structure_id: int) -> HttpResponse:
 
 
 @connexion_requise
-def structure_membres(request: HttpRequest, structure_id: int) -> HttpResponse:
+def structure_membres(request: RequeteConnectee, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     peut = capacites(structure, request.user)
     formulaire = FormulaireInvitation(request.POST or None)
@@ -220,7 +221,7 @@ def structure_membres(request: HttpRequest, structure_id: int) -> HttpResponse:
                     formulaire.cleaned_data["role"],
                     base_url(request),
                 )
-            except actions.ActionImpossible as refus:
+            except ActionImpossible as refus:
                 formulaire.add_error("email", str(refus))
             else:
                 messages.success(
@@ -256,7 +257,7 @@ def structure_membres(request: HttpRequest, structure_id: int) -> HttpResponse:
     )
 
 
-def _membre(request: HttpRequest, structure_id: int, membre_id: int) -> MembreStructure:
+def _membre(request: RequeteConnectee, structure_id: int, membre_id: int) -> MembreStructure:
     structure = _structure(request, structure_id)
     membre = get_object_or_404(structure.membres.select_related("utilisateur"), pk=membre_id)
     membre.structure = structure
@@ -265,7 +266,7 @@ def _membre(request: HttpRequest, structure_id: int, membre_id: int) -> MembreSt
 
 @require_POST
 @connexion_requise
-def membre_role(request: HttpRequest, structure_id: int, membre_id: int) -> HttpResponse:
+def membre_role(request: RequeteConnectee, structure_id: int, membre_id: int) -> HttpResponse:
     membre = _membre(request, structure_id, membre_id)
     exiger(membre.structure, request.user, "gerer_membres")
     formulaire = FormulaireRole(request.POST)
@@ -274,7 +275,7 @@ def membre_role(request: HttpRequest, structure_id: int, membre_id: int) -> Http
     else:
         try:
             membre = actions.changer_role(membre, request.user, formulaire.cleaned_data["role"])
-        except actions.ActionImpossible as refus:
+        except ActionImpossible as refus:
             messages.error(request, str(refus))
         else:
             messages.success(
@@ -286,12 +287,12 @@ def membre_role(request: HttpRequest, structure_id: int, membre_id: int) -> Http
 
 @require_POST
 @connexion_requise
-def membre_retirer(request: HttpRequest, structure_id: int, membre_id: int) -> HttpResponse:
+def membre_retirer(request: RequeteConnectee, structure_id: int, membre_id: int) -> HttpResponse:
     membre = _membre(request, structure_id, membre_id)
     soi_meme = membre.utilisateur_id == request.user.pk
     try:
         actions.retirer_membre(membre, request.user)
-    except actions.ActionImpossible as refus:
+    except ActionImpossible as refus:
         messages.error(request, str(refus))
         return redirect("structure_membres", structure_id)
     if soi_meme:
@@ -303,13 +304,15 @@ def membre_retirer(request: HttpRequest, structure_id: int, membre_id: int) -> H
 
 @require_POST
 @connexion_requise
-def invitation_annuler(request: HttpRequest, structure_id: int, invitation_id: int) -> HttpResponse:
+def invitation_annuler(
+    request: RequeteConnectee, structure_id: int, invitation_id: int
+) -> HttpResponse:
     structure = _structure(request, structure_id)
     invitation = get_object_or_404(structure.invitations, pk=invitation_id)
     invitation.structure = structure
     try:
         actions.annuler_invitation(invitation, request.user)
-    except actions.ActionImpossible as refus:
+    except ActionImpossible as refus:
         messages.error(request, str(refus))
     else:
         messages.success(request, f"L'invitation de {invitation.email} est annulée.")
@@ -360,7 +363,7 @@ def invitation(request: HttpRequest, jeton: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membre = actions.accepter_invitation(invitation, request.user)
-        except actions.ActionImpossible as refus:
+        except ActionImpossible as refus:
             messages.error(request, str(refus))
             return redirect("structure_accueil")
         messages.success(
@@ -391,7 +394,7 @@ def _invitation_invalide(request: HttpRequest, titre: str, explication: str) -> 
 
 
 @connexion_requise
-def structure_pieces(request: HttpRequest, structure_id: int) -> HttpResponse:
+def structure_pieces(request: RequeteConnectee, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     peut = capacites(structure, request.user)
     formulaire = FormulairePiece(request.POST or None, request.FILES or None)
@@ -442,7 +445,7 @@ def structure_pieces(request: HttpRequest, structure_id: int) -> HttpResponse:
     )
 
 
-def _piece(request: HttpRequest, structure_id: int, piece_id: int) -> PieceJustificative:
+def _piece(request: RequeteConnectee, structure_id: int, piece_id: int) -> PieceJustificative:
     structure = _structure(request, structure_id)
     piece = get_object_or_404(structure.pieces, pk=piece_id)
     piece.structure = structure
@@ -450,7 +453,7 @@ def _piece(request: HttpRequest, structure_id: int, piece_id: int) -> PieceJusti
 
 
 @connexion_requise
-def piece_telecharger(request: HttpRequest, structure_id: int, piece_id: int) -> HttpResponse:
+def piece_telecharger(request: RequeteConnectee, structure_id: int, piece_id: int) -> FileResponse:
     piece = _piece(request, structure_id, piece_id)
     try:
         contenu = piece.fichier.open("rb")
@@ -463,11 +466,11 @@ def piece_telecharger(request: HttpRequest, structure_id: int, piece_id: int) ->
 
 @require_POST
 @connexion_requise
-def piece_supprimer(request: HttpRequest, structure_id: int, piece_id: int) -> HttpResponse:
+def piece_supprimer(request: RequeteConnectee, structure_id: int, piece_id: int) -> HttpResponse:
     piece = _piece(request, structure_id, piece_id)
     try:
         actions.supprimer_piece(piece, request.user)
-    except actions.ActionImpossible as refus:
+    except ActionImpossible as refus:
         messages.error(request, str(refus))
     else:
         messages.success(request, f"« {piece.nom_fichier} » est supprimée du coffre-fort.")

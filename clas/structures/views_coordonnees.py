@@ -8,13 +8,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
-from clas.core.permissions import agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis
 
 from . import coordonnees
 from .forms import FormulaireRefusCoordonnees
@@ -23,7 +23,7 @@ from .models import ChangementCoordonnees, EtatCoordonnees, EvenementCoordonnees
 PAR_PAGE = 20
 
 
-def _valideur(request: HttpRequest) -> None:
+def _valideur(request: RequeteConnectee) -> None:
     agent = agent_de(request.user)
     if agent is None or not agent.est_valideur:
         raise PermissionDenied(coordonnees.REFUS_EXAMEN)
@@ -31,11 +31,11 @@ def _valideur(request: HttpRequest) -> None:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def coordonnees_a_verifier(request: HttpRequest) -> HttpResponse:
+def coordonnees_a_verifier(request: RequeteConnectee) -> HttpResponse:
     _valideur(request)
     agent = agent_de(request.user)
     assert agent is not None
-    examinables = ChangementCoordonnees.objects.examinables_par(request.user)  # type: ignore[arg-type]
+    examinables = ChangementCoordonnees.objects.examinables_par(request.user)
     a_verifier = Paginator(
         examinables.a_verifier()
         .select_related("structure", "propose_par")
@@ -60,10 +60,10 @@ def coordonnees_a_verifier(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _changement(request: HttpRequest, pk: int) -> ChangementCoordonnees:
+def _changement(request: RequeteConnectee, pk: int) -> ChangementCoordonnees:
     _valideur(request)
     return get_object_or_404(
-        ChangementCoordonnees.objects.examinables_par(request.user).select_related(  # type: ignore[arg-type]
+        ChangementCoordonnees.objects.examinables_par(request.user).select_related(
             "structure__caf", "propose_par", "examine_par"
         ),
         pk=pk,
@@ -72,7 +72,7 @@ def _changement(request: HttpRequest, pk: int) -> ChangementCoordonnees:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
-def coordonnees_examiner(request: HttpRequest, pk: int) -> HttpResponse:
+def coordonnees_examiner(request: RequeteConnectee, pk: int) -> HttpResponse:
     changement = _changement(request, pk)
     formulaire = FormulaireRefusCoordonnees()
     statut = 200
@@ -80,7 +80,7 @@ def coordonnees_examiner(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "accepter":
-                coordonnees.accepter_coordonnees(changement, request.user)  # type: ignore[arg-type]
+                coordonnees.accepter_coordonnees(changement, request.user)
                 messages.success(
                     request,
                     f"Coordonnées bancaires de {changement.structure.nom} acceptées : les "
@@ -93,7 +93,7 @@ def coordonnees_examiner(request: HttpRequest, pk: int) -> HttpResponse:
                 if formulaire.is_valid():
                     coordonnees.refuser_coordonnees(
                         changement,
-                        request.user,  # type: ignore[arg-type]
+                        request.user,
                         formulaire.cleaned_data["motif"],
                     )
                     messages.success(
@@ -126,7 +126,7 @@ def coordonnees_examiner(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def coordonnees_rib(request: HttpRequest, pk: int) -> HttpResponse:
+def coordonnees_rib(request: RequeteConnectee, pk: int) -> FileResponse:
     changement = _changement(request, pk)
     try:
         contenu = changement.rib.open("rb")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -55,8 +56,8 @@ class FormulaireLot(FormulaireDsfr):
         f"{HORIZON_EXECUTION.days} jours qui viennent.",
     )
 
-    def clean_date_execution(self):  # type: ignore[no-untyped-def]
-        date = self.cleaned_data["date_execution"]
+    def clean_date_execution(self) -> dt.date:
+        date: dt.date = self.cleaned_data["date_execution"]
         erreur = erreur_date_execution(date, timezone.localdate())
         if erreur:
             raise forms.ValidationError(erreur)
@@ -73,8 +74,8 @@ class FormulaireLotPaye(FormulaireDsfr):
         help_text="La référence du virement sur le relevé de compte de la Caf.",
     )
 
-    def clean_date_paiement(self):  # type: ignore[no-untyped-def]
-        date = self.cleaned_data["date_paiement"]
+    def clean_date_paiement(self) -> dt.date:
+        date: dt.date = self.cleaned_data["date_paiement"]
         if date > timezone.localdate():
             raise forms.ValidationError("Cette date est à venir : indiquez celle du relevé.")
         return date

@@ -282,7 +282,7 @@ def _analyser_pain002(contenu: bytes) -> list[LigneRetour]:
     return lignes
 
 
-def lire(fichier: UploadedFile) -> bytes:
+def lire(fichier: UploadedFile[bytes]) -> bytes:
     nom = (fichier.name or "fichier").rsplit("/", 1)[-1]
     taille = fichier.size or 0
     if taille == 0:
@@ -290,7 +290,8 @@ def lire(fichier: UploadedFile) -> bytes:
     if taille > TAILLE_MAX:
         raise RetourInvalide([f"Le fichier « {nom} » dépasse 2 Mo : est-ce bien un retour ?"])
     fichier.seek(0)
-    return fichier.read()
+    contenu: bytes = fichier.read()
+    return contenu
 
 
 def analyser(contenu: bytes) -> list[LigneRetour]:
@@ -304,7 +305,7 @@ def analyser(contenu: bytes) -> list[LigneRetour]:
 
 
 def importer_retour(
-    lot: LotPaiement, fichier: UploadedFile, comptable: Utilisateur
+    lot: LotPaiement, fichier: UploadedFile[bytes], comptable: Utilisateur
 ) -> RapportRetour:
     """Applique le retour de la banque sur le lot, tout ou rien (voir le module)."""
     _agent(comptable, lot.caf_id, "comptable")

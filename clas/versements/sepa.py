@@ -129,7 +129,8 @@ def generer_pain001(lot: LotPaiement, versements: Iterable[Versement]) -> bytes:
         _sous(_sous(operation, "RmtInf"), "Ustrd", libelle_remise(versement))
 
     ET.indent(document, space="  ")
-    return ET.tostring(document, encoding="UTF-8", xml_declaration=True)
+    xml: bytes = ET.tostring(document, encoding="UTF-8", xml_declaration=True)
+    return xml
 
 
 ENTETES_CSV = [

@@ -11,11 +11,11 @@ et chaque action le vérifie à nouveau (`paiements`, 403 sinon).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.permissions import agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis
 from clas.referentiel.models import Caf
 from clas.structures.models import ChangementCoordonnees
 
@@ -42,25 +42,42 @@ from .forms import (
 from .models import EtatVersement, LotPaiement, Versement
 from .sepa import recapitulatif_csv
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 E = EtatVersement
 
 
-def _utilisateur(request: HttpRequest) -> Utilisateur:
-    return request.user  # type: ignore[return-value]
+class ComptesDuLot(TypedDict):
+    """Ce que la liste des lots annote sur chaque lot."""
+
+    nb_en_paiement: int
+    nb_rejetes: int
+
+
+class CompteDuVersement(TypedDict):
+    """Ce que `_versements` annote sur chaque versement."""
+
+    compte_en_attente: bool
+
+
+if TYPE_CHECKING:
+    LotCompte = WithAnnotations[LotPaiement, ComptesDuLot]
+    VersementCompte = WithAnnotations[Versement, CompteDuVersement]
 
 
 def _pluriel(nombre: int, mot: str) -> str:
     return f"{nombre} {mot}{'s' if nombre > 1 else ''}"
 
 
-def _versements(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _versements(request: RequeteConnectee) -> QuerySet[VersementCompte]:
     """Les versements de la Caf, chacun avec `compte_en_attente` : sa structure a proposé
     un compte que la Caf n'a pas encore vérifié (le lot paie quand même le compte accepté)."""
     en_attente = ChangementCoordonnees.objects.a_verifier().filter(
         structure_id=OuterRef("convention__dossier__structure_id")
     )
     return (
-        paiements.versements_de_la_caf(_utilisateur(request))
+        paiements.versements_de_la_caf(request.user)
         .select_related("convention__dossier__structure", "valide_par", "lot")
         .annotate(compte_en_attente=Exists(en_attente))
     )
@@ -75,18 +92,18 @@ def _retour(request: HttpRequest, defaut: str) -> HttpResponse:
     return redirect(defaut)
 
 
-def _etat_lot(lot: LotPaiement) -> tuple[str, str]:
+def _etat_lot(lot: LotCompte) -> tuple[str, str]:
     """Le libellé et la classe du badge d'un lot, d'après ses versements annotés."""
-    if lot.nb_en_paiement:  # type: ignore[attr-defined]
+    if lot.nb_en_paiement:
         return "En attente du retour de la banque", "fr-badge--info"
-    if lot.nb_rejetes:  # type: ignore[attr-defined]
+    if lot.nb_rejetes:
         return "Traité, avec des rejets", "fr-badge--warning"
     return "Payé", "fr-badge--success"
 
 
-def _lots(request: HttpRequest) -> list[LotPaiement]:
+def _lots(request: RequeteConnectee) -> list[LotCompte]:
     lots = list(
-        paiements.lots_de_la_caf(_utilisateur(request))
+        paiements.lots_de_la_caf(request.user)
         .select_related("cree_par")
         .annotate(
             nb_en_paiement=Count("versements", filter=Q(versements__etat=E.MIS_EN_PAIEMENT)),
@@ -94,7 +111,7 @@ def _lots(request: HttpRequest) -> list[LotPaiement]:
         )
     )
     for lot in lots:
-        lot.etat_libelle, lot.etat_classe = _etat_lot(lot)  # type: ignore[attr-defined]
+        lot.etat_libelle, lot.etat_classe = _etat_lot(lot)  # type: ignore[attr-defined]  # gabarit
     return lots
 
 
@@ -115,15 +132,15 @@ def _onglet(request: HttpRequest, capacites: dict[str, bool]) -> str:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def paiements_accueil(request: HttpRequest) -> HttpResponse:
+def paiements_accueil(request: RequeteConnectee) -> HttpResponse:
     return _page_accueil(request)
 
 
 def _page_accueil(
-    request: HttpRequest, formulaire_lot: FormulaireLot | None = None, status: int = 200
+    request: RequeteConnectee, formulaire_lot: FormulaireLot | None = None, status: int = 200
 ) -> HttpResponse:
     """La page des paiements ; après une saisie refusée, le formulaire du lot tel que tapé."""
-    utilisateur = _utilisateur(request)
+    utilisateur = request.user
     agent = agent_de(utilisateur)
     assert agent is not None
     a_valider = list(_versements(request).filter(etat=E.A_VALIDER).order_by("created_at", "pk"))
@@ -131,7 +148,7 @@ def _page_accueil(
         _versements(request).filter(etat=E.VALIDE, lot__isnull=True).order_by("valide_le", "pk")
     )
     for versement in a_payer:
-        versement.compte_invalide = paiements.raison_ecart(versement)  # type: ignore[attr-defined]
+        versement.compte_invalide = paiements.raison_ecart(versement)  # type: ignore[attr-defined]  # gabarit
     capacites = paiements.capacites_paiements(utilisateur)
     contexte: dict[str, Any] = {
         "titre": "Paiements",
@@ -156,9 +173,9 @@ def _page_accueil(
 
 @agent_requis
 @require_POST
-def paiements_valider(request: HttpRequest) -> HttpResponse:
+def paiements_valider(request: RequeteConnectee) -> HttpResponse:
     """Le valideur valide les versements cochés (ou celui d'un dossier)."""
-    utilisateur = _utilisateur(request)
+    utilisateur = request.user
     if not paiements.capacites_paiements(utilisateur)["valider"]:
         raise PermissionDenied(paiements.ROLES["valideur"][1])
     ids = [i for i in request.POST.getlist("versements") if i.isdigit()]
@@ -184,8 +201,8 @@ def paiements_valider(request: HttpRequest) -> HttpResponse:
 
 @agent_requis
 @require_POST
-def paiements_creer_lot(request: HttpRequest) -> HttpResponse:
-    utilisateur = _utilisateur(request)
+def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
+    utilisateur = request.user
     if not paiements.capacites_paiements(utilisateur)["payer"]:
         raise PermissionDenied(paiements.ROLES["comptable"][1])
     agent = agent_de(utilisateur)
@@ -221,9 +238,9 @@ def paiements_creer_lot(request: HttpRequest) -> HttpResponse:
     return redirect("paiements_lot", pk=lot.pk)
 
 
-def _lot(request: HttpRequest, pk: int) -> LotPaiement:
+def _lot(request: RequeteConnectee, pk: int) -> LotPaiement:
     return get_object_or_404(
-        paiements.lots_de_la_caf(_utilisateur(request)).select_related("cree_par", "traite_par"),
+        paiements.lots_de_la_caf(request.user).select_related("cree_par", "traite_par"),
         pk=pk,
     )
 
@@ -235,7 +252,7 @@ def _versements_du_lot(lot: LotPaiement) -> list[Versement]:
 
 
 def _page_lot(
-    request: HttpRequest, lot: LotPaiement, statut: int = 200, **extra: Any
+    request: RequeteConnectee, lot: LotPaiement, statut: int = 200, **extra: Any
 ) -> HttpResponse:
     versements = _versements_du_lot(lot)
     totaux = lot.versements.aggregate(
@@ -248,7 +265,7 @@ def _page_lot(
         "lot": lot,
         "versements": versements,
         "totaux": totaux,
-        "capacites": paiements.capacites_paiements(_utilisateur(request)),
+        "capacites": paiements.capacites_paiements(request.user),
         "en_paiement": any(v.etat == E.MIS_EN_PAIEMENT for v in versements),
         "formulaire_paye": FormulaireLotPaye(initial={"date_paiement": timezone.localdate()}),
         "formulaire_retour": FormulaireRetour(),
@@ -261,12 +278,12 @@ def _page_lot(
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def paiements_lot(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_lot(request: RequeteConnectee, pk: int) -> HttpResponse:
     return _page_lot(request, _lot(request, pk))
 
 
-def _telechargement_permis(request: HttpRequest) -> None:
-    if not paiements.capacites_paiements(_utilisateur(request))["telecharger"]:
+def _telechargement_permis(request: RequeteConnectee) -> None:
+    if not paiements.capacites_paiements(request.user)["telecharger"]:
         raise PermissionDenied(
             "Les fichiers d'un lot (comptes bancaires des structures) sont réservés au "
             "comptable et au valideur de la Caf."
@@ -275,7 +292,7 @@ def _telechargement_permis(request: HttpRequest) -> None:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def paiements_lot_sepa(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_lot_sepa(request: RequeteConnectee, pk: int) -> FileResponse:
     lot = _lot(request, pk)
     _telechargement_permis(request)
     if not lot.fichier_sepa:
@@ -290,7 +307,7 @@ def paiements_lot_sepa(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def paiements_lot_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_lot_csv(request: RequeteConnectee, pk: int) -> HttpResponse:
     lot = _lot(request, pk)
     _telechargement_permis(request)
     contenu = "\ufeff" + recapitulatif_csv(lot, _versements_du_lot(lot))
@@ -299,8 +316,8 @@ def paiements_lot_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return reponse
 
 
-def _comptable(request: HttpRequest) -> Utilisateur:
-    utilisateur = _utilisateur(request)
+def _comptable(request: RequeteConnectee) -> Utilisateur:
+    utilisateur = request.user
     if not paiements.capacites_paiements(utilisateur)["payer"]:
         raise PermissionDenied(paiements.ROLES["comptable"][1])
     return utilisateur
@@ -308,7 +325,7 @@ def _comptable(request: HttpRequest) -> Utilisateur:
 
 @agent_requis
 @require_POST
-def paiements_lot_payer(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_lot_payer(request: RequeteConnectee, pk: int) -> HttpResponse:
     lot = _lot(request, pk)
     comptable = _comptable(request)
     formulaire = FormulaireLotPaye(request.POST)
@@ -340,7 +357,7 @@ def paiements_lot_payer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_requis
 @require_POST
-def paiements_lot_retour(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_lot_retour(request: RequeteConnectee, pk: int) -> HttpResponse:
     lot = _lot(request, pk)
     comptable = _comptable(request)
     formulaire = FormulaireRetour(request.POST, request.FILES)
@@ -368,9 +385,9 @@ def paiements_lot_retour(request: HttpRequest, pk: int) -> HttpResponse:
     return _page_lot(request, lot, 400, formulaire_retour=formulaire)
 
 
-def _versement(request: HttpRequest, pk: int) -> Versement:
+def _versement(request: RequeteConnectee, pk: int) -> Versement:
     return get_object_or_404(
-        paiements.versements_de_la_caf(_utilisateur(request)).select_related("lot"), pk=pk
+        paiements.versements_de_la_caf(request.user).select_related("lot"), pk=pk
     )
 
 
@@ -382,7 +399,7 @@ def _url_retour_versement(versement: Versement) -> str:
 
 @agent_requis
 @require_POST
-def paiements_versement_rejeter(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_versement_rejeter(request: RequeteConnectee, pk: int) -> HttpResponse:
     versement = _versement(request, pk)
     comptable = _comptable(request)
     formulaire = FormulaireRejet(request.POST)
@@ -405,12 +422,12 @@ def paiements_versement_rejeter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_requis
 @require_POST
-def paiements_versement_reemettre(request: HttpRequest, pk: int) -> HttpResponse:
+def paiements_versement_reemettre(request: RequeteConnectee, pk: int) -> HttpResponse:
     versement = _versement(request, pk)
-    if not paiements.capacites_paiements(_utilisateur(request))["reemettre"]:
+    if not paiements.capacites_paiements(request.user)["reemettre"]:
         raise PermissionDenied("Seul un comptable ou un valideur de la Caf réémet un versement.")
     try:
-        nouveau, cree = paiements.reemettre(versement, _utilisateur(request))
+        nouveau, cree = paiements.reemettre(versement, request.user)
     except paiements.ActionImpossible as refus:
         messages.error(request, f"Le versement n'a pas été réémis : {refus}")
     else:
@@ -427,9 +444,9 @@ def paiements_versement_reemettre(request: HttpRequest, pk: int) -> HttpResponse
 
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
-def caf_compte_bancaire(request: HttpRequest) -> HttpResponse:
+def caf_compte_bancaire(request: RequeteConnectee) -> HttpResponse:
     """Tous les agents de la Caf lisent le compte ; seul un valideur le modifie."""
-    utilisateur = _utilisateur(request)
+    utilisateur = request.user
     agent = agent_de(utilisateur)
     assert agent is not None
     caf = Caf.objects.select_related("compte_modifie_par").get(pk=agent.caf_id)

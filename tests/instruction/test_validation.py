@@ -376,6 +376,24 @@ def test_valider_la_selection(
     assert propre.statut == StatutProposition.EN_ATTENTE
 
 
+def test_valider_une_selection_de_refus_seulement(decision_instruit, utilisateurs, valideur):
+    """Aucun montant accordé : le total vaut 0,00 € (mypy a montré qu'un total entier 0
+    faisait planter le message)."""
+    refus = decisions.proposer(
+        decision_instruit,
+        utilisateurs["instructeur"],
+        "refus",
+        motif_refus=MotifRefus.NON_ELIGIBLE,
+        texte="Hors Clas.",
+    )
+
+    reponse = valideur.post("/instruction/validation/", {"propositions": [refus.pk]}, follow=True)
+
+    assert reponse.status_code == 200
+    assert "1 décision prise" in texte(reponse)
+    assert "montant accordé : 0,00\u00a0€" in texte(reponse)
+
+
 def test_valider_une_selection_vide(decision_proposition, valideur):
     reponse = valideur.post("/instruction/validation/", {}, follow=True)
     assert "Cochez au moins une proposition" in texte(reponse)

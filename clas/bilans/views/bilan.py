@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,20 +31,15 @@ from clas.bilans.forms import SaisieBilan
 from clas.bilans.models import Bilan, BilanCollectif, EtatBilan, LigneBilan, PieceBilan
 from clas.bilans.retards import condition_bilan_en_retard
 from clas.campagnes.models import Campagne
-from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
-from clas.core.permissions import agent_requis, connexion_requise
+from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
 from clas.dossiers.models import Collectif, Dossier, Intervenant, LigneBudget
 from clas.dossiers.permissions import role_dans_structure
 from clas.dossiers.saisie import donnees_brutes, vers_querydict
 from clas.instruction.permissions import dossiers_de_la_caf
 
 BILANS_PAR_PAGE = 50
-
-
-def _utilisateur(request: HttpRequest) -> Utilisateur:
-    return request.user  # type: ignore[return-value]
 
 
 # --- Chargement (nombre constant de requêtes) --------------------------------------------
@@ -292,23 +287,21 @@ def deux_calculs(c: Chargement) -> dict[str, Any] | None:
 # --- La saisie par la structure ----------------------------------------------------------
 
 
-def _dossier_du_membre(request: HttpRequest, pk: int) -> Dossier:
+def _dossier_du_membre(request: RequeteConnectee, pk: int) -> Dossier:
     """Le dossier, si la personne est membre de sa structure ; sinon 404."""
     dossier = get_object_or_404(
-        Dossier.objects.echanges_par(_utilisateur(request)).select_related(
-            "campagne__caf", "structure"
-        ),
+        Dossier.objects.echanges_par(request.user).select_related("campagne__caf", "structure"),
         pk=pk,
     )
-    if role_dans_structure(dossier, _utilisateur(request)) is None:
+    if role_dans_structure(dossier, request.user) is None:
         raise Http404("Dossier introuvable.")
     return dossier
 
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
-def bilan_saisie(request: HttpRequest, pk: int) -> HttpResponse:
-    utilisateur = _utilisateur(request)
+def bilan_saisie(request: RequeteConnectee, pk: int) -> HttpResponse:
+    utilisateur = request.user
     dossier = _dossier_du_membre(request, pk)
     c = _charger(dossier)
     droits = actions.capacites_bilan(dossier, c.convention, c.bilan, utilisateur)
@@ -324,8 +317,8 @@ def bilan_saisie(request: HttpRequest, pk: int) -> HttpResponse:
     return _rendre_saisie(request, c, droits, saisie, restauree=restauree)
 
 
-def _poster(request: HttpRequest, c: Chargement, droits: dict[str, bool]) -> HttpResponse:
-    utilisateur = _utilisateur(request)
+def _poster(request: RequeteConnectee, c: Chargement, droits: dict[str, bool]) -> HttpResponse:
+    utilisateur = request.user
     action = request.POST.get("action", "enregistrer")
     if not droits["saisir"]:
         raise PermissionDenied(actions._pourquoi_ferme(c.convention, c.bilan))
@@ -408,7 +401,7 @@ def _poster(request: HttpRequest, c: Chargement, droits: dict[str, bool]) -> Htt
 
 
 def _rendre_saisie(
-    request: HttpRequest,
+    request: RequeteConnectee,
     c: Chargement,
     droits: dict[str, bool],
     saisie: SaisieBilan,
@@ -458,21 +451,21 @@ def _rendre_saisie(
 # --- L'examen par la Caf -----------------------------------------------------------------
 
 
-def _dossier_de_la_caf(request: HttpRequest, pk: int) -> Dossier:
+def _dossier_de_la_caf(request: RequeteConnectee, pk: int) -> Dossier:
     return get_object_or_404(
-        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", "structure"),
+        dossiers_de_la_caf(request.user).select_related("campagne__caf", "structure"),
         pk=pk,
     )
 
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def bilan_examen(request: HttpRequest, pk: int) -> HttpResponse:
+def bilan_examen(request: RequeteConnectee, pk: int) -> HttpResponse:
     return _rendre_examen(request, _dossier_de_la_caf(request, pk))
 
 
 def _rendre_examen(
-    request: HttpRequest,
+    request: RequeteConnectee,
     dossier: Dossier,
     *,
     statut: int = 200,
@@ -480,7 +473,7 @@ def _rendre_examen(
     message: str = "",
 ) -> HttpResponse:
     c = _charger(dossier)
-    droits = actions.capacites_bilan(dossier, c.convention, c.bilan, _utilisateur(request))
+    droits = actions.capacites_bilan(dossier, c.convention, c.bilan, request.user)
     return render(
         request,
         "bilans/examen.html",
@@ -501,7 +494,7 @@ def _rendre_examen(
     )
 
 
-def _convention_examinee(request: HttpRequest, pk: int) -> tuple[Dossier, Convention]:
+def _convention_examinee(request: RequeteConnectee, pk: int) -> tuple[Dossier, Convention]:
     dossier = _dossier_de_la_caf(request, pk)
     convention = Convention.objects.filter(dossier=dossier).first()
     if convention is None:
@@ -511,14 +504,15 @@ def _convention_examinee(request: HttpRequest, pk: int) -> tuple[Dossier, Conven
 
 @connexion_requise
 @require_POST
-def bilan_accepter(request: HttpRequest, pk: int) -> HttpResponse:
+def bilan_accepter(request: RequeteConnectee, pk: int) -> HttpResponse:
     dossier, convention = _convention_examinee(request, pk)
     try:
-        acceptation = actions.accepter(convention, _utilisateur(request))
+        acceptation = actions.accepter(convention, request.user)
     except actions.ActionImpossible as erreur:
         messages.error(request, str(erreur))
         return redirect("bilan_examen", dossier.pk)
     bilan = acceptation.bilan
+    assert bilan.montant_definitif is not None  # fixé par l'acceptation
     if acceptation.deja_accepte:
         messages.info(
             request,
@@ -544,11 +538,11 @@ def bilan_accepter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def bilan_corrections(request: HttpRequest, pk: int) -> HttpResponse:
+def bilan_corrections(request: RequeteConnectee, pk: int) -> HttpResponse:
     dossier, convention = _convention_examinee(request, pk)
     message = request.POST.get("message", "")
     try:
-        actions.demander_corrections(convention, _utilisateur(request), message)
+        actions.demander_corrections(convention, request.user, message)
     except actions.ActionImpossible as erreur:
         return _rendre_examen(request, dossier, statut=400, erreur=str(erreur), message=message)
     messages.success(request, "Corrections demandées : la structure est prévenue par courriel.")
@@ -560,8 +554,8 @@ def bilan_corrections(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def bilan_piece(request: HttpRequest, pk: int, piece_id: int) -> FileResponse:
-    dossier = get_object_or_404(Dossier.objects.echanges_par(_utilisateur(request)), pk=pk)
+def bilan_piece(request: RequeteConnectee, pk: int, piece_id: int) -> FileResponse:
+    dossier = get_object_or_404(Dossier.objects.echanges_par(request.user), pk=pk)
     piece = get_object_or_404(PieceBilan, pk=piece_id, bilan__convention__dossier=dossier)
     try:
         fichier = piece.fichier.open("rb")
@@ -575,10 +569,10 @@ def bilan_piece(request: HttpRequest, pk: int, piece_id: int) -> FileResponse:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD"])
-def bilans_caf(request: HttpRequest) -> HttpResponse:
+def bilans_caf(request: RequeteConnectee) -> HttpResponse:
     """Les bilans déposés, à corriger ou acceptés ; avec `?en_retard=1`, les conventions
     dont le bilan n'est pas déposé à la date limite (il n'y a parfois aucun bilan)."""
-    agent = agent_de(_utilisateur(request))
+    agent = agent_de(request.user)
     assert agent is not None
     campagnes = list(Campagne.objects.filter(caf_id=agent.caf_id).order_by("-annee_scolaire"))
     campagne = request.GET.get("campagne", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -69,9 +70,10 @@ def cle(dictionnaire: object, nom: str) -> object:
 
 
 @register.filter
-def contient(collection: object, element: object) -> bool:
+def contient(collection: Any, element: object) -> bool:
+    # Une valeur de gabarit, de tout type : « in » qui ne s'y applique pas lève TypeError.
     try:
-        return element in collection  # type: ignore[operator]
+        return element in collection
     except TypeError:
         return False
 

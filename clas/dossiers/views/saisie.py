@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
+from clas.core.exceptions import VersionPerimee
 from clas.core.forms import resume_des_erreurs
-from clas.core.permissions import connexion_requise
+from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.forms import (
     FormsetCollectifs,
@@ -37,7 +38,6 @@ from clas.dossiers.saisie import (
     ETAPES,
     PREFIXE_COLLECTIFS,
     TITRES_ETAPES,
-    VersionPerimee,
     ajouter_collectif,
     collectifs_du_dossier,
     donnees_brutes,
@@ -72,7 +72,7 @@ def url_du_dossier(dossier: Dossier) -> str:
 
 
 @connexion_requise
-def dossiers_liste(request: HttpRequest) -> HttpResponse:
+def dossiers_liste(request: RequeteConnectee) -> HttpResponse:
     """Les dossiers que la personne voit (pour un membre : ceux de toutes ses structures),
     et un bouton de création par campagne ouverte où une de ses structures n'a pas de dossier.
     Un nombre constant de requêtes, quel que soit le nombre de dossiers."""
@@ -185,7 +185,7 @@ def _id(valeur: Any) -> int:
 # --- Les étapes --------------------------------------------------------------------------
 
 
-def _dossier_du_membre(request: HttpRequest, pk: int) -> tuple[Dossier, str]:
+def _dossier_du_membre(request: RequeteConnectee, pk: int) -> tuple[Dossier, str]:
     """Le dossier, s'il est visible ET que la personne est membre de sa structure ; sinon 404."""
     dossier = get_object_or_404(
         Dossier.objects.visibles_par(request.user).select_related("campagne__caf", "structure"),
@@ -221,6 +221,14 @@ class Contexte:
                 annee_scolaire=self.dossier.campagne.annee_scolaire
             ).first()
         )
+
+
+class GestionEtape(Protocol):
+    """Ce que chaque étape de la saisie offre à la vue : son formulaire et son enregistrement."""
+
+    def formulaire(self, ctx: Contexte, data: Any = None, files: Any = None) -> Any: ...
+
+    def enregistrer(self, ctx: Contexte, formulaire: Any, version: int) -> None: ...
 
 
 class EtapeProjet:
@@ -303,7 +311,7 @@ class EtapeAttestation:
         signer_attestation(ctx.dossier, version, ctx.utilisateur)
 
 
-ETAPES_SAISIE = {
+ETAPES_SAISIE: dict[str, GestionEtape] = {
     "projet": EtapeProjet(),
     "collectifs": EtapeCollectifs(),
     "budget": EtapeBudget(),
@@ -325,9 +333,8 @@ def _lecture_seule(formulaire: Any) -> None:
             champ.disabled = True
 
 
-def dossier_etape(request: HttpRequest, pk: int, etape: str) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+@connexion_requise
+def dossier_etape(request: RequeteConnectee, pk: int, etape: str) -> HttpResponse:
     if etape not in ETAPES_SAISIE:
         raise Http404("Étape inconnue.")
     dossier, role = _dossier_du_membre(request, pk)
@@ -359,7 +366,7 @@ def dossier_etape(request: HttpRequest, pk: int, etape: str) -> HttpResponse:
     return _rendre(request, ctx, etape, formulaire, modifiable, restauree=restauree)
 
 
-def _poster(request: HttpRequest, ctx: Contexte, etape: str) -> HttpResponse:
+def _poster(request: RequeteConnectee, ctx: Contexte, etape: str) -> HttpResponse:
     dossier = ctx.dossier
     gestion = ETAPES_SAISIE[etape]
     action = request.POST.get("action", "enregistrer")
@@ -433,7 +440,7 @@ def _poster(request: HttpRequest, ctx: Contexte, etape: str) -> HttpResponse:
 
 
 def _rendre(
-    request: HttpRequest,
+    request: RequeteConnectee,
     ctx: Contexte,
     etape: str,
     formulaire: Any,
@@ -518,15 +525,14 @@ def _a_des_erreurs(formulaire: Any) -> bool:
     if not formulaire.is_bound:
         return False
     if hasattr(formulaire, "total_error_count"):
-        return formulaire.total_error_count() > 0
+        return bool(formulaire.total_error_count() > 0)
     return bool(formulaire.errors)
 
 
 @require_GET
-def dossier_estimation(request: HttpRequest, pk: int) -> HttpResponse:
+@connexion_requise
+def dossier_estimation(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Le panneau du barème : un fragment pour htmx, une page complète sinon."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     dossier, _role = _dossier_du_membre(request, pk)
     panneau = panneau_du_dossier(
         dossier, collectifs_du_dossier(dossier), lignes_du_dossier(dossier)

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +23,7 @@ from clas.campagnes.models import Campagne
 from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import connexion_requise
+from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_du_dossier
 from clas.dossiers import actions
 from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
@@ -58,11 +58,11 @@ class FormulaireMessage(FormulaireDsfr):
         return fichier
 
 
-def _dossiers_visibles(request: HttpRequest) -> Any:
-    return Dossier.objects.visibles_par(request.user)  # type: ignore[arg-type]
+def _dossiers_visibles(request: RequeteConnectee) -> Any:
+    return Dossier.objects.visibles_par(request.user)
 
 
-def _dossier_de_la_structure(request: HttpRequest, pk: int) -> tuple[Dossier, dict[str, bool]]:
+def _dossier_de_la_structure(request: RequeteConnectee, pk: int) -> tuple[Dossier, dict[str, bool]]:
     """Le dossier visible par la personne, qui doit être membre de la structure."""
     dossier = get_object_or_404(
         _dossiers_visibles(request).select_related(
@@ -70,14 +70,14 @@ def _dossier_de_la_structure(request: HttpRequest, pk: int) -> tuple[Dossier, di
         ),
         pk=pk,
     )
-    droits = capacites(dossier, request.user)  # type: ignore[arg-type]
+    droits = capacites(dossier, request.user)
     if not droits["voir"]:
         raise PermissionDenied(REFUS_NON_MEMBRE)
     return dossier, droits
 
 
 def _rendre_detail(
-    request: HttpRequest,
+    request: RequeteConnectee,
     pk: int,
     *,
     manques_depot: list[Manque] | None = None,
@@ -90,7 +90,7 @@ def _rendre_detail(
         .avec_contenu(),
         pk=pk,
     )
-    droits = capacites(dossier, request.user)  # type: ignore[arg-type]
+    droits = capacites(dossier, request.user)
     if not droits["voir"]:
         raise PermissionDenied(REFUS_NON_MEMBRE)
 
@@ -161,19 +161,19 @@ def _rendre_detail(
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_detail(request: RequeteConnectee, pk: int) -> HttpResponse:
     return _rendre_detail(request, pk)
 
 
 @connexion_requise
 @require_POST
-def dossier_deposer(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_deposer(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Déposer un brouillon, ou déposer à nouveau après une demande de compléments."""
     dossier, _droits = _dossier_de_la_structure(request, pk)
     complements = dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES
     action = actions.deposer_complements if complements else actions.deposer
     try:
-        dossier = action(dossier, request.user)  # type: ignore[arg-type]
+        dossier = action(dossier, request.user)
     except actions.DepotRefuse as refus:
         messages.error(
             request,
@@ -197,7 +197,7 @@ def dossier_deposer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def dossier_message(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_message(request: RequeteConnectee, pk: int) -> HttpResponse:
     dossier, droits = _dossier_de_la_structure(request, pk)
     if not droits["ecrire_message"]:
         raise PermissionDenied("Les échanges avec la Caf commencent une fois le dossier déposé.")
@@ -206,7 +206,7 @@ def dossier_message(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.envoyer_message(
                 dossier,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 formulaire.cleaned_data["texte"],
                 formulaire.cleaned_data.get("piece_jointe"),
             )
@@ -221,7 +221,7 @@ def dossier_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def dossier_message_piece(request: HttpRequest, pk: int, mid: int) -> FileResponse:
+def dossier_message_piece(request: RequeteConnectee, pk: int, mid: int) -> FileResponse:
     """La pièce jointe d'un message : la structure et les agents qui voient le dossier."""
     dossier = get_object_or_404(_dossiers_visibles(request), pk=pk)
     message = get_object_or_404(Message, pk=mid, dossier=dossier)
@@ -230,13 +230,13 @@ def dossier_message_piece(request: HttpRequest, pk: int, mid: int) -> FileRespon
     return FileResponse(
         message.piece_jointe.open("rb"),
         as_attachment=True,
-        filename=message.nom_piece_jointe or message.piece_jointe.name.rsplit("/", 1)[-1],
+        filename=message.nom_piece_jointe or (message.piece_jointe.name or "").rsplit("/", 1)[-1],
     )
 
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def dossier_recu(request: HttpRequest, pk: int) -> FileResponse:
+def dossier_recu(request: RequeteConnectee, pk: int) -> FileResponse:
     """L'accusé de dépôt ; produit à la demande s'il manque (dépôt dont le PDF a échoué)."""
     dossier = get_object_or_404(_dossiers_visibles(request), pk=pk)
     if dossier.numero is None:
@@ -246,7 +246,7 @@ def dossier_recu(request: HttpRequest, pk: int) -> FileResponse:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
-def dossier_reprendre(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_reprendre(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Un nouveau brouillon pour une campagne ouverte, prérempli depuis ce dossier."""
     dossier, droits = _dossier_de_la_structure(request, pk)
     if not droits["reprendre"]:
@@ -263,7 +263,7 @@ def dossier_reprendre(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             try:
-                nouveau = actions.reprendre_dossier(dossier, choisie, request.user)  # type: ignore[arg-type]
+                nouveau = actions.reprendre_dossier(dossier, choisie, request.user)
             except actions.RepriseImpossible as refus:
                 erreur = str(refus)
             else:

@@ -9,6 +9,7 @@ faire est vérifié par les cas d'usage de `decisions` (403 sinon), avec la mêm
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -21,10 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.bareme import formater_euros
-from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import agent_requis, connexion_requise
+from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
 from clas.dossiers.models import Dossier
 from clas.instruction import decisions
 from clas.instruction.forms import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
@@ -32,10 +32,6 @@ from clas.instruction.lettre import generer_lettre, nom_lettre
 from clas.instruction.models import Decision, Proposition, StatutProposition
 from clas.instruction.permissions import capacites_agent, dossiers_de_la_caf
 from clas.referentiel.models import ParametresBareme
-
-
-def _utilisateur(request: HttpRequest) -> Utilisateur:
-    return request.user  # type: ignore[return-value]
 
 
 def _url_dossier(dossier_id: int, ancre: str = "decision") -> str:
@@ -62,7 +58,7 @@ def _erreurs(formulaire: Form, erreur: ValidationError) -> None:
 
 
 def _page_erreur(
-    request: HttpRequest,
+    request: RequeteConnectee,
     dossier: Dossier,
     proposition: Proposition | None,
     **formulaires: Form,
@@ -78,7 +74,7 @@ def _page_erreur(
     contexte: dict[str, Any] = {
         "titre": f"Décision sur le dossier {dossier}",
         "dossier": dossier,
-        "capacites": capacites_agent(dossier, _utilisateur(request), proposition),
+        "capacites": capacites_agent(dossier, request.user, proposition),
         "proposition": proposition,
         "resultat": resultat,
         "url_dossier": _url_dossier(dossier.pk),
@@ -97,10 +93,10 @@ def _en_attente(dossier: Dossier) -> Proposition | None:
 
 @connexion_requise
 @require_POST
-def instruction_proposer(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_proposer(request: RequeteConnectee, pk: int) -> HttpResponse:
     """L'instructeur propose un accord, un refus ou un classement sans suite."""
     dossier = get_object_or_404(
-        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", "structure"),
+        dossiers_de_la_caf(request.user).select_related("campagne__caf", "structure"),
         pk=pk,
     )
     formulaire = FormulaireProposition(request.POST)
@@ -109,7 +105,7 @@ def instruction_proposer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             proposition = decisions.proposer(
                 dossier,
-                _utilisateur(request),
+                request.user,
                 donnees["nature"],
                 montant=donnees.get("montant"),
                 justification_montant=donnees.get("justification_montant", ""),
@@ -133,24 +129,24 @@ def instruction_proposer(request: HttpRequest, pk: int) -> HttpResponse:
     return _page_erreur(request, dossier, None, formulaire_decision=formulaire)
 
 
-def _proposition(request: HttpRequest, pid: int) -> Proposition:
+def _proposition(request: RequeteConnectee, pid: int) -> Proposition:
     """Une proposition d'un dossier de la Caf de l'agent ; 404 sinon."""
     return get_object_or_404(
         Proposition.objects.select_related("auteur", "dossier__campagne__caf"),
         pk=pid,
-        dossier__in=dossiers_de_la_caf(_utilisateur(request)),
+        dossier__in=dossiers_de_la_caf(request.user),
     )
 
 
 @connexion_requise
 @require_POST
-def instruction_valider(request: HttpRequest, pid: int) -> HttpResponse:
+def instruction_valider(request: RequeteConnectee, pid: int) -> HttpResponse:
     """Un valideur, autre que l'auteur, valide : la décision prend effet."""
     proposition = _proposition(request, pid)
     formulaire = FormulaireValidation(request.POST)
     commentaire = formulaire.cleaned_data["commentaire"] if formulaire.is_valid() else ""
     try:
-        prise = decisions.valider(proposition, _utilisateur(request), commentaire)
+        prise = decisions.valider(proposition, request.user, commentaire)
     except decisions.ActionImpossible as refus:
         messages.error(request, str(refus))
         return _retour(request, proposition.dossier_id)
@@ -172,15 +168,13 @@ def instruction_valider(request: HttpRequest, pid: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def instruction_renvoyer(request: HttpRequest, pid: int) -> HttpResponse:
+def instruction_renvoyer(request: RequeteConnectee, pid: int) -> HttpResponse:
     """Un valideur, autre que l'auteur, renvoie la proposition avec un commentaire."""
     proposition = _proposition(request, pid)
     formulaire = FormulaireRenvoi(request.POST)
     if formulaire.is_valid():  # le commentaire obligatoire est vérifié par `renvoyer`
         try:
-            decisions.renvoyer(
-                proposition, _utilisateur(request), formulaire.cleaned_data["commentaire"]
-            )
+            decisions.renvoyer(proposition, request.user, formulaire.cleaned_data["commentaire"])
         except ValidationError as erreur:
             _erreurs(formulaire, erreur)
         except decisions.ActionImpossible as refus:
@@ -201,10 +195,10 @@ def instruction_renvoyer(request: HttpRequest, pid: int) -> HttpResponse:
 
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
-def instruction_validation(request: HttpRequest) -> HttpResponse:
+def instruction_validation(request: RequeteConnectee) -> HttpResponse:
     """Les propositions de la Caf en attente ; le valideur en coche plusieurs et les
     valide d'un coup, chacune vérifiée une par une par `decisions.valider`."""
-    agent = agent_de(_utilisateur(request))
+    agent = agent_de(request.user)
     assert agent is not None
     if not agent.est_valideur:
         raise PermissionDenied("Cette page est réservée aux valideurs de la Caf.")
@@ -222,10 +216,11 @@ def instruction_validation(request: HttpRequest) -> HttpResponse:
             .order_by("created_at", "id")
         )
         introuvables = len(set(ids)) - len(choisies)
-        compte_rendu = decisions.valider_plusieurs(choisies, _utilisateur(request))
+        compte_rendu = decisions.valider_plusieurs(choisies, request.user)
         prises = [d for d in compte_rendu.validees if isinstance(d, Decision)]
         if prises:
-            total = sum((d.montant for d in prises if d.montant), start=0)
+            # Decimal même sans montant (que des refus) : formater_euros arrondit un Decimal.
+            total = sum((d.montant for d in prises if d.montant), start=Decimal("0"))
             pluriel = "s" if len(prises) > 1 else ""
             messages.success(
                 request,
@@ -265,11 +260,11 @@ def instruction_validation(request: HttpRequest) -> HttpResponse:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def dossier_lettre_decision(request: HttpRequest, pk: int) -> FileResponse:
+def dossier_lettre_decision(request: RequeteConnectee, pk: int) -> FileResponse:
     """La lettre de décision : les membres de la structure et les agents de la Caf du
     dossier ; 404 pour tous les autres. Produite à la demande si elle manque."""
     dossier = get_object_or_404(
-        Dossier.objects.echanges_par(_utilisateur(request)).select_related("campagne"), pk=pk
+        Dossier.objects.echanges_par(request.user).select_related("campagne"), pk=pk
     )
     decision = Decision.objects.select_related("dossier").filter(dossier=dossier).first()
     if decision is None:

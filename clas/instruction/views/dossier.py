@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.bareme import Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
-from clas.core.permissions import connexion_requise
+from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_du_dossier
 from clas.dossiers.models import (
     Collectif,
@@ -86,14 +86,10 @@ class LigneComparee:
     correction: Correction | None
 
 
-def _utilisateur(request: HttpRequest) -> Utilisateur:
-    return request.user  # type: ignore[return-value]
-
-
-def _dossier(request: HttpRequest, pk: int, *relations: str) -> Dossier:
+def _dossier(request: RequeteConnectee, pk: int, *relations: str) -> Dossier:
     """Le dossier, s'il est l'un de ceux de la Caf de l'agent ; 404 sinon."""
     return get_object_or_404(
-        dossiers_de_la_caf(_utilisateur(request)).select_related("campagne__caf", *relations),
+        dossiers_de_la_caf(request.user).select_related("campagne__caf", *relations),
         pk=pk,
     )
 
@@ -106,8 +102,8 @@ def _proposition_en_attente(dossier: Dossier) -> Proposition | None:
     )
 
 
-def _droits(request: HttpRequest, dossier: Dossier) -> dict[str, bool]:
-    return capacites_agent(dossier, _utilisateur(request), _proposition_en_attente(dossier))
+def _droits(request: RequeteConnectee, dossier: Dossier) -> dict[str, bool]:
+    return capacites_agent(dossier, request.user, _proposition_en_attente(dossier))
 
 
 def _url(dossier: Dossier, ancre: str = "") -> str:
@@ -231,7 +227,7 @@ def _decision(dossier: Dossier) -> Any:
     if dossier.etat not in (*ETATS_DECIDES, EtatDossier.CLOTURE):
         return None
     try:
-        return dossier.decision  # type: ignore[attr-defined]
+        return dossier.decision
     except ObjectDoesNotExist:
         return None
 
@@ -252,7 +248,7 @@ def _pieces(dossier: Dossier) -> list[Any]:
 
 
 def rendre_dossier(
-    request: HttpRequest,
+    request: RequeteConnectee,
     pk: int,
     *,
     formulaires: dict[str, Form] | None = None,
@@ -267,7 +263,7 @@ def rendre_dossier(
     décision pour réafficher leur formulaire en erreur (`decision_valeurs`…)."""
     formulaires = formulaires or {}
     dossier = get_object_or_404(
-        dossiers_de_la_caf(_utilisateur(request))
+        dossiers_de_la_caf(request.user)
         .select_related("campagne__caf", "structure__caf", "instructeur", "attestation_par")
         .avec_contenu(),
         pk=pk,
@@ -278,7 +274,7 @@ def rendre_dossier(
         .order_by("-created_at", "-id")
     )
     en_attente = next((p for p in propositions if p.statut == StatutProposition.EN_ATTENTE), None)
-    droits = capacites_agent(dossier, _utilisateur(request), en_attente)
+    droits = capacites_agent(dossier, request.user, en_attente)
 
     collectifs = list(dossier.collectifs.all())
     lignes = list(dossier.lignes_budget.all())
@@ -435,13 +431,13 @@ def _erreurs_vers_formulaire(formulaire: Form, erreur: ValidationError) -> None:
 
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
-def instruction_dossier(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_dossier(request: RequeteConnectee, pk: int) -> HttpResponse:
     return rendre_dossier(request, pk)
 
 
 @connexion_requise
 @require_POST
-def instruction_prendre(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_prendre(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Prendre le dossier (« déposé » → « en instruction »), ou le reprendre à un autre
     agent avec un motif."""
     dossier = _dossier(request, pk, "instructeur")
@@ -455,9 +451,7 @@ def instruction_prendre(request: HttpRequest, pk: int) -> HttpResponse:
         formulaire.instructeur_attendu() if "instructeur_vu" in request.POST else actions.INCHANGE
     )
     try:
-        actions.prendre(
-            dossier, _utilisateur(request), formulaire.cleaned_data.get("motif", ""), attendu
-        )
+        actions.prendre(dossier, request.user, formulaire.cleaned_data.get("motif", ""), attendu)
     except ValidationError as erreur:
         _erreurs_vers_formulaire(formulaire, erreur)
         messages.error(request, "Le dossier n'a pas été repris : indiquez le motif.")
@@ -471,7 +465,7 @@ def instruction_prendre(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def instruction_corriger(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_corriger(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Corriger les chiffres retenus d'un collectif (champ `collectif`) ou du dossier."""
     dossier = _dossier(request, pk, "instructeur")
     droits = _droits(request, dossier)
@@ -487,7 +481,9 @@ def instruction_corriger(request: HttpRequest, pk: int) -> HttpResponse:
             Collectif, pk=identifiant if identifiant.isdigit() else 0, dossier=dossier
         )
         cle = f"collectif-{collectif.pk}"
-        formulaire: Form = FormulaireCorrectionCollectif(request.POST, prefix=cle)
+        formulaire: FormulaireCorrectionCollectif | FormulaireCorrectionDossier = (
+            FormulaireCorrectionCollectif(request.POST, prefix=cle)
+        )
     else:
         cle = "dossier"
         formulaire = FormulaireCorrectionDossier(request.POST, prefix=cle)
@@ -495,9 +491,9 @@ def instruction_corriger(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             nouvelles = actions.corriger(
                 dossier,
-                _utilisateur(request),
+                request.user,
                 collectif,
-                formulaire.valeurs(),  # type: ignore[attr-defined]
+                formulaire.valeurs(),
                 formulaire.cleaned_data["motif"],
             )
         except ValidationError as erreur:
@@ -520,14 +516,14 @@ def instruction_corriger(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def instruction_annoter(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_annoter(request: RequeteConnectee, pk: int) -> HttpResponse:
     dossier = _dossier(request, pk)
     if not _droits(request, dossier)["annoter"]:
         raise PermissionDenied("Seuls les agents de la Caf annotent ses dossiers.")
     formulaire = FormulaireAnnotation(request.POST)
     if formulaire.is_valid():
         try:
-            actions.annoter(dossier, _utilisateur(request), formulaire.cleaned_data["texte"])
+            actions.annoter(dossier, request.user, formulaire.cleaned_data["texte"])
         except ValidationError as erreur:
             _erreurs_vers_formulaire(formulaire, erreur)
         else:
@@ -538,7 +534,7 @@ def instruction_annoter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def instruction_message(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_message(request: RequeteConnectee, pk: int) -> HttpResponse:
     dossier = _dossier(request, pk)
     if not _droits(request, dossier)["ecrire"]:
         raise PermissionDenied("Seuls les agents de la Caf écrivent à la structure.")
@@ -547,7 +543,7 @@ def instruction_message(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.ecrire_a_la_structure(
                 dossier,
-                _utilisateur(request),
+                request.user,
                 formulaire.cleaned_data["texte"],
                 formulaire.cleaned_data.get("piece_jointe"),
             )
@@ -564,7 +560,7 @@ def instruction_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connexion_requise
 @require_POST
-def instruction_complements(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_complements(request: RequeteConnectee, pk: int) -> HttpResponse:
     dossier = _dossier(request, pk, "instructeur")
     if not _droits(request, dossier)["demander_complements"]:
         raise PermissionDenied(
@@ -577,7 +573,7 @@ def instruction_complements(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             demande = actions.demander_complements(
                 dossier,
-                _utilisateur(request),
+                request.user,
                 list(donnees["etapes"]),
                 donnees["message"],
                 donnees["echeance"],

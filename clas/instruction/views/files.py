@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from clas.campagnes.models import Campagne
-from clas.comptes.models import AgentCaf, Utilisateur
+from clas.comptes.models import AgentCaf
 from clas.comptes.roles import agent_de
-from clas.core.permissions import agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis
 from clas.dossiers.models import Dossier, EtatDossier
-from clas.instruction.enveloppe import Situation, avec_enveloppe, situation_de
+from clas.instruction.enveloppe import Enveloppe, Situation, avec_enveloppe, situation_de
 from clas.instruction.files import (
     BONUS,
     DOSSIERS_PAR_PAGE,
@@ -35,6 +36,21 @@ from clas.instruction.files import (
 from clas.instruction.models import Proposition, StatutProposition
 from clas.instruction.permissions import dossiers_de_la_caf
 from clas.structures.models import TypeStructure
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from clas.instruction.enveloppe import CampagneAvecEnveloppe
+
+
+class AnnotationsFile(Enveloppe):
+    """Ce que la page des files annote sur les campagnes de la Caf."""
+
+    a_traiter: bool
+
+
+if TYPE_CHECKING:
+    CampagneDeLaFile = WithAnnotations[Campagne, AnnotationsFile]
 
 E = EtatDossier
 ETATS_A_TRAITER = (E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES)
@@ -62,7 +78,9 @@ def file_par_defaut(agent: AgentCaf) -> str:
     return "decides"
 
 
-def situations_a_afficher(campagnes: list[Campagne], choisie: Campagne | None) -> list[Situation]:
+def situations_a_afficher(
+    campagnes: Sequence[CampagneDeLaFile], choisie: CampagneAvecEnveloppe | None
+) -> list[Situation]:
     """La campagne choisie ; sinon les campagnes en cours (dépôts ouverts ou dossiers encore
     à traiter) ; sinon la plus récente."""
     if choisie is not None:
@@ -77,20 +95,20 @@ def dater(dossiers: list[Dossier]) -> None:
     aujourd_hui = timezone.localdate()
     for dossier in dossiers:
         depot = dossier.depose_le
-        dossier.anciennete = (  # type: ignore[attr-defined]
+        dossier.anciennete = (  # type: ignore[attr-defined]  # pour le gabarit de la file
             (aujourd_hui - timezone.localdate(depot)).days if depot else None
         )
         echeance = getattr(dossier, "echeance_complements", None)
-        dossier.echeance_depassee = (  # type: ignore[attr-defined]
+        dossier.echeance_depassee = (  # type: ignore[attr-defined]  # pour le gabarit
             echeance is not None and echeance < aujourd_hui
         )
 
 
 @agent_requis
-def files(request: HttpRequest) -> HttpResponse:
+def files(request: RequeteConnectee) -> HttpResponse:
     """Les files de travail : seulement les dossiers de la Caf de l'agent. Un nombre
     constant de requêtes, quel que soit le nombre de dossiers (aucun calcul du barème ici)."""
-    utilisateur = cast(Utilisateur, request.user)
+    utilisateur = request.user
     agent = agent_de(utilisateur)
     assert agent is not None
 

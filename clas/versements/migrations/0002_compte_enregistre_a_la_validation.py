@@ -3,9 +3,11 @@ pas encore dans un lot reçoivent le compte de leur structure tel qu'il est (le 
 accepté), comme le lot l'aurait lu. Idempotent : seuls les versements sans compte."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def enregistrer_le_compte(apps, schema_editor):
+def enregistrer_le_compte(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Versement = apps.get_model("versements", "Versement")
     a_completer = Versement.objects.filter(
         etat="valide", lot__isnull=True, iban_beneficiaire=""

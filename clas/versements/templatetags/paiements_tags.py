@@ -8,7 +8,7 @@ from clas.versements.models import EtatVersement
 
 register = template.Library()
 
-CLASSES_ETAT_VERSEMENT = {
+CLASSES_ETAT_VERSEMENT: dict[str, str] = {
     EtatVersement.A_VALIDER: "fr-badge--new",
     EtatVersement.VALIDE: "fr-badge--info",
     EtatVersement.MIS_EN_PAIEMENT: "fr-badge--purple-glycine",
