@@ -252,7 +252,7 @@ def confirmer_enrolement(
 ) -> tuple[Verification, list[str]]:
     """Le premier code juste confirme l'application, crée les codes de secours et vaut
     vérification pour la session en cours."""
-    utilisateur: Utilisateur = request.user  # type: ignore[assignment]
+    utilisateur: Utilisateur = request.user  # type: ignore[assignment]  # vue réservée aux personnes connectées
     verification = verifier(utilisateur, saisie, appareil=appareil)
     if not verification.acceptee:
         return verification, []

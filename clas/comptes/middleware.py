@@ -71,11 +71,11 @@ def doit_verifier(request: HttpRequest) -> bool:
     """Obligatoire : toute personne concernée. Sinon (développement) : celle qui a activé
     la double authentification d'elle-même, pour que son activation protège vraiment."""
     utilisateur = request.user
-    if not double_facteur.est_concerne(utilisateur) or utilisateur.is_verified():  # type: ignore[union-attr]
+    if not double_facteur.est_concerne(utilisateur) or utilisateur.is_verified():  # type: ignore[union-attr]  # is_verified posé par OTPMiddleware
         return False
     if double_facteur.est_obligatoire():
         return True
-    return double_facteur.est_active(utilisateur)  # type: ignore[arg-type]
+    return double_facteur.est_active(utilisateur)  # type: ignore[arg-type]  # connecté : vérifié juste avant
 
 
 class DoubleFacteurObligatoire:
@@ -97,7 +97,7 @@ class DoubleFacteurObligatoire:
             if not page_ouverte(request):
                 return self.detour(request, double_facteur.est_active(utilisateur))
             # Sur une page ouverte, le menu des agents reste caché jusqu'à la vérification.
-            request.double_facteur_en_attente = True  # type: ignore[attr-defined]
+            request.double_facteur_en_attente = True  # type: ignore[attr-defined]  # lu par le gabarit (menu caché)
         return self.get_response(request)
 
     @staticmethod

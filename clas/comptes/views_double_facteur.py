@@ -54,7 +54,7 @@ def _sans_code_saisi(formulaire: Form) -> None:
 def _utilisateur_concerne(request: HttpRequest) -> Utilisateur:
     if not double_facteur.est_concerne(request.user):
         raise PermissionDenied(REFUS_NON_CONCERNE)
-    return request.user  # type: ignore[return-value]
+    return request.user  # type: ignore[return-value]  # vue réservée aux personnes connectées
 
 
 @login_required
@@ -63,7 +63,7 @@ def activer(request: HttpRequest) -> HttpResponse:
     utilisateur = _utilisateur_concerne(request)
     suite = _suite(request)
     if double_facteur.est_active(utilisateur):
-        if request.user.is_verified():  # type: ignore[union-attr]
+        if request.user.is_verified():  # type: ignore[union-attr]  # is_verified posé par OTPMiddleware
             messages.info(request, "Votre double authentification est déjà activée.")
             return redirect("securite")
         return redirect(_avec_suite("double_facteur_verifier", suite))
@@ -121,8 +121,8 @@ def codes_de_secours(request: HttpRequest) -> HttpResponse:
 def verifier(request: HttpRequest) -> HttpResponse:
     """À la connexion : le code à 6 chiffres, ou un code de secours."""
     suite = _suite(request)
-    utilisateur: Utilisateur = request.user  # type: ignore[assignment]
-    if not double_facteur.est_concerne(utilisateur) or request.user.is_verified():  # type: ignore[union-attr]
+    utilisateur: Utilisateur = request.user  # type: ignore[assignment]  # vue réservée aux personnes connectées
+    if not double_facteur.est_concerne(utilisateur) or request.user.is_verified():  # type: ignore[union-attr]  # is_verified posé par OTPMiddleware
         return redirect(suite)
     if not double_facteur.est_active(utilisateur):
         return redirect(_avec_suite("double_facteur_activer", suite))
@@ -159,7 +159,7 @@ def verifier(request: HttpRequest) -> HttpResponse:
 @login_required
 def securite(request: HttpRequest) -> HttpResponse:
     """Le profil, volet sécurité : l'état de la double authentification et ses actions."""
-    utilisateur: Utilisateur = request.user  # type: ignore[assignment]
+    utilisateur: Utilisateur = request.user  # type: ignore[assignment]  # vue réservée aux personnes connectées
     concerne = double_facteur.est_concerne(utilisateur)
     active = concerne and double_facteur.est_active(utilisateur)
     contexte = {

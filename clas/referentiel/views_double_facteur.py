@@ -60,7 +60,7 @@ def liste(request: HttpRequest) -> HttpResponse:
 @national_requis
 def reinitialiser(request: HttpRequest, pk: int) -> HttpResponse:
     personne = get_object_or_404(personnes_concernees(), pk=pk)
-    if not personne.double_facteur_active:  # type: ignore[attr-defined]
+    if not personne.double_facteur_active:  # type: ignore[attr-defined]  # annotation du queryset
         messages.info(
             request,
             f"{personne} n'a pas de double authentification activée : rien à réinitialiser. "
@@ -74,7 +74,7 @@ def reinitialiser(request: HttpRequest, pk: int) -> HttpResponse:
         if formulaire.is_valid():
             reinitialiser_double_facteur(
                 personne,
-                request.user,  # type: ignore[arg-type]
+                request.user,  # type: ignore[arg-type]  # vue réservée au national connecté
                 formulaire.cleaned_data["motif"],
                 request.build_absolute_uri(reverse("connexion")),
             )
