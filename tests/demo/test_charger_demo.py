@@ -266,3 +266,46 @@ def test_les_evenements_de_la_demo_sont_tous_au_catalogue() -> None:
     types = set(Evenement.objects.values_list("type", flat=True))
     assert types
     assert types <= set(CATALOGUE)
+
+
+def test_la_sortie_presente_chaque_compte_avec_son_role_sa_page_et_ce_qu_on_y_voit(
+    sortie_de_la_demo: str,
+) -> None:
+    from clas.demo.management.commands.charger_demo import COMPTES as COMPTES_DE_DEMO
+
+    lignes = sortie_de_la_demo.splitlines()
+    attendus = {
+        "porteur@demo.clas.fr": (
+            "administrateur de « Centre social des Pentes » (Caf du Rhône)",
+            "/structure/",
+            "brouillon",
+        ),
+        "porteur2@demo.clas.fr": ("« Association Réussir ensemble »", "/structure/", "brouillon"),
+        "porteur.somme@demo.clas.fr": ("(Caf de la Somme)", "/structure/", "dossier déposé"),
+        "instructeur@demo.clas.fr": ("instructeur — Caf du Rhône", "/caf/", "file à instruire"),
+        "valideur@demo.clas.fr": ("valideur — Caf du Rhône", "/caf/", "à valider"),
+        "comptable@demo.clas.fr": ("comptable — Caf du Rhône", "/paiements/", "lot"),
+        "instructeur.somme@demo.clas.fr": ("instructeur — Caf de la Somme", "/caf/", "à instruire"),
+        "national@demo.clas.fr": ("administration nationale", "/national/", "barème"),
+    }
+    assert {c["email"] for c in COMPTES_DE_DEMO} == set(attendus)
+    for email, (qui, page, ce_qu_on_voit) in attendus.items():
+        rang = lignes.index(f"  {email}")
+        bloc = "\n".join(lignes[rang + 1 : rang + 3])
+        assert qui in bloc, email
+        assert f"arrive sur http://127.0.0.1:8000{page}" in bloc, email
+        assert "on y voit : " in bloc and ce_qu_on_voit in bloc.split("on y voit : ")[1], email
+    assert "Le site : http://127.0.0.1:8000/ " in sortie_de_la_demo
+    assert "minguettes@demo.clas.fr" in sortie_de_la_demo
+
+
+def test_l_adresse_affichee_suit_l_option_url() -> None:
+    sortie = StringIO()
+    call_command("charger_demo", "--force", "--url", "http://127.0.0.1:8001", stdout=sortie)
+
+    texte = sortie.getvalue()
+    assert "arrive sur http://127.0.0.1:8001/caf/" in texte
+    assert (
+        "Le site : http://127.0.0.1:8001/ (connexion : http://127.0.0.1:8001/connexion/)" in texte
+    )
+    assert "8000" not in texte
