@@ -19,6 +19,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import TestCase, override_settings
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import Settings
 
 MOT_DE_PASSE = "demo-clas-2026"
 
@@ -30,12 +32,12 @@ def _media_de_la_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def sortie_de_la_demo(
-    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, _media_de_la_demo: Path
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, _media_de_la_demo: Path
 ) -> Iterator[str]:
     """La démo chargée (et sa sortie) ; annulée après le dernier test du dossier."""
     sortie = StringIO()
     with (
-        django_db_blocker.unblock(),  # type: ignore[attr-defined]
+        django_db_blocker.unblock(),
         override_settings(
             MEDIA_ROOT=_media_de_la_demo,
             # Le même hachage rapide que les autres tests (tests/conftest.py) : les mots
@@ -60,7 +62,7 @@ def _demo(sortie_de_la_demo: str, db: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fichiers_temporaires(settings, _media_de_la_demo: Path) -> None:  # type: ignore[no-untyped-def]
+def _fichiers_temporaires(settings: Settings, _media_de_la_demo: Path) -> None:
     """Remplace celle de tests/conftest.py : les fichiers de la démo (accusés, lettres)
     restent lisibles pendant les tests."""
     settings.MEDIA_ROOT = _media_de_la_demo

@@ -255,7 +255,7 @@ def test_recharger_la_demo_ne_cree_rien_et_ne_paie_rien_de_plus() -> None:
     charger()
 
     assert etat() == avant
-    assert avant[0]["caf"] == 101
+    assert compter()["caf"] == 101
     assert Utilisateur.objects.get(email="porteur@demo.clas.fr").check_password(MOT_DE_PASSE)
 
 

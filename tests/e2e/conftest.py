@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from pytest_django.fixtures import Settings
 
 from clas.referentiel.donnees import charger_caf, charger_parametres
 
@@ -47,7 +48,7 @@ def _media_des_parcours(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _fichiers_temporaires(settings, _media_des_parcours: Path) -> None:  # type: ignore[no-untyped-def]
+def _fichiers_temporaires(settings: Settings, _media_des_parcours: Path) -> None:
     """Remplace celle de tests/conftest.py : un seul dossier de fichiers pour la session,
     où restent les accusés et lettres de la démo chargée une fois (voir donnees_demo)."""
     settings.MEDIA_ROOT = _media_des_parcours
