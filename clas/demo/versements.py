@@ -160,6 +160,16 @@ def charger_versements(
     ):
         convention_signee(horloge, automne, d, agents, porteur, mot_de_passe)
         valider_acompte(horloge, automne.acompte, d, valideur)
+    # Le centre social des Pentes, accepté à l'automne (charger_instruction), a signé sa
+    # convention et reçu son acompte avec les autres ; son bilan reste à déposer.
+    pentes = Dossier.objects.filter(
+        structure__siret__startswith="3120456780001", campagne=passee, etat="accepte"
+    ).first()
+    if pentes is not None:
+        convention_signee(
+            horloge, automne, pentes, agents, comptes["porteur@demo.clas.fr"], mot_de_passe
+        )
+        valider_acompte(horloge, automne.acompte, pentes, valideur)
     payer_les_valides(
         horloge,
         an_passe(10, 14, 9),

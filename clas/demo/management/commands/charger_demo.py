@@ -60,8 +60,8 @@ COMPTES: list[dict[str, Any]] = [
         "role": RoleMembre.ADMINISTRATEUR,
         "page": "/structure/",
         "montre": "dossier de l'année déposé, brouillon de l'année suivante repris du "
-        "dossier de l'année, dossier de l'an dernier accepté (convention à signer), nouveau "
-        "compte bancaire en attente de vérification",
+        "dossier de l'année, dossier de l'an dernier accepté, acompte payé et bilan à déposer, "
+        "nouveau compte bancaire en attente de vérification",
     },
     {
         "email": "porteur2@demo.clas.fr",
@@ -90,7 +90,7 @@ COMPTES: list[dict[str, Any]] = [
         "roles": {"est_instructeur"},
         "page": "/caf/",
         "montre": "file à instruire, dossiers en instruction, compléments demandés, bilan à "
-        "examiner",
+        "examiner, bilan de l'an dernier en retard (après le 30 septembre)",
     },
     {
         "email": "valideur@demo.clas.fr",
