@@ -76,8 +76,8 @@ class Horloge:
         return dt.datetime.combine(jour, dt.time(heure, minute), PARIS)
 
     def an_passe(self, mois: int, jour: int, heure: int = 10) -> dt.datetime:
-        """Un jour de l'année scolaire précédente : de septembre à décembre en Y-1, de
-        janvier à août en Y-1 aussi pour ce qui précède la rentrée (appel à projets)."""
+        """Un jour de l'année civile Y-1, celle où a commencé l'année scolaire précédente :
+        son appel à projets au printemps, ses décisions et ses acomptes à l'automne."""
         return self.le(dt.date(self.debut - 1, mois, jour), heure)
 
     def entre(self, debut: dt.datetime, fin: dt.datetime, part: float) -> dt.datetime:

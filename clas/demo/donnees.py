@@ -29,9 +29,7 @@ from clas.referentiel.actions import ajouter_annee
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.structures.models import PieceJustificative, Structure
 
-from .chronologie import PARIS, Horloge, fin_d_annee
-
-__all__ = ["PARIS"]
+from .chronologie import Horloge, fin_d_annee
 
 
 def pdf_minimal(titre: str) -> bytes:
