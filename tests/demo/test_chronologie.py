@@ -69,13 +69,17 @@ def test_depot_puis_decision_puis_convention_puis_versements() -> None:
         assert dossier.depose_le < decision.decidee_le, dossier.titre
         for proposition in Proposition.objects.filter(dossier=dossier):
             assert dossier.depose_le < proposition.created_at <= decision.decidee_le
-    conventions = Convention.objects.select_related("dossier__decision")
+    conventions = Convention.objects.select_related("dossier__decision", "dossier__campagne")
     assert conventions.filter(signee_le__isnull=False).count() >= 6
     for convention in conventions:
         decision = convention.dossier.decision
         assert decision.decidee_le <= convention.created_at, convention.dossier.titre
         if convention.signee_le:
             assert convention.created_at < convention.signee_le, convention.dossier.titre
+        else:
+            # Une convention encore à signer est de l'année en cours, pas d'une année finie.
+            annee = convention.dossier.campagne.annee_scolaire
+            assert annee == Horloge().annee, convention.dossier.titre
     versements = Versement.objects.select_related("convention", "lot")
     assert versements.filter(etat="paye").count() >= 6
     for versement in versements:
