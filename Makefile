@@ -13,11 +13,12 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: run install migrate demo test lint format e2e bench check clean
 
-run: install migrate demo ## installe, migre, charge la démo et sert http://127.0.0.1:8000
-	@echo "Plateforme Clas : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+run: install migrate demo ## installe, migre, charge la démo et sert http://127.0.0.1:8000 (autre port : make run PORT=8001)
+	@echo "==> 4/4 Serveur de développement : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 $(STAMP): pyproject.toml requirements.txt
+	@echo "==> 1/4 Installation : environnement .venv et dépendances épinglées de requirements.txt (environ 30 s, une seule fois)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade "pip>=24"
 	$(PIP) install --quiet -r requirements.txt
@@ -36,10 +37,12 @@ migrate: install ## applique les migrations (SQLite par défaut, ou DATABASE_URL
 	  mv db.sqlite3 db.sqlite3.avant-reorganisation; \
 	  echo "Base locale d'avant la réorganisation mise de côté (db.sqlite3.avant-reorganisation) : elle est refaite."; \
 	fi
+	@echo "==> 2/4 Base de données : migrations (référentiel des Caf et paramètres du barème compris)"
 	$(PY) manage.py migrate --noinput
 
-demo: migrate ## charge les données de démonstration (idempotent)
-	$(PY) manage.py charger_demo
+demo: migrate ## charge les données de démonstration (idempotent) et affiche les comptes
+	@echo "==> 3/4 Données de démonstration (idempotent, environ une minute la première fois : accusés, lettres et conventions en PDF)"
+	$(PY) manage.py charger_demo --url http://$(HOST):$(PORT)/
 
 test: install ## tous les tests (hors navigateur), sur SQLite ou DATABASE_URL
 	$(PY) -m pytest -q

@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
-from clas.dossiers.actions import attribuer_numero, deposer, reprendre_dossier
-from clas.dossiers.etats import appliquer
+from clas.dossiers.actions import deposer, reprendre_dossier
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import (
     Collectif,
@@ -27,12 +25,11 @@ from clas.dossiers.models import (
     LigneBudget,
     PieceDossier,
 )
-from clas.dossiers.recu import generer_recu
+from clas.referentiel.actions import ajouter_annee
 from clas.referentiel.models import Caf, ParametresBareme
-from clas.simulateur.formulaire import annee_scolaire_en_cours
 from clas.structures.models import PieceJustificative, Structure
 
-PARIS = ZoneInfo("Europe/Paris")
+from .chronologie import Horloge, fin_d_annee
 
 
 def pdf_minimal(titre: str) -> bytes:
@@ -63,31 +60,59 @@ def pdf_minimal(titre: str) -> bytes:
     return bytes(sortie)
 
 
-def campagne(caf: Caf, annee: str, ouverture: dt.date, cloture: dt.date, auteur: Any) -> Campagne:
-    objet, _ = Campagne.objects.get_or_create(
-        caf=caf,
-        annee_scolaire=annee,
-        defaults={
-            "titre": f"Appel à projets Clas {annee}",
-            "ouverture": dt.datetime.combine(ouverture, dt.time(9, 0), PARIS),
-            "cloture": dt.datetime.combine(cloture, dt.time(23, 59), PARIS),
-            "enveloppe": Decimal("450000.00") if caf.departement == "69" else Decimal("120000"),
-            "cree_par": auteur,
-        },
-    )
+def campagne(
+    horloge: Horloge,
+    caf: Caf,
+    annee: str,
+    ouverture: dt.datetime,
+    cloture: dt.datetime,
+    auteur: Any,
+) -> Campagne:
+    """Préparée par la Caf deux semaines avant son ouverture."""
+    with horloge.a(ouverture - dt.timedelta(days=14)):
+        objet, _ = Campagne.objects.get_or_create(
+            caf=caf,
+            annee_scolaire=annee,
+            defaults={
+                "titre": f"Appel à projets Clas {annee}",
+                "ouverture": ouverture,
+                "cloture": cloture,
+                "enveloppe": Decimal("450000.00") if caf.departement == "69" else Decimal("120000"),
+                "cree_par": auteur,
+            },
+        )
     return objet
 
 
+def parametres_des_annees(horloge: Horloge, national: Utilisateur) -> None:
+    """Les paramètres du barème des trois années de la démo : une année pas encore
+    paramétrée (démo chargée bien après la livraison) reprend ceux de la précédente, comme
+    le ferait l'administration nationale."""
+    for annee, moment in (
+        (horloge.precedente, horloge.an_passe(3, 1)),
+        (horloge.annee, horloge.il_y_a(60)),
+        (horloge.suivante, horloge.il_y_a(10)),
+    ):
+        if not ParametresBareme.objects.filter(annee_scolaire=annee).exists():
+            with horloge.a(moment):
+                ajouter_annee(annee, national)
+
+
+# (type, titre, validité en jours à partir d'aujourd'hui) : les échéances restent à venir
+# quel que soit le jour où l'on charge la démo.
 PIECES = [
     ("statuts", "Statuts", None),
     ("rib", "Relevé d'identité bancaire", None),
-    ("assurance", "Attestation d'assurance", dt.date(2027, 6, 30)),
-    ("dirigeants", "Liste des dirigeants", dt.date(2027, 3, 31)),
-    ("rapport_activite", "Rapport d'activité 2025", None),
+    ("assurance", "Attestation d'assurance", 210),
+    ("dirigeants", "Liste des dirigeants", 120),
+    ("rapport_activite", "Rapport d'activité", None),
 ]
 
 
-def pieces(structure: Structure, auteur: Utilisateur, assurance_expiree: bool) -> list[Any]:
+def pieces(
+    horloge: Horloge, structure: Structure, auteur: Utilisateur, assurance_expiree: bool
+) -> list[Any]:
+    """Déposées dans le coffre-fort au printemps de l'an dernier, avant le premier dossier."""
     resultat = []
     for type_piece, titre, validite in PIECES:
         existante = structure.pieces.filter(type_piece=type_piece).first()
@@ -101,16 +126,17 @@ def pieces(structure: Structure, auteur: Utilisateur, assurance_expiree: bool) -
             nom_fichier=f"{type_piece}.pdf",
             taille=len(contenu),
             type_mime="application/pdf",
-            date_validite=validite,
+            date_validite=horloge.dans(validite) if validite else None,
             deposee_par=auteur,
         )
-        piece.fichier.save(f"{type_piece}.pdf", ContentFile(contenu), save=False)
-        piece.save()
+        with horloge.a(horloge.an_passe(4, 10)):
+            piece.fichier.save(f"{type_piece}.pdf", ContentFile(contenu), save=False)
+            piece.save()
         resultat.append(piece)
     if assurance_expiree:
-        # Une pièce expirée, pour voir le signalement dans le coffre-fort.
+        # Une pièce expirée depuis un mois, pour voir le signalement dans le coffre-fort.
         structure.pieces.filter(type_piece="rapport_activite").update(
-            date_validite=dt.date(2025, 12, 31)
+            date_validite=horloge.dans(-30)
         )
     return resultat
 
@@ -129,6 +155,8 @@ TEXTES = {
 
 
 def dossier(
+    horloge: Horloge,
+    cree_le: dt.datetime,
     structure: Structure,
     campagne_: Campagne,
     auteur: Utilisateur,
@@ -142,6 +170,31 @@ def dossier(
     existant = Dossier.objects.filter(structure=structure, campagne=campagne_).first()
     if existant:
         return existant
+    with horloge.a(cree_le):
+        return _nouveau_dossier(
+            structure,
+            campagne_,
+            auteur,
+            titre,
+            collectifs,
+            charges,
+            subventions,
+            ps_demandee,
+            pieces_,
+        )
+
+
+def _nouveau_dossier(
+    structure: Structure,
+    campagne_: Campagne,
+    auteur: Utilisateur,
+    titre: str,
+    collectifs: list[dict[str, Any]],
+    charges: Decimal,
+    subventions: Decimal,
+    ps_demandee: Decimal,
+    pieces_: list[Any],
+) -> Dossier:
     nouveau = Dossier.objects.create(
         structure=structure,
         campagne=campagne_,
@@ -195,22 +248,17 @@ def signer(dossier_: Dossier, signataire: Utilisateur) -> None:
     dossier_.refresh_from_db()
 
 
-def deposer_dans_le_passe(dossier_: Dossier, auteur: Utilisateur, le: dt.datetime) -> None:
-    """Un dossier d'une campagne close, déposé à l'époque : même numérotation et même
-    historique qu'un dépôt, daté du jour du dépôt."""
-    if dossier_.numero:
+def deposer_le(
+    horloge: Horloge, dossier_: Dossier, auteur: Utilisateur, moment: dt.datetime
+) -> None:
+    """L'attestation signée puis le dépôt, au jour dit, pendant que la campagne était
+    ouverte : même numérotation, même historique et même accusé qu'un dépôt en ligne."""
+    if dossier_.etat != "brouillon":
         return
-    numero = attribuer_numero(dossier_)
-    evenement = appliquer(dossier_, "deposer", auteur, f"Dossier déposé sous le numéro {numero}.")
-    Evenement.objects.filter(pk=evenement.pk).update(created_at=le)
-    Dossier.objects.filter(pk=dossier_.pk).update(numero=numero, depose_le=le)
-    dossier_.refresh_from_db()
-    generer_recu(dossier_)
-
-
-def deposer_si_brouillon(dossier_: Dossier, auteur: Utilisateur) -> None:
-    if dossier_.etat == "brouillon":
+    with horloge.a(moment):
+        signer(dossier_, auteur)
         deposer(dossier_, auteur)
+    dossier_.refresh_from_db()
 
 
 SOIRS = [
@@ -250,43 +298,42 @@ def collectif(
     return valeurs
 
 
-def annees_de_demo(aujourd_hui: dt.date) -> tuple[str, str]:
-    """L'année scolaire en cours (ou la dernière paramétrée) et la précédente : la démo
-    reste valable quelle que soit la date où on la charge."""
-    annees = list(ParametresBareme.objects.values_list("annee_scolaire", flat=True))
-    annee = annee_scolaire_en_cours(aujourd_hui)
-    if annee not in annees:
-        annee = annees[-1]
-    debut = int(annee[:4])
-    return annee, f"{debut - 1}-{debut}"
-
-
-def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur]) -> None:
+def charger_dossiers(
+    horloge: Horloge, structures: list[Structure], comptes: dict[str, Utilisateur]
+) -> None:
     rhone = Caf.objects.get(departement="69")
     somme = Caf.objects.get(departement="80")
     valideur, national = comptes["valideur@demo.clas.fr"], comptes["national@demo.clas.fr"]
-    aujourd_hui = timezone.localdate()
-    annee, precedente = annees_de_demo(aujourd_hui)
-    debut = int(annee[:4])
-    # La campagne de l'an dernier est close ; celle de l'année est ouverte autour d'aujourd'hui.
+    parametres_des_annees(horloge, national)
+    annee, precedente = horloge.annee, horloge.precedente
+    debut = horloge.debut
+    # La campagne de l'an dernier a duré de mai à juillet, avant sa rentrée ; celle de
+    # l'année est ouverte autour d'aujourd'hui.
     passee = campagne(
-        rhone, precedente, dt.date(debut - 1, 5, 5), dt.date(debut - 1, 7, 18), valideur
+        horloge,
+        rhone,
+        precedente,
+        horloge.an_passe(5, 5, 9),
+        horloge.le(dt.date(debut - 1, 7, 18), 23, 59),
+        valideur,
     )
-    ouverture, cloture = aujourd_hui - dt.timedelta(days=45), aujourd_hui + dt.timedelta(days=60)
-    rhone_en_cours = campagne(rhone, annee, ouverture, cloture, valideur)
-    somme_en_cours = campagne(somme, annee, ouverture, cloture, national)
+    ouverture, cloture = horloge.campagne_en_cours()
+    rhone_en_cours = campagne(horloge, rhone, annee, ouverture, cloture, valideur)
+    somme_en_cours = campagne(horloge, somme, annee, ouverture, cloture, national)
     pentes, reussir, vimeu = structures
     porteur, porteur2 = comptes["porteur@demo.clas.fr"], comptes["porteur2@demo.clas.fr"]
     porteur_somme = comptes["porteur.somme@demo.clas.fr"]
 
-    pieces_pentes = pieces(pentes, porteur, assurance_expiree=False)
-    pieces_reussir = pieces(reussir, porteur2, assurance_expiree=True)
-    pieces_vimeu = pieces(vimeu, porteur_somme, assurance_expiree=False)
+    pieces_pentes = pieces(horloge, pentes, porteur, assurance_expiree=False)
+    pieces_reussir = pieces(horloge, reussir, porteur2, assurance_expiree=True)
+    pieces_vimeu = pieces(horloge, vimeu, porteur_somme, assurance_expiree=False)
     obligatoires = slice(0, 4)
 
     # Centre social des Pentes : l'an dernier déposé ; cette année déposé, 3 collectifs
     # dont un qui démarre en janvier (18 semaines).
     ancien = dossier(
+        horloge,
+        horloge.an_passe(5, 14),
         pentes,
         passee,
         porteur,
@@ -300,10 +347,11 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         Decimal("5426.00"),
         pieces_pentes[obligatoires],
     )
-    signer(ancien, porteur)
-    deposer_dans_le_passe(ancien, porteur, dt.datetime(debut - 1, 6, 20, 10, 30, tzinfo=PARIS))
+    deposer_le(horloge, ancien, porteur, horloge.le(dt.date(debut - 1, 6, 20), 10, 30))
 
     actuel = dossier(
+        horloge,
+        horloge.il_y_a(44, 14),
         pentes,
         rhone_en_cours,
         porteur,
@@ -334,26 +382,27 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         Decimal("7457.50"),
         pieces_pentes[obligatoires],
     )
-    signer(actuel, porteur)
-    deposer_si_brouillon(actuel, porteur)
+    deposer_le(horloge, actuel, porteur, horloge.il_y_a(40, 11))
 
-    # L'appel à projets de l'année suivante est déjà ouvert : le centre social y prépare un
+    # L'appel à projets de l'année suivante vient d'ouvrir : le centre social y prépare un
     # brouillon en reprenant son dossier de l'année (« Reprendre le dossier de l'an dernier »).
-    suivante = f"{debut + 1}-{debut + 2}"
-    if ParametresBareme.objects.filter(annee_scolaire=suivante).exists():
-        rhone_suivante = campagne(
-            rhone,
-            suivante,
-            aujourd_hui - dt.timedelta(days=5),
-            aujourd_hui + dt.timedelta(days=150),
-            valideur,
-        )
-        if not Dossier.objects.filter(structure=pentes, campagne=rhone_suivante).exists():
+    rhone_suivante = campagne(
+        horloge,
+        rhone,
+        horloge.suivante,
+        horloge.il_y_a(5, 9),
+        min(horloge.le(horloge.dans(150), 23, 59), fin_d_annee(horloge.suivante)),
+        valideur,
+    )
+    if not Dossier.objects.filter(structure=pentes, campagne=rhone_suivante).exists():
+        with horloge.a(horloge.il_y_a(2, 15)):
             reprendre_dossier(actuel, rhone_suivante, porteur)
 
     # Association Réussir ensemble (commune rurale) : l'an dernier déposé ; cette année un
     # brouillon avec un collectif rural de 5 enfants.
     ancien2 = dossier(
+        horloge,
+        horloge.an_passe(5, 22),
         reussir,
         passee,
         porteur2,
@@ -364,9 +413,10 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         Decimal("2275.00"),
         pieces_reussir[obligatoires],
     )
-    signer(ancien2, porteur2)
-    deposer_dans_le_passe(ancien2, porteur2, dt.datetime(debut - 1, 7, 2, 15, 0, tzinfo=PARIS))
+    deposer_le(horloge, ancien2, porteur2, horloge.le(dt.date(debut - 1, 7, 2), 15))
     dossier(
+        horloge,
+        horloge.il_y_a(43, 17),
         reussir,
         rhone_en_cours,
         porteur2,
@@ -390,6 +440,8 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
 
     # Somme : un dossier déposé, pour l'instructeur de la Somme.
     vimeu_en_cours = dossier(
+        horloge,
+        horloge.il_y_a(44, 10),
         vimeu,
         somme_en_cours,
         porteur_somme,
@@ -409,8 +461,7 @@ def charger_dossiers(structures: list[Structure], comptes: dict[str, Utilisateur
         Decimal("2863.00"),
         pieces_vimeu[obligatoires],
     )
-    signer(vimeu_en_cours, porteur_somme)
-    deposer_si_brouillon(vimeu_en_cours, porteur_somme)
+    deposer_le(horloge, vimeu_en_cours, porteur_somme, horloge.il_y_a(39, 16))
 
 
 # Le cycle de vie côté Caf du Rhône : un dossier par état, portés par d'autres structures.
@@ -467,6 +518,14 @@ AUTRES_STRUCTURES = [
 
 
 def structure_avec_equipe(
+    horloge: Horloge, rang: int, ligne: tuple[str, ...], mot_de_passe: str
+) -> tuple[Structure, Utilisateur]:
+    """La structure et son compte, inscrits sur la plateforme au printemps de l'an dernier."""
+    with horloge.a(horloge.an_passe(4, 2, 9)):
+        return _structure_avec_equipe(rang, ligne, mot_de_passe)
+
+
+def _structure_avec_equipe(
     rang: int, ligne: tuple[str, ...], mot_de_passe: str
 ) -> tuple[Structure, Utilisateur]:
     from clas.core.validators import iban_fr, siret_valide_depuis
@@ -509,6 +568,8 @@ def structure_avec_equipe(
 
 
 def dossier_depose(
+    horloge: Horloge,
+    jours: tuple[int, int],
     structure: Structure,
     campagne_: Campagne,
     porteur: Utilisateur,
@@ -517,6 +578,8 @@ def dossier_depose(
     enfants: tuple[int, ...] = (10, 9),
     bonus: bool = True,
 ) -> Dossier:
+    """Créé puis déposé il y a `jours` jours (création, dépôt)."""
+    creation, depot = jours
     collectifs = [
         collectif(
             annee,
@@ -528,6 +591,8 @@ def dossier_depose(
         for rang, nombre in enumerate(enfants)
     ]
     nouveau = dossier(
+        horloge,
+        horloge.il_y_a(creation, 14),
         structure,
         campagne_,
         porteur,
@@ -536,31 +601,32 @@ def dossier_depose(
         Decimal(8000 * len(enfants)),
         Decimal(3000 * len(enfants)),
         Decimal(2563 * len(enfants) + (300 if bonus else 0)),
-        pieces(structure, porteur, assurance_expiree=False)[0:4],
+        pieces(horloge, structure, porteur, assurance_expiree=False)[0:4],
     )
-    if nouveau.etat == "brouillon":
-        signer(nouveau, porteur)
-        deposer(nouveau, porteur)
-        nouveau.refresh_from_db()
+    deposer_le(horloge, nouveau, porteur, horloge.il_y_a(depot, 11))
     return nouveau
 
 
-def charger_instruction(comptes: dict[str, Utilisateur], mot_de_passe: str) -> None:
-    """Des dossiers du Rhône à chaque étape de l'instruction, et deux pour la Somme."""
+def charger_instruction(
+    horloge: Horloge, comptes: dict[str, Utilisateur], mot_de_passe: str
+) -> None:
+    """Des dossiers du Rhône à chaque étape de l'instruction, et deux pour la Somme :
+    déposés au début de la campagne, instruits dans les semaines qui suivent."""
+    from clas.conventions.actions import etablir_convention
     from clas.instruction import actions as instruction
     from clas.instruction import decisions
-    from clas.instruction.models import Proposition
+    from clas.instruction.models import Decision, Proposition
 
     instructeur = comptes["instructeur@demo.clas.fr"]
     valideur = comptes["valideur@demo.clas.fr"]
     instructeur_somme = comptes["instructeur.somme@demo.clas.fr"]
-    annee, precedente = annees_de_demo(timezone.localdate())
-    ouvertes = {
+    annee, precedente = horloge.annee, horloge.precedente
+    en_cours = {
         c.caf.departement: c
-        for c in Campagne.objects.ouvertes().filter(annee_scolaire=annee).select_related("caf")
+        for c in Campagne.objects.filter(annee_scolaire=annee).select_related("caf")
     }
     equipes = [
-        structure_avec_equipe(rang, ligne, mot_de_passe)
+        structure_avec_equipe(horloge, rang, ligne, mot_de_passe)
         for rang, ligne in enumerate(AUTRES_STRUCTURES)
     ]
     (
@@ -572,50 +638,80 @@ def charger_instruction(comptes: dict[str, Utilisateur], mot_de_passe: str) -> N
         (cartables, p_cartables),
         (ponthieu, p_ponthieu),
     ) = equipes
-    rhone, somme = ouvertes["69"], ouvertes["80"]
+    rhone, somme = en_cours["69"], en_cours["80"]
 
-    def pris(d: Dossier, agent: Utilisateur) -> Dossier:
+    def pris(d: Dossier, agent: Utilisateur, moment: dt.datetime) -> Dossier:
         if d.etat == "depose":
-            instruction.prendre(d, agent)
+            with horloge.a(moment):
+                instruction.prendre(d, agent)
             d.refresh_from_db()
         return d
 
+    def decide(d: Dossier, moment: dt.datetime) -> None:
+        """Validée par un second agent ; la convention d'un accord est établie le jour
+        même (les suites de la décision ne tournent qu'après la transaction de la démo)."""
+        proposition = Proposition.objects.get(dossier=d, statut="en_attente")
+        with horloge.a(moment):
+            decisions.valider(proposition, valideur, "Conforme.")
+            decision = Decision.objects.get(dossier=d)
+            if decision.nature == "accord":
+                etablir_convention(decision)
+
     # En instruction, avec une correction motivée.
-    d = pris(dossier_depose(vaulx, rhone, p_vaulx, "Réussir à Vaulx", annee), instructeur)
+    d = pris(
+        dossier_depose(horloge, (43, 38), vaulx, rhone, p_vaulx, "Réussir à Vaulx", annee),
+        instructeur,
+        horloge.il_y_a(28, 9),
+    )
     if d.etat == "en_instruction" and not d.corrections.exists():
         second = d.collectifs.order_by("ordre")[1]
-        instruction.corriger(
-            d,
-            instructeur,
-            second,
-            {"semaines_de_fonctionnement": 30},
-            "Le planning joint montre un démarrage mi-octobre : 30 semaines.",
-        )
-    # Compléments demandés.
+        with horloge.a(horloge.il_y_a(26, 15)):
+            instruction.corriger(
+                d,
+                instructeur,
+                second,
+                {"semaines_de_fonctionnement": 30},
+                "Le planning joint montre un démarrage mi-octobre : 30 semaines.",
+            )
+    # Compléments demandés il y a quatre jours, à rendre dans dix jours.
     d = pris(
-        dossier_depose(stjean, rhone, p_stjean, "Coup de pouce Saint-Jean", annee), instructeur
+        dossier_depose(
+            horloge, (43, 37), stjean, rhone, p_stjean, "Coup de pouce Saint-Jean", annee
+        ),
+        instructeur,
+        horloge.il_y_a(27, 9),
     )
     if d.etat == "en_instruction":
-        instruction.demander_complements(
-            d,
-            instructeur,
-            ["budget"],
-            "Merci de détailler les charges de personnel (compte 64) par intervenant.",
-            timezone.localdate() + dt.timedelta(days=10),
-        )
+        with horloge.a(horloge.il_y_a(4, 10)):
+            instruction.demander_complements(
+                d,
+                instructeur,
+                ["budget"],
+                "Merci de détailler les charges de personnel (compte 64) par intervenant.",
+                horloge.dans(10),
+            )
     # Proposition d'accord en attente de validation.
     d = pris(
-        dossier_depose(fabrique, rhone, p_fabrique, "Les devoirs à la Fabrique", annee), instructeur
+        dossier_depose(
+            horloge, (42, 36), fabrique, rhone, p_fabrique, "Les devoirs à la Fabrique", annee
+        ),
+        instructeur,
+        horloge.il_y_a(25, 9),
     )
     if d.etat == "en_instruction" and not d.propositions.exists():
-        decisions.proposer(d, instructeur, "accord")
+        with horloge.a(horloge.il_y_a(3, 16)):
+            decisions.proposer(d, instructeur, "accord")
     # Accepté (validé par un second agent), refusé, classé sans suite.
-    for structure, porteur, titre, nature, enfants in (
-        (lire, p_lire, "Lire et grandir ensemble", "accord", (10, 11, 8)),
-        (givors, p_givors, "Clas de Givors", "refus", (4,)),
-        (cartables, p_cartables, "Cartables en fête", "sans_suite", (9,)),
+    for structure, porteur, titre, nature, enfants, jours in (
+        (lire, p_lire, "Lire et grandir ensemble", "accord", (10, 11, 8), (42, 35)),
+        (givors, p_givors, "Clas de Givors", "refus", (4,), (41, 34)),
+        (cartables, p_cartables, "Cartables en fête", "sans_suite", (9,), (41, 33)),
     ):
-        d = pris(dossier_depose(structure, rhone, porteur, titre, annee, enfants), instructeur)
+        d = pris(
+            dossier_depose(horloge, jours, structure, rhone, porteur, titre, annee, enfants),
+            instructeur,
+            horloge.il_y_a(24, 9),
+        )
         if d.etat != "en_instruction":
             continue
         if not d.propositions.filter(statut="en_attente").exists():
@@ -630,22 +726,24 @@ def charger_instruction(comptes: dict[str, Utilisateur], mot_de_passe: str) -> N
                     "texte": "La structure a indiqué par courriel renoncer au projet cette année."
                 },
             }[nature]
-            decisions.proposer(d, instructeur, nature, **details)
-        proposition = Proposition.objects.get(dossier=d, statut="en_attente")
-        decisions.valider(proposition, valideur, "Conforme.")
-    # L'an dernier, le dossier du centre social des Pentes a été accepté.
+            with horloge.a(horloge.il_y_a(20, 11)):
+                decisions.proposer(d, instructeur, nature, **details)
+        decide(d, horloge.il_y_a(18, 10))
+    # L'an dernier, le dossier du centre social des Pentes a été accepté à l'automne.
     ancien = Dossier.objects.filter(
         structure__siret__startswith="3120456780001", campagne__annee_scolaire=precedente
     ).first()
     if ancien is not None and ancien.etat in {"depose", "en_instruction"}:
-        ancien = pris(ancien, instructeur)
+        ancien = pris(ancien, instructeur, horloge.an_passe(9, 8, 9))
         if not ancien.propositions.filter(statut="en_attente").exists():
-            decisions.proposer(ancien, instructeur, "accord")
-        decisions.valider(
-            Proposition.objects.get(dossier=ancien, statut="en_attente"), valideur, "Conforme."
-        )
+            with horloge.a(horloge.an_passe(9, 15, 11)):
+                decisions.proposer(ancien, instructeur, "accord")
+        decide(ancien, horloge.an_passe(9, 22, 10))
     # Somme : un dossier déposé (Vimeu, plus haut) et un en instruction.
     pris(
-        dossier_depose(ponthieu, somme, p_ponthieu, "Réussite au Ponthieu", annee),
+        dossier_depose(
+            horloge, (40, 32), ponthieu, somme, p_ponthieu, "Réussite au Ponthieu", annee
+        ),
         instructeur_somme,
+        horloge.il_y_a(22, 9),
     )

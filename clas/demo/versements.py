@@ -10,6 +10,7 @@ payé, déposer et accepter le bilan, enregistrer un remboursement). Idempotent 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,15 +29,13 @@ from clas.structures.models import Structure
 from clas.versements import actions as paiements
 from clas.versements.models import EtatVersement, NatureVersement, Versement
 
+from .chronologie import Horloge
 from .donnees import (
-    PARIS,
-    annees_de_demo,
     collectif,
-    deposer_dans_le_passe,
+    deposer_le,
     dossier,
     dossier_depose,
     pieces,
-    signer,
     structure_avec_equipe,
 )
 
@@ -97,21 +96,30 @@ COMPTE_RHONE = {
 }
 
 
-def charger_versements(comptes: dict[str, Utilisateur], mot_de_passe: str) -> None:
+def charger_versements(
+    horloge: Horloge, comptes: dict[str, Utilisateur], mot_de_passe: str
+) -> None:
+    """Joué dans l'ordre du calendrier : l'an dernier (acomptes à l'automne, bilans après
+    la fin de l'année), puis l'année en cours ; les lots se suivent donc dans l'ordre."""
     instructeur = comptes["instructeur@demo.clas.fr"]
     valideur = comptes["valideur@demo.clas.fr"]
     comptable = comptes["comptable@demo.clas.fr"]
     rhone = Caf.objects.get(departement="69")
     if not rhone.a_un_compte:
-        paiements.modifier_compte_caf(
-            rhone, valideur, COMPTE_RHONE["titulaire"], COMPTE_RHONE["iban"], COMPTE_RHONE["bic"]
-        )
+        with horloge.a(horloge.an_passe(4, 15)):
+            paiements.modifier_compte_caf(
+                rhone,
+                valideur,
+                COMPTE_RHONE["titulaire"],
+                COMPTE_RHONE["iban"],
+                COMPTE_RHONE["bic"],
+            )
         rhone.refresh_from_db()
-    annee, precedente = annees_de_demo(timezone.localdate())
+    annee, precedente = horloge.annee, horloge.precedente
     en_cours = Campagne.objects.get(caf=rhone, annee_scolaire=annee)
     passee = Campagne.objects.get(caf=rhone, annee_scolaire=precedente)
     equipes = [
-        structure_avec_equipe(rang, ligne, mot_de_passe)
+        structure_avec_equipe(horloge, rang, ligne, mot_de_passe)
         for rang, ligne in enumerate(STRUCTURES_VERSEMENTS, start=20)
     ]
     (
@@ -124,27 +132,25 @@ def charger_versements(comptes: dict[str, Utilisateur], mot_de_passe: str) -> No
     ) = equipes
     agents = (instructeur, valideur)
 
-    # Cette année : l'acompte des Minguettes est payé (lot marqué payé) ; celui de Coup de
-    # pouce est validé et attend le prochain lot du comptable.
-    minguettes_d = dossier_depose(
-        minguettes, en_cours, p_minguettes, "Devoirs aux Minguettes", annee, (10, 9, 8)
+    # L'an dernier : déposés en juillet, conventions signées et acomptes payés à l'automne.
+    an_passe = horloge.an_passe
+    automne = Etapes(
+        prise=an_passe(9, 9, 9),
+        proposition=an_passe(9, 16, 11),
+        validation=an_passe(9, 23, 10),
+        signature=an_passe(9, 30, 18),
+        acompte=an_passe(10, 7, 10),
     )
-    convention_signee(minguettes_d, agents, p_minguettes, mot_de_passe)
-    valider_acompte(minguettes_d, valideur)
-    payer_les_valides(rhone, comptable, [minguettes_d])
-
-    # L'an dernier : bilans déposé, accepté (solde à valider, solde payé), indu ouvert.
-    rillieux_d = dossier_de_l_an_dernier(
-        rillieux, passee, p_rillieux, "Clas de Rillieux", precedente, (10, 11)
-    )
-    passerelles_d = dossier_de_l_an_dernier(
-        passerelles, passee, p_passerelles, "Passerelles vers la réussite", precedente, (9, 10)
-    )
-    savoirs_d = dossier_de_l_an_dernier(
-        savoirs, passee, p_savoirs, "Savoirs partagés", precedente, (10, 8)
-    )
-    meyzieu_d = dossier_de_l_an_dernier(
-        meyzieu, passee, p_meyzieu, "Réussir à Meyzieu", precedente, (12, 10, 9)
+    rillieux_d, passerelles_d, savoirs_d, meyzieu_d = (
+        dossier_de_l_an_dernier(
+            horloge, structure, passee, porteur, titre, precedente, enfants, depot
+        )
+        for structure, porteur, titre, enfants, depot in (
+            (rillieux, p_rillieux, "Clas de Rillieux", (10, 11), 4),
+            (passerelles, p_passerelles, "Passerelles vers la réussite", (9, 10), 8),
+            (savoirs, p_savoirs, "Savoirs partagés", (10, 8), 10),
+            (meyzieu, p_meyzieu, "Réussir à Meyzieu", (12, 10, 9), 15),
+        )
     )
     for d, porteur in (
         (rillieux_d, p_rillieux),
@@ -152,44 +158,130 @@ def charger_versements(comptes: dict[str, Utilisateur], mot_de_passe: str) -> No
         (savoirs_d, p_savoirs),
         (meyzieu_d, p_meyzieu),
     ):
-        convention_signee(d, agents, porteur, mot_de_passe)
-        valider_acompte(d, valideur)
-    payer_les_valides(rhone, comptable, [rillieux_d, passerelles_d, savoirs_d, meyzieu_d])
+        convention_signee(horloge, automne, d, agents, porteur, mot_de_passe)
+        valider_acompte(horloge, automne.acompte, d, valideur)
+    # Le centre social des Pentes, accepté à l'automne (charger_instruction), a signé sa
+    # convention et reçu son acompte avec les autres ; son bilan reste à déposer.
+    pentes = Dossier.objects.filter(
+        structure__siret__startswith="3120456780001", campagne=passee, etat="accepte"
+    ).first()
+    if pentes is not None:
+        convention_signee(
+            horloge, automne, pentes, agents, comptes["porteur@demo.clas.fr"], mot_de_passe
+        )
+        valider_acompte(horloge, automne.acompte, pentes, valideur)
+    payer_les_valides(
+        horloge,
+        an_passe(10, 14, 9),
+        rhone,
+        comptable,
+        [rillieux_d, passerelles_d, savoirs_d, meyzieu_d],
+    )
 
+    # Après la fin de l'année, les bilans : déposés avant la date limite, examinés depuis.
+    depots = horloge.depots_des_bilans()
+    examen = horloge.examen_des_bilans()
     # Rillieux : bilan déposé, un collectif de moins que prévu, à examiner.
-    bilan_depose(rillieux_d, p_rillieux, collectifs_arretes=1)
+    bilan_depose(horloge, horloge.entre(*depots, 0.7), rillieux_d, p_rillieux, 1)
     # Passerelles : tout s'est passé comme prévu ; solde validé et payé, dossier clôturé.
-    bilan_accepte(passerelles_d, p_passerelles, instructeur)
-    valider_solde(passerelles_d, valideur)
-    payer_les_valides(rhone, comptable, [passerelles_d])
+    bilan_depose(horloge, horloge.entre(*depots, 0.4), passerelles_d, p_passerelles)
+    bilan_accepte(horloge, horloge.entre(*examen, 0.1), passerelles_d, instructeur)
+    valider_solde(horloge, horloge.entre(*examen, 0.2), passerelles_d, valideur)
+    payer_les_valides(horloge, horloge.entre(*examen, 0.25), rhone, comptable, [passerelles_d])
     # Meyzieu : bilan accepté, semaines un peu moins nombreuses : le solde attend le valideur.
-    bilan_accepte(meyzieu_d, p_meyzieu, instructeur, semaines=34)
+    bilan_depose(horloge, horloge.entre(*depots, 0.5), meyzieu_d, p_meyzieu, semaines=34)
+    bilan_accepte(horloge, horloge.entre(*examen, 0.3), meyzieu_d, instructeur)
     # Savoirs partagés : un collectif n'a pas fonctionné ; l'acompte dépasse le montant
     # définitif : indu notifié, un premier remboursement reçu.
-    bilan_accepte(savoirs_d, p_savoirs, instructeur, collectifs_arretes=1)
-    rembourser_en_partie(savoirs_d, comptable)
-    # Coup de pouce (cette année) : acompte validé, pour le prochain lot du comptable.
-    coupdepouce_d = dossier_depose(
-        coupdepouce, en_cours, p_coupdepouce, "Coup de pouce Oullins", annee, (10, 10)
+    bilan_depose(horloge, horloge.entre(*depots, 0.6), savoirs_d, p_savoirs, 1)
+    bilan_accepte(horloge, horloge.entre(*examen, 0.4), savoirs_d, instructeur)
+    rembourser_en_partie(horloge, horloge.entre(*examen, 0.8), savoirs_d, comptable)
+
+    # Cette année : l'acompte des Minguettes est payé (lot marqué payé) ; celui de Coup de
+    # pouce est validé et attend le prochain lot du comptable.
+    minguettes_d = dossier_depose(
+        horloge,
+        (40, 31),
+        minguettes,
+        en_cours,
+        p_minguettes,
+        "Devoirs aux Minguettes",
+        annee,
+        (10, 9, 8),
     )
-    convention_signee(coupdepouce_d, agents, p_coupdepouce, mot_de_passe)
-    valider_acompte(coupdepouce_d, valideur)
+    convention_signee(
+        horloge,
+        Etapes(
+            prise=horloge.il_y_a(27, 9),
+            proposition=horloge.il_y_a(21, 11),
+            validation=horloge.il_y_a(17, 10),
+            signature=horloge.il_y_a(13, 18),
+            acompte=horloge.il_y_a(10, 10),
+        ),
+        minguettes_d,
+        agents,
+        p_minguettes,
+        mot_de_passe,
+    )
+    valider_acompte(horloge, horloge.il_y_a(10, 10), minguettes_d, valideur)
+    payer_les_valides(horloge, horloge.il_y_a(8, 9), rhone, comptable, [minguettes_d])
+    coupdepouce_d = dossier_depose(
+        horloge,
+        (39, 30),
+        coupdepouce,
+        en_cours,
+        p_coupdepouce,
+        "Coup de pouce Oullins",
+        annee,
+        (10, 10),
+    )
+    convention_signee(
+        horloge,
+        Etapes(
+            prise=horloge.il_y_a(26, 9),
+            proposition=horloge.il_y_a(20, 11),
+            validation=horloge.il_y_a(16, 10),
+            signature=horloge.il_y_a(12, 18),
+            acompte=horloge.il_y_a(3, 10),
+        ),
+        coupdepouce_d,
+        agents,
+        p_coupdepouce,
+        mot_de_passe,
+    )
+    valider_acompte(horloge, horloge.il_y_a(3, 10), coupdepouce_d, valideur)
+
+
+@dataclass(frozen=True)
+class Etapes:
+    """Les jours de l'instruction d'un dossier jusqu'à son acompte."""
+
+    prise: dt.datetime
+    proposition: dt.datetime
+    validation: dt.datetime
+    signature: dt.datetime
+    acompte: dt.datetime
 
 
 def dossier_de_l_an_dernier(
+    horloge: Horloge,
     structure: Structure,
     campagne_: Campagne,
     porteur: Utilisateur,
     titre: str,
     annee: str,
     enfants: tuple[int, ...],
+    jour_de_juillet: int,
 ) -> Dossier:
-    """Déposé pendant la campagne de l'an dernier (close), comme le faisait la plateforme."""
+    """Créé en mai, déposé en juillet pendant la campagne de l'an dernier (close depuis)."""
     collectifs = [
         collectif(annee, f"Groupe {rang + 1}", ["CE2", "CM1", "CM2"], nombre)
         for rang, nombre in enumerate(enfants)
     ]
+    debut = int(annee[:4])
     d = dossier(
+        horloge,
+        horloge.le(dt.date(debut, 5, 10 + jour_de_juillet), 14),
         structure,
         campagne_,
         porteur,
@@ -198,17 +290,19 @@ def dossier_de_l_an_dernier(
         Decimal(8000 * len(enfants)),
         Decimal(3000 * len(enfants)),
         Decimal(2563 * len(enfants)),
-        pieces(structure, porteur, assurance_expiree=False)[0:4],
+        pieces(horloge, structure, porteur, assurance_expiree=False)[0:4],
     )
-    if d.etat == "brouillon":
-        signer(d, porteur)
-        debut = int(annee[:4])
-        deposer_dans_le_passe(d, porteur, dt.datetime(debut, 6, 12, 9, 45, tzinfo=PARIS))
+    deposer_le(horloge, d, porteur, horloge.le(dt.date(debut, 7, jour_de_juillet), 9, 45))
     return d
 
 
 def convention_signee(
-    d: Dossier, agents: tuple[Utilisateur, Utilisateur], porteur: Utilisateur, mot_de_passe: str
+    horloge: Horloge,
+    etapes: Etapes,
+    d: Dossier,
+    agents: tuple[Utilisateur, Utilisateur],
+    porteur: Utilisateur,
+    mot_de_passe: str,
 ) -> Convention:
     """Pris en instruction, accordé au montant du barème, validé par un second agent, puis
     la convention signée par le porteur."""
@@ -219,53 +313,74 @@ def convention_signee(
     instructeur, valideur = agents
     d.refresh_from_db()
     if d.etat == "depose":
-        instruction.prendre(d, instructeur)
+        with horloge.a(etapes.prise):
+            instruction.prendre(d, instructeur)
         d.refresh_from_db()
     if d.etat == "en_instruction":
         if not d.propositions.filter(statut="en_attente").exists():
-            decisions.proposer(d, instructeur, "accord")
-        decisions.valider(
-            Proposition.objects.get(dossier=d, statut="en_attente"), valideur, "Conforme."
-        )
-    # Dans la transaction de la démo, les suites de la décision n'ont pas encore tourné.
+            with horloge.a(etapes.proposition):
+                decisions.proposer(d, instructeur, "accord")
+        with horloge.a(etapes.validation):
+            decisions.valider(
+                Proposition.objects.get(dossier=d, statut="en_attente"), valideur, "Conforme."
+            )
+            # Dans la transaction de la démo, les suites de la décision n'ont pas encore
+            # tourné : la convention est établie ici, le jour de la décision.
+            conventions.etablir_convention(Decision.objects.get(dossier=d))
     convention = conventions.etablir_convention(Decision.objects.get(dossier=d))
     assert convention is not None
     if not convention.est_signee:
-        conventions.signer(convention, porteur, mot_de_passe, "192.0.2.10", "Démonstration")
+        with horloge.a(etapes.signature):
+            conventions.signer(convention, porteur, mot_de_passe, "192.0.2.10", "Démonstration")
         convention.refresh_from_db()
     return convention
 
 
-def valider_acompte(d: Dossier, valideur: Utilisateur) -> None:
-    paiements.valider_versements(
-        Versement.objects.filter(
-            convention__dossier=d, nature=NatureVersement.ACOMPTE, etat=EtatVersement.A_VALIDER
-        ),
-        valideur,
-    )
+def valider_acompte(
+    horloge: Horloge, moment: dt.datetime, d: Dossier, valideur: Utilisateur
+) -> None:
+    with horloge.a(moment):
+        paiements.valider_versements(
+            Versement.objects.filter(
+                convention__dossier=d,
+                nature=NatureVersement.ACOMPTE,
+                etat=EtatVersement.A_VALIDER,
+            ),
+            valideur,
+        )
 
 
-def valider_solde(d: Dossier, valideur: Utilisateur) -> None:
-    paiements.valider_versements(
-        Versement.objects.filter(
-            convention__dossier=d, nature=NatureVersement.SOLDE, etat=EtatVersement.A_VALIDER
-        ),
-        valideur,
-    )
+def valider_solde(horloge: Horloge, moment: dt.datetime, d: Dossier, valideur: Utilisateur) -> None:
+    with horloge.a(moment):
+        paiements.valider_versements(
+            Versement.objects.filter(
+                convention__dossier=d, nature=NatureVersement.SOLDE, etat=EtatVersement.A_VALIDER
+            ),
+            valideur,
+        )
 
 
-def payer_les_valides(caf: Caf, comptable: Utilisateur, dossiers: list[Dossier]) -> None:
-    """Un lot des versements validés, marqué payé le jour même — seulement si l'un de ces
-    dossiers attend encore le sien (une seconde démo ne paie rien de plus)."""
+def payer_les_valides(
+    horloge: Horloge,
+    moment: dt.datetime,
+    caf: Caf,
+    comptable: Utilisateur,
+    dossiers: list[Dossier],
+) -> None:
+    """Un lot des versements validés, exécuté deux jours plus tard et marqué payé à
+    réception du relevé — seulement si l'un de ces dossiers attend encore le sien (une
+    seconde démo ne paie rien de plus)."""
     if not Versement.objects.filter(
         convention__dossier__in=dossiers, etat=EtatVersement.VALIDE, lot__isnull=True
     ).exists():
         return
-    aujourd_hui = timezone.localdate()
-    resultat = paiements.creer_lot(caf, comptable, aujourd_hui)
-    paiements.marquer_lot_paye(
-        resultat.lot, comptable, aujourd_hui, f"VIR-{resultat.lot.numero[-11:]}"
-    )
+    execution = min(moment + dt.timedelta(days=2), horloge.il_y_a(0, 23))
+    with horloge.a(moment):
+        resultat = paiements.creer_lot(caf, comptable, execution.date())
+    with horloge.a(execution):
+        paiements.marquer_lot_paye(
+            resultat.lot, comptable, execution.date(), f"VIR-{resultat.lot.numero[-11:]}"
+        )
 
 
 def donnees_du_bilan(
@@ -332,41 +447,50 @@ EVALUATIONS: dict[str, Any] = {
 
 
 def bilan_depose(
-    d: Dossier, porteur: Utilisateur, collectifs_arretes: int = 0, semaines: int | None = None
+    horloge: Horloge,
+    moment: dt.datetime,
+    d: Dossier,
+    porteur: Utilisateur,
+    collectifs_arretes: int = 0,
+    semaines: int | None = None,
 ) -> Convention:
     convention = Convention.objects.get(dossier=d)
     bilan = Bilan.objects.filter(convention=convention).first()
     if bilan is None or bilan.etat == EtatBilan.BROUILLON:
         version = bilan.version if bilan else 0
-        bilans.enregistrer(
-            convention, version, porteur, donnees_du_bilan(convention, collectifs_arretes, semaines)
-        )
-        bilans.deposer(convention, porteur)
+        with horloge.a(moment):
+            bilans.enregistrer(
+                convention,
+                version,
+                porteur,
+                donnees_du_bilan(convention, collectifs_arretes, semaines),
+            )
+            bilans.deposer(convention, porteur)
     return convention
 
 
-def bilan_accepte(
-    d: Dossier,
-    porteur: Utilisateur,
-    agent: Utilisateur,
-    collectifs_arretes: int = 0,
-    semaines: int | None = None,
+def bilan_accepte(horloge: Horloge, moment: dt.datetime, d: Dossier, agent: Utilisateur) -> None:
+    convention = Convention.objects.get(dossier=d)
+    bilan = Bilan.objects.get(convention=convention)
+    if bilan.etat == EtatBilan.DEPOSE:
+        with horloge.a(moment):
+            bilans.accepter(convention, agent)
+
+
+def rembourser_en_partie(
+    horloge: Horloge, moment: dt.datetime, d: Dossier, comptable: Utilisateur
 ) -> None:
-    convention = bilan_depose(d, porteur, collectifs_arretes, semaines)
-    bilans.accepter(convention, agent)
-
-
-def rembourser_en_partie(d: Dossier, comptable: Utilisateur) -> None:
     """Un premier virement de la structure : la moitié de l'indu, arrondie à l'euro."""
     from clas.bilans import regularisation
 
     indu = Indu.objects.filter(convention__dossier=d).first()
     if indu is None or indu.remboursements.exists():
         return
-    regularisation.enregistrer_remboursement(
-        indu,
-        comptable,
-        (indu.montant / 2).quantize(Decimal("1")),
-        timezone.localdate(),
-        "Virement reçu — premier versement",
-    )
+    with horloge.a(moment):
+        regularisation.enregistrer_remboursement(
+            indu,
+            comptable,
+            (indu.montant / 2).quantize(Decimal("1")),
+            timezone.localdate(),
+            "Virement reçu — premier versement",
+        )

@@ -47,12 +47,4 @@ def test_le_changement_d_etat_se_lit_en_francais(dossier):
     assert note.changement == ""
 
 
-def test_les_evenements_de_la_demo_sont_tous_au_catalogue():
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    call_command("charger_demo", "--force", stdout=StringIO())
-    types = set(Evenement.objects.values_list("type", flat=True))
-    assert types
-    assert types <= set(CATALOGUE)
+# Les événements de la démo : tests/demo/test_charger_demo.py (démo chargée une fois).

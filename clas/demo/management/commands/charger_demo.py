@@ -1,6 +1,7 @@
 """Charge les données de démonstration (idempotent) : deux Caf, des structures, un compte
-par rôle. Refuse de tourner hors DEBUG sans --force, pour ne jamais toucher une base réelle
-par erreur."""
+par rôle, des dossiers datés comme s'ils avaient vécu (voir clas.demo.chronologie). Refuse
+de tourner hors DEBUG sans --force, pour ne jamais toucher une base réelle par erreur.
+Affiche ensuite chaque compte, ce qu'il montre et l'adresse où se connecter."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.core.validators import iban_fr, siret_valide_depuis
+from clas.demo.chronologie import Horloge
 from clas.demo.coordonnees import charger_coordonnees
 from clas.demo.donnees import charger_dossiers, charger_instruction
 from clas.demo.versements import charger_versements
@@ -56,6 +58,10 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Benali",
         "structure": 0,
         "role": RoleMembre.ADMINISTRATEUR,
+        "page": "/structure/",
+        "montre": "dossier de l'année déposé, brouillon de l'année suivante repris du "
+        "dossier de l'année, dossier de l'an dernier accepté, acompte payé et bilan à déposer, "
+        "nouveau compte bancaire en attente de vérification",
     },
     {
         "email": "porteur2@demo.clas.fr",
@@ -63,6 +69,9 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Moreau",
         "structure": 1,
         "role": RoleMembre.ADMINISTRATEUR,
+        "page": "/structure/",
+        "montre": "dossier en brouillon (collectif rural de 5 enfants), pièce expirée dans le "
+        "coffre-fort, dossier de l'an dernier déposé",
     },
     {
         "email": "porteur.somme@demo.clas.fr",
@@ -70,6 +79,8 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Lefebvre",
         "structure": 2,
         "role": RoleMembre.ADMINISTRATEUR,
+        "page": "/structure/",
+        "montre": "dossier déposé, en attente de l'instruction de la Caf de la Somme",
     },
     {
         "email": "instructeur@demo.clas.fr",
@@ -77,6 +88,9 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Martin",
         "caf": "69",
         "roles": {"est_instructeur"},
+        "page": "/caf/",
+        "montre": "file à instruire, dossiers en instruction, compléments demandés, bilan à "
+        "examiner, bilan de l'an dernier en retard (après le 30 septembre)",
     },
     {
         "email": "valideur@demo.clas.fr",
@@ -84,6 +98,9 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Dubois",
         "caf": "69",
         "roles": {"est_valideur"},
+        "page": "/caf/",
+        "montre": "proposition d'accord à valider, solde à valider, compte bancaire d'une "
+        "structure à vérifier",
     },
     {
         "email": "comptable@demo.clas.fr",
@@ -91,6 +108,8 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Roux",
         "caf": "69",
         "roles": {"est_comptable"},
+        "page": "/paiements/",
+        "montre": "acompte validé à mettre dans un lot, lots payés, indu en partie remboursé",
     },
     {
         "email": "instructeur.somme@demo.clas.fr",
@@ -98,9 +117,20 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Petit",
         "caf": "80",
         "roles": {"est_instructeur"},
+        "page": "/caf/",
+        "montre": "un dossier déposé à instruire, un dossier en instruction",
     },
-    {"email": "national@demo.clas.fr", "prenom": "Hélène", "nom": "Garnier", "national": True},
+    {
+        "email": "national@demo.clas.fr",
+        "prenom": "Hélène",
+        "nom": "Garnier",
+        "national": True,
+        "page": "/national/",
+        "montre": "paramètres du barème par année, campagnes et statistiques de toutes les Caf",
+    },
 ]
+
+ADRESSE = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
@@ -111,6 +141,11 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="charger même quand DEBUG est désactivé (tests, recette)",
+        )
+        parser.add_argument(
+            "--url",
+            default=ADRESSE,
+            help=f"adresse du site, affichée avec les comptes (par défaut {ADRESSE})",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -127,16 +162,36 @@ class Command(BaseCommand):
             override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
             transaction.atomic(),
         ):
-            structures = self._structures()
-            comptes = {compte["email"]: self._compte(compte, structures) for compte in COMPTES}
-            charger_dossiers(structures, comptes)
-            charger_instruction(comptes, MOT_DE_PASSE)
-            charger_versements(comptes, MOT_DE_PASSE)
-            charger_coordonnees(structures[0], comptes["porteur@demo.clas.fr"])
+            horloge = Horloge()
+            # Les comptes et les structures existent depuis le printemps de l'an dernier.
+            with horloge.a(horloge.an_passe(4, 1, 9)):
+                structures = self._structures()
+                comptes = {compte["email"]: self._compte(compte, structures) for compte in COMPTES}
+            charger_dossiers(horloge, structures, comptes)
+            charger_instruction(horloge, comptes, MOT_DE_PASSE)
+            charger_versements(horloge, comptes, MOT_DE_PASSE)
+            with horloge.a(horloge.il_y_a(1, 17)):
+                charger_coordonnees(structures[0], comptes["porteur@demo.clas.fr"])
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
-        self.stdout.write(f"Comptes (mot de passe « {MOT_DE_PASSE} ») :")
+        self.stdout.write(self.presentation(options["url"]))
+
+    @classmethod
+    def presentation(cls, url: str) -> str:
+        """Chaque compte, ce qu'il montre et la page où il arrive, puis l'adresse du site."""
+        racine = url.rstrip("/")
+        lignes = [f"Comptes de démonstration (mot de passe « {MOT_DE_PASSE} ») :"]
         for compte in COMPTES:
-            self.stdout.write(f"  {compte['email']:<34} {self._libelle(compte)}")
+            lignes += [
+                f"  {compte['email']}",
+                f"      {cls._libelle(compte)} — arrive sur {racine}{compte['page']}",
+                f"      on y voit : {compte['montre']}.",
+            ]
+        lignes += [
+            "  Les équipes des autres structures de la démo (par exemple "
+            "minguettes@demo.clas.fr) ont le même mot de passe.",
+            f"Le site : {racine}/ (connexion : {racine}/connexion/)",
+        ]
+        return "\n".join(lignes)
 
     def _structures(self) -> list[Structure]:
         structures = []
@@ -209,4 +264,6 @@ class Command(BaseCommand):
             roles = ", ".join(r.removeprefix("est_") for r in sorted(compte["roles"]))
             caf = Caf.objects.get(departement=compte["caf"]).nom
             return f"{roles} — {caf}"
-        return f"{compte['role'].label.lower()} de « {STRUCTURES[compte['structure']][1]} »"
+        structure = STRUCTURES[compte["structure"]]
+        caf = Caf.objects.get(departement=structure[5]).nom
+        return f"{compte['role'].label.lower()} de « {structure[1]} » ({caf})"

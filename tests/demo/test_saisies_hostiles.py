@@ -2,9 +2,9 @@
 plateforme et à l'API ne donnent jamais d'erreur 500, ne laissent aucun script enregistré et,
 quand la saisie est refusée, rien n'est écrit à moitié.
 
-Les formulaires ne sont pas listés à la main : le test charge la démo (un dossier à chaque
-état, chaque persona), ouvre les pages de chaque compte de démo en suivant ses liens, relève
-chaque formulaire POST de chaque page, puis y remplace un champ à la fois par une valeur
+Les formulaires ne sont pas listés à la main : le test part de la démo (chargée une fois
+pour tests/demo/ : un dossier à chaque état, chaque persona), ouvre les pages de chaque
+compte de démo en suivant ses liens, relève chaque formulaire POST de chaque page, puis y remplace un champ à la fois par une valeur
 hostile, les autres gardant ce que le navigateur enverrait. À la fin, chaque classe de
 formulaire de clas/ doit avoir été validée au moins une fois (sauf celles listées, avec la
 raison pour laquelle le parcours ne les atteint pas).
@@ -16,14 +16,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from io import StringIO
 from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 from django import forms
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +28,6 @@ from hypothesis import strategies as st
 
 from clas.comptes.models import Utilisateur
 from tests.core.test_saisie import FORMULAIRES
-
-pytestmark = pytest.mark.django_db(transaction=False)
 
 SCRIPT = "<script>alert('clas')</script>"
 HOSTILES = [
@@ -265,11 +260,6 @@ def est_un_refus(reponse: Any) -> bool:
     return "fr-error-text" in contenu or "fr-alert--error" in contenu
 
 
-@pytest.fixture
-def demo() -> None:
-    call_command("charger_demo", "--force", stdout=StringIO())
-
-
 def _envoyer(client: Client, chemin: str, formulaire: Formulaire, champ: str, valeur: str):
     donnees: dict[str, list[str]] = {}
     for nom, defaut in formulaire.champs:
@@ -298,7 +288,7 @@ def essayer(client: Client, chemin: str, formulaire: Formulaire, donnees: st.Dat
     _envoyer(client, chemin, formulaire, champ, valeur)
 
 
-def test_des_valeurs_hostiles_dans_chaque_formulaire_ne_cassent_rien(demo, monkeypatch) -> None:
+def test_des_valeurs_hostiles_dans_chaque_formulaire_ne_cassent_rien(monkeypatch) -> None:
     validees: set[str] = set()
     original = forms.BaseForm.full_clean
 
