@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_double_facteur
+from . import views
+from .views import double_facteur
 
 urlpatterns = [
     path("connexion/", views.Connexion.as_view(), name="connexion"),
@@ -28,33 +29,33 @@ urlpatterns = [
     ),
     path(
         "double-authentification/activer/",
-        views_double_facteur.activer,
+        double_facteur.activer,
         name="double_facteur_activer",
     ),
     path(
         "double-authentification/codes-de-secours/",
-        views_double_facteur.codes_de_secours,
+        double_facteur.codes_de_secours,
         name="double_facteur_codes",
     ),
     path(
         "double-authentification/verifier/",
-        views_double_facteur.verifier,
+        double_facteur.verifier,
         name="double_facteur_verifier",
     ),
-    path("mon-compte/securite/", views_double_facteur.securite, name="securite"),
+    path("mon-compte/securite/", double_facteur.securite, name="securite"),
     path(
         "mon-compte/securite/codes-de-secours/",
-        views_double_facteur.regenerer_codes,
+        double_facteur.regenerer_codes,
         name="securite_regenerer_codes",
     ),
     path(
         "mon-compte/securite/reinitialiser/",
-        views_double_facteur.reinitialiser,
+        double_facteur.reinitialiser,
         name="securite_reinitialiser",
     ),
     path(
         "mon-compte/securite/oublier-ce-navigateur/",
-        views_double_facteur.oublier_navigateur,
+        double_facteur.oublier_navigateur,
         name="securite_oublier_navigateur",
     ),
     path("mot-de-passe/change/", views.MotDePasseChange.as_view(), name="mot_de_passe_change"),

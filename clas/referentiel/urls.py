@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_double_facteur
+from . import views
+from .views import double_facteur
 
 urlpatterns = [
     path("national/", views.national_accueil, name="national_accueil"),
@@ -8,12 +9,12 @@ urlpatterns = [
     path("national/parametres/ajouter/", views.parametres_ajouter, name="parametres_ajouter"),
     path(
         "national/double-authentification/",
-        views_double_facteur.liste,
+        double_facteur.liste,
         name="national_double_facteur",
     ),
     path(
         "national/double-authentification/<int:pk>/reinitialiser/",
-        views_double_facteur.reinitialiser,
+        double_facteur.reinitialiser,
         name="national_double_facteur_reinitialiser",
     ),
     path("national/parametres/<str:annee>/", views.parametres_modifier, name="parametres_modifier"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_coordonnees
+from . import views
+from .views import coordonnees
 
 urlpatterns = [
     path("structure/", views.structure_accueil, name="structure_accueil"),
@@ -34,17 +35,17 @@ urlpatterns = [
     ),
     path(
         "caf/coordonnees-bancaires/",
-        views_coordonnees.coordonnees_a_verifier,
+        coordonnees.coordonnees_a_verifier,
         name="coordonnees_a_verifier",
     ),
     path(
         "caf/coordonnees-bancaires/<int:pk>/",
-        views_coordonnees.coordonnees_examiner,
+        coordonnees.coordonnees_examiner,
         name="coordonnees_examiner",
     ),
     path(
         "caf/coordonnees-bancaires/<int:pk>/rib/",
-        views_coordonnees.coordonnees_rib,
+        coordonnees.coordonnees_rib,
         name="coordonnees_rib",
     ),
     path("invitations/<str:jeton>/", views.invitation, name="invitation"),

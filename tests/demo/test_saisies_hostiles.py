@@ -4,8 +4,9 @@ quand la saisie est refusée, rien n'est écrit à moitié.
 
 Les formulaires ne sont pas listés à la main : le test part de la démo (chargée une fois
 pour tests/demo/ : un dossier à chaque état, chaque persona), ouvre les pages de chaque
-compte de démo en suivant ses liens, relève chaque formulaire POST de chaque page, puis y remplace un champ à la fois par une valeur
-hostile, les autres gardant ce que le navigateur enverrait. À la fin, chaque classe de
+compte de démo en suivant ses liens, relève chaque formulaire POST de chaque page, puis y
+remplace un champ à la fois par une valeur hostile, les autres gardant ce que le navigateur
+enverrait. À la fin, chaque classe de
 formulaire de clas/ doit avoir été validée au moins une fois (sauf celles listées, avec la
 raison pour laquelle le parcours ne les atteint pas).
 """

@@ -10,9 +10,9 @@ from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
 from clas.core.exceptions import VersionPerimee
 from clas.core.permissions import RequeteConnectee, national_requis
 
-from .actions import ajouter_annee, modifier_parametres
-from .forms import FormulaireNouvelleAnnee, FormulaireParametres
-from .models import Caf, ParametresBareme
+from ..actions import ajouter_annee, modifier_parametres
+from ..forms import FormulaireNouvelleAnnee, FormulaireParametres
+from ..models import Caf, ParametresBareme
 
 
 @national_requis

@@ -16,10 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from . import double_facteur
-from .forms import FormulaireCodeEnrolement, FormulaireCodeVerification
-from .models import Utilisateur
-from .roles import nom_page_accueil
+from .. import double_facteur
+from ..forms import FormulaireCodeEnrolement, FormulaireCodeVerification
+from ..models import Utilisateur
+from ..roles import nom_page_accueil
 
 CLE_CODES = "double_facteur_codes"
 CLE_SUITE = "double_facteur_suite"

@@ -16,7 +16,7 @@ from clas.comptes.forms import FormulaireReinitialisationNationale
 from clas.comptes.models import EvenementDoubleFacteur, Utilisateur
 from clas.core.permissions import national_requis
 
-from .actions import reinitialiser_double_facteur
+from ..actions import reinitialiser_double_facteur
 
 PAR_PAGE = 50
 

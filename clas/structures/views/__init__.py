@@ -18,11 +18,11 @@ from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_de_l_accueil
 from clas.core.validators import masquer_email
 
-from . import actions
-from .coordonnees import changement_en_cours
-from .forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
-from .models import Invitation, MembreStructure, PieceJustificative, Structure, TypePiece
-from .permissions import capacites, exiger
+from .. import actions
+from ..coordonnees import changement_en_cours
+from ..forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
+from ..models import Invitation, MembreStructure, PieceJustificative, Structure, TypePiece
+from ..permissions import capacites, exiger
 
 BIENTOT = 30  # jours : une pièce qui expire dans ce délai est signalée
 

@@ -16,9 +16,9 @@ from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
 from clas.core.permissions import RequeteConnectee, agent_requis
 
-from . import coordonnees
-from .forms import FormulaireRefusCoordonnees
-from .models import ChangementCoordonnees, EtatCoordonnees, EvenementCoordonnees
+from .. import coordonnees
+from ..forms import FormulaireRefusCoordonnees
+from ..models import ChangementCoordonnees, EtatCoordonnees, EvenementCoordonnees
 
 PAR_PAGE = 20
 

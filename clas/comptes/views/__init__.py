@@ -12,15 +12,15 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 
-from .forms import (
+from ..forms import (
     FormulaireConnexion,
     FormulaireInscription,
     FormulaireMotDePasseOublie,
     FormulaireNouveauLien,
     FormulaireNouveauMotDePasse,
 )
-from .models import Utilisateur
-from .roles import nom_page_accueil
+from ..models import Utilisateur
+from ..roles import nom_page_accueil
 
 
 class Connexion(auth_views.LoginView):
