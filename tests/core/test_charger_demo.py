@@ -10,13 +10,14 @@ from django.test import Client, override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.referentiel.models import Caf
-from clas.structures.models import MembreStructure, Structure
+from clas.structures.models import MembreStructure, RoleMembre, Structure
 
 pytestmark = pytest.mark.django_db
 
 MOT_DE_PASSE = "demo-clas-2026"
 COMPTES = [
     "porteur@demo.clas.fr",
+    "contributeur@demo.clas.fr",
     "porteur2@demo.clas.fr",
     "instructeur@demo.clas.fr",
     "valideur@demo.clas.fr",
@@ -91,6 +92,17 @@ def test_les_deux_porteurs_sont_dans_deux_structures_differentes_du_rhone() -> N
         structure.full_clean()
 
 
+def test_le_contributeur_prepare_les_dossiers_des_pentes_sans_les_administrer() -> None:
+    sortie = charger()
+
+    membre = MembreStructure.objects.select_related("structure").get(
+        utilisateur__email="contributeur@demo.clas.fr"
+    )
+    assert membre.structure.nom == "Centre social des Pentes"
+    assert membre.role == RoleMembre.CONTRIBUTEUR
+    assert "contributeur de « Centre social des Pentes »" in sortie
+
+
 @pytest.mark.parametrize(
     ("email", "departement", "roles"),
     [
@@ -124,6 +136,7 @@ def test_le_compte_national_est_administrateur_national_et_rien_d_autre() -> Non
     ("email", "page"),
     [
         ("porteur@demo.clas.fr", "/structure/"),
+        ("contributeur@demo.clas.fr", "/structure/"),
         ("porteur2@demo.clas.fr", "/structure/"),
         ("instructeur@demo.clas.fr", "/caf/"),
         ("valideur@demo.clas.fr", "/caf/"),

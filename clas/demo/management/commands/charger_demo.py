@@ -58,6 +58,14 @@ COMPTES: list[dict[str, Any]] = [
         "role": RoleMembre.ADMINISTRATEUR,
     },
     {
+        # Un membre qui prépare les dossiers sans administrer la structure ni signer.
+        "email": "contributeur@demo.clas.fr",
+        "prenom": "Lucas",
+        "nom": "Girard",
+        "structure": 0,
+        "role": RoleMembre.CONTRIBUTEUR,
+    },
+    {
         "email": "porteur2@demo.clas.fr",
         "prenom": "Julien",
         "nom": "Moreau",
