@@ -148,17 +148,21 @@ def accessibilite(page: Page) -> Accessibilite:
     l'appel du test (pytest_runtest_call ci-dessous), base encore remplie."""
     suivi = Accessibilite()
 
-    def navigation(requete: Any) -> None:
+    def navigation(reponse: Any) -> None:
+        # Les documents HTML seulement : un PDF téléchargé est aussi une navigation.
+        requete = reponse.request
         if (
             requete.is_navigation_request()
             and requete.frame == page.main_frame
             and requete.method == "GET"
+            and "text/html" in reponse.headers.get("content-type", "")
+            and "attachment" not in reponse.headers.get("content-disposition", "")
         ):
-            suivi.ouvertes.append(requete.url)
+            suivi.ouvertes.append(reponse.url)
 
     page.expose_function("__clasAxe", suivi.signaler)
     page.add_init_script(script=SCRIPT_PAGE)
-    page.on("request", navigation)
+    page.on("response", navigation)
     page._clas_accessibilite = suivi  # type: ignore[attr-defined]
     return suivi
 
@@ -167,18 +171,18 @@ def bilan_accessibilite(page: Page, suivi: Accessibilite) -> None:
     """Les pages quittées avant la fin de leur analyse sont rouvertes et analysées ; puis
     toutes les violations graves du parcours sont rapportées ensemble."""
     page.wait_for_timeout(200)  # laisse arriver l'analyse de la dernière page
-    for url in dict.fromkeys(suivi.ouvertes):
-        if url not in suivi.analysees:
-            reponse = page.goto(url)
-            if (
-                reponse is not None
-                and reponse.ok
-                and "html" in reponse.headers.get("content-type", "")
-            ):
-                try:
-                    verifier_page(page)
-                except AssertionError as erreur:
-                    suivi.erreurs.append(str(erreur).split("\n", 1)[1])
+    a_rouvrir = [url for url in dict.fromkeys(suivi.ouvertes) if url not in suivi.analysees]
+    print(
+        f"\naxe-core : {len(suivi.analysees)} pages analysées pendant le parcours, "
+        f"{len(a_rouvrir)} rouvertes à la fin"
+    )
+    for url in a_rouvrir:
+        reponse = page.goto(url)
+        if reponse is not None and reponse.ok:
+            try:
+                verifier_page(page)
+            except AssertionError as erreur:
+                suivi.erreurs.append(str(erreur).split("\n", 1)[1])
     if suivi.erreurs:
         raise AssertionError(
             "Accessibilité (axe-core) : violations graves ou critiques pendant le parcours.\n"
