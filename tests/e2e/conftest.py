@@ -72,9 +72,17 @@ SCRIPT_PAGE = (
     + """
 ;(() => {
   if (window.top !== window || !/^https?:/.test(location.protocol)) return;
+  // Une analyse à la fois (axe refuse deux analyses simultanées) : celle du chargement et
+  // celles demandées par verifier_page() s'enchaînent.
+  let file = Promise.resolve();
+  window.__clasAxeAnalyser = () => {
+    const analyse = file.then(() => axe.run(document, OPTIONS_AXE));
+    file = analyse.catch(() => {});
+    return analyse;
+  };
   // setTimeout : après les autres écouteurs de « load » de la page (clas.js).
   window.addEventListener("load", () => setTimeout(() => {
-    axe.run(document, OPTIONS_AXE).then(
+    window.__clasAxeAnalyser().then(
       (r) => window.__clasAxe(location.href.split("#")[0], document.title, r.violations),
       () => {}
     );
@@ -126,11 +134,9 @@ class Accessibilite:
 def verifier_page(page: Page) -> None:
     """Lance axe sur la page affichée et échoue tout de suite sur une violation grave."""
     page.wait_for_load_state("load")
-    resultats = page.evaluate(
-        "(options) => (window.axe ? Promise.resolve() : Promise.reject('axe absent'))"
-        ".then(() => axe.run(document, options))",
-        OPTIONS_AXE,
-    )
+    if not page.evaluate("() => typeof window.__clasAxeAnalyser === 'function'"):
+        page.evaluate(SCRIPT_PAGE)  # page ouverte sans la fixture `accessibilite`
+    resultats = page.evaluate("() => window.__clasAxeAnalyser()")
     suivi: Accessibilite | None = getattr(page, "_clas_accessibilite", None)
     if suivi is not None:
         suivi.analysees.add(page.url.split("#")[0])
