@@ -178,10 +178,6 @@ def bilan_accessibilite(page: Page, suivi: Accessibilite) -> None:
     toutes les violations graves du parcours sont rapportées ensemble."""
     page.wait_for_timeout(200)  # laisse arriver l'analyse de la dernière page
     a_rouvrir = [url for url in dict.fromkeys(suivi.ouvertes) if url not in suivi.analysees]
-    print(
-        f"\naxe-core : {len(suivi.analysees)} pages analysées pendant le parcours, "
-        f"{len(a_rouvrir)} rouvertes à la fin"
-    )
     for url in a_rouvrir:
         reponse = page.goto(url)
         if reponse is not None and reponse.ok:
@@ -191,7 +187,8 @@ def bilan_accessibilite(page: Page, suivi: Accessibilite) -> None:
                 suivi.erreurs.append(str(erreur).split("\n", 1)[1])
     if suivi.erreurs:
         raise AssertionError(
-            "Accessibilité (axe-core) : violations graves ou critiques pendant le parcours.\n"
+            "Accessibilité (axe-core) : violations graves ou critiques pendant le parcours "
+            f"({len(suivi.analysees)} pages analysées, dont {len(a_rouvrir)} rouvertes à la fin).\n"
             + "\n".join(suivi.erreurs)
         )
 
