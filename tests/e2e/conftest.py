@@ -155,6 +155,9 @@ class Accessibilite:
     ouvertes: list[str] = field(default_factory=list)
     analysees: set[str] = field(default_factory=set)
     erreurs: list[str] = field(default_factory=list)
+    # Ce que la politique de sécurité du contenu a bloqué (script ou style en ligne…) : le
+    # navigateur le dit dans sa console ; une page qui en dépendrait serait cassée.
+    bloque_par_la_csp: list[str] = field(default_factory=list)
 
     def signaler(self, url: str, titre: str, violations: list[dict[str, Any]]) -> None:
         self.analysees.add(url)
@@ -200,6 +203,11 @@ def accessibilite(page: Page) -> Accessibilite:
         ):
             suivi.ouvertes.append(reponse.url)
 
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            suivi.bloque_par_la_csp.append(f"{page.url} : {message.text[:300]}")
+
+    page.on("console", console)
     page.expose_function("__clasAxe", suivi.signaler)
     page.add_init_script(script=SCRIPT_PAGE)
     page.on("response", navigation)
@@ -219,6 +227,11 @@ def bilan_accessibilite(page: Page, suivi: Accessibilite) -> None:
                 verifier_page(page)
             except AssertionError as erreur:
                 suivi.erreurs.append(str(erreur).split("\n", 1)[1])
+    if suivi.bloque_par_la_csp:
+        raise AssertionError(
+            "Politique de sécurité du contenu : le navigateur a bloqué\n"
+            + "\n".join(dict.fromkeys(suivi.bloque_par_la_csp))
+        )
     if suivi.erreurs:
         raise AssertionError(
             "Accessibilité (axe-core) : violations graves ou critiques pendant le parcours "
