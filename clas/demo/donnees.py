@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
+from clas.core.validators import siret_valide_depuis
 from clas.dossiers.actions import deposer, reprendre_dossier
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import (
@@ -731,7 +732,7 @@ def charger_instruction(
         decide(d, horloge.il_y_a(18, 10))
     # L'an dernier, le dossier du centre social des Pentes a été accepté à l'automne.
     ancien = Dossier.objects.filter(
-        structure__siret__startswith="3120456780001", campagne__annee_scolaire=precedente
+        structure__siret=siret_valide_depuis("3120456780001"), campagne__annee_scolaire=precedente
     ).first()
     if ancien is not None and ancien.etat in {"depose", "en_instruction"}:
         ancien = pris(ancien, instructeur, horloge.an_passe(9, 8, 9))

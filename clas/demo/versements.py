@@ -22,7 +22,7 @@ from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.conventions import actions as conventions
 from clas.conventions.models import Convention
-from clas.core.validators import iban_fr
+from clas.core.validators import iban_fr, siret_valide_depuis
 from clas.dossiers.models import Dossier, LigneBudget
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
@@ -163,7 +163,7 @@ def charger_versements(
     # Le centre social des Pentes, accepté à l'automne (charger_instruction), a signé sa
     # convention et reçu son acompte avec les autres ; son bilan reste à déposer.
     pentes = Dossier.objects.filter(
-        structure__siret__startswith="3120456780001", campagne=passee, etat="accepte"
+        structure__siret=siret_valide_depuis("3120456780001"), campagne=passee, etat="accepte"
     ).first()
     if pentes is not None:
         convention_signee(

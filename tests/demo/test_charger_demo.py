@@ -327,3 +327,20 @@ def test_le_contributeur_prepare_les_dossiers_des_pentes_sans_les_administrer(
     assert membre.structure.nom == "Centre social des Pentes"
     assert membre.role == RoleMembre.CONTRIBUTEUR
     assert "contributeur de « Centre social des Pentes »" in sortie_de_la_demo
+
+
+def test_ce_que_la_demo_annonce_est_dans_les_donnees() -> None:
+    """« bilan de l'an dernier en retard » (instructeur), « dossier de l'an dernier accepté »
+    (porteur) : annoncés par make run, ils doivent exister."""
+    from clas.bilans.retards import condition_bilan_en_retard
+    from clas.conventions.models import Convention
+    from clas.dossiers.models import Dossier, EtatDossier
+
+    en_retard = Convention.objects.filter(condition_bilan_en_retard())
+    assert en_retard.filter(dossier__campagne__caf__departement="69").exists()
+    etats = set(
+        Dossier.objects.filter(
+            structure__membres__utilisateur__email="porteur@demo.clas.fr"
+        ).values_list("etat", flat=True)
+    )
+    assert {EtatDossier.ACCEPTE, EtatDossier.DEPOSE, EtatDossier.BROUILLON} <= etats
