@@ -1,8 +1,10 @@
-"""La commande `clas` : `clas simuler FICHIER` (ou `-` pour l'entrée standard).
+"""La commande `clas` : `clas simuler FICHIER` (ou `-` pour l'entrée standard), et
+`clas simuler --lot FICHIER.jsonl` : un projet JSON par ligne, un résultat JSON par ligne.
 
 Elle tourne avec les réglages et la base de la plateforme, comme manage.py : elle applique
 donc les paramètres tels que l'administrateur national les a modifiés.
-Codes de sortie : 0 calcul fait, 2 entrée refusée, 1 problème d'environnement.
+Codes de sortie : 0 calcul fait (toutes les lignes d'un lot), 2 entrée refusée (au moins une
+ligne d'un lot), 1 problème d'environnement.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import os
 import sys
 from typing import Any, NoReturn, TextIO
 
-USAGE = "clas simuler FICHIER   (FICHIER : un JSON d'entrée, ou - pour l'entrée standard)"
+USAGE = (
+    "clas simuler FICHIER   (FICHIER : un JSON d'entrée, ou - pour l'entrée standard)\n"
+    "        clas simuler --lot FICHIER.jsonl   (un projet JSON par ligne, ou - )"
+)
 
 
 def _ecrire(donnees: Any, sortie: TextIO) -> None:
@@ -82,6 +87,56 @@ def simuler(chemin: str) -> int:
     return 0
 
 
+def _refus_json(erreur: json.JSONDecodeError, ligne: int | None = None) -> dict[str, Any]:
+    ou = f"ligne {ligne}" if ligne is not None else f"ligne {erreur.lineno}"
+    return {
+        "erreurs": [
+            {
+                "champ": "",
+                "message": f"JSON invalide {ou}, colonne {erreur.colno} : corrigez la syntaxe.",
+            }
+        ]
+    }
+
+
+def simuler_lot(chemin: str) -> int:
+    """Un projet par ligne (JSON Lines), un résultat par ligne, dans l'ordre : le même contrat
+    que `clas simuler`, les paramètres lus une fois. Une ligne refusée a sa ligne de refus
+    (`{"erreurs": …}`) et n'arrête pas les suivantes ; une ligne vide est ignorée."""
+    from clas.bareme import EntreeInvalide, calculer, lire_entree, resultat_vers_json
+    from clas.referentiel.services import parametres_par_annee
+
+    try:
+        lignes = sys.stdin if chemin == "-" else open(chemin, encoding="utf-8")  # noqa: SIM115
+    except OSError as erreur:
+        print(f"Impossible de lire « {chemin} » : {erreur.strerror}.", file=sys.stderr)
+        return 1
+    probleme = _base_prete()
+    if probleme:
+        print(probleme, file=sys.stderr)
+        return 1
+    parametres = parametres_par_annee()
+    annees = parametres.keys()
+    ecrire, refusee = sys.stdout.write, False
+    with lignes:
+        for rang, ligne in enumerate(lignes, start=1):
+            if not ligne.strip():
+                continue
+            sortie: Any
+            try:
+                entree = lire_entree(json.loads(ligne), annees)
+                sortie = resultat_vers_json(calculer(entree, parametres[entree.annee_scolaire]))
+            except json.JSONDecodeError as erreur:
+                sortie, refusee = _refus_json(erreur, rang), True
+            except RecursionError:
+                sortie = {"erreurs": [{"champ": "", "message": f"Ligne {rang} trop imbriquée."}]}
+                refusee = True
+            except EntreeInvalide as refus:
+                sortie, refusee = refus.vers_json(), True
+            ecrire(json.dumps(sortie, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return 2 if refusee else 0
+
+
 class _Analyseur(argparse.ArgumentParser):
     """Les erreurs d'usage en français, avec le code 1 (le code 2 veut dire « entrée refusée »)."""
 
@@ -101,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         "Sortie : le JSON du résultat (code 0) ou du refus (code 2).",
     )
     commande.add_argument("fichier", help="fichier JSON d'entrée, ou - pour l'entrée standard")
+    commande.add_argument(
+        "--lot",
+        action="store_true",
+        help="FICHIER est en JSON Lines : un projet par ligne, un résultat par ligne",
+    )
     arguments = analyseur.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -111,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as erreur:
         print(f"Configuration invalide : {erreur}", file=sys.stderr)
         return 1
+    if arguments.lot:
+        return simuler_lot(arguments.fichier)
     return simuler(arguments.fichier)
 
 

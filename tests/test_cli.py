@@ -203,3 +203,38 @@ def test_la_commande_applique_les_parametres_modifies_dans_la_base(
     sortie = json.loads(resultat.stdout)
     assert sortie["parametres"]["montant_max_collectif"]["valeur"] == "2000.00"
     assert sortie["montant_total"] == "7200.00"
+
+
+def test_un_lot_donne_une_ligne_de_resultat_par_ligne_de_projet(base: Path) -> None:
+    projet = exemple_clas()
+    sans_collectif = {**projet, "collectifs": []}
+    lignes = [
+        json.dumps(projet),
+        "",
+        json.dumps(sans_collectif),
+        "{pas du json",
+        json.dumps(projet),
+    ]
+
+    resultat = clas(base, "simuler", "--lot", "-", entree="\n".join(lignes) + "\n")
+
+    assert resultat.returncode == 2, resultat.stderr  # au moins une ligne refusée
+    sorties = [json.loads(ligne) for ligne in resultat.stdout.splitlines()]
+    assert len(sorties) == 4  # la ligne vide est ignorée
+    unique = json.loads(clas(base, "simuler", "-", entree=json.dumps(projet)).stdout)
+    assert sorties[0] == unique == sorties[3]
+    assert sorties[1]["erreurs"][0]["champ"] == "collectifs"
+    assert "ligne 4" in sorties[2]["erreurs"][0]["message"]
+
+
+def test_un_lot_sans_refus_sort_en_0(base: Path, tmp_path: Path) -> None:
+    fichier = tmp_path / "lot.jsonl"
+    fichier.write_text(json.dumps(exemple_clas()) + "\n" + json.dumps(exemple_clas()) + "\n")
+
+    resultat = clas(base, "simuler", "--lot", str(fichier))
+
+    assert resultat.returncode == 0, resultat.stderr
+    assert [json.loads(ligne)["montant_total"] for ligne in resultat.stdout.splitlines()] == [
+        "8889.00",
+        "8889.00",
+    ]
