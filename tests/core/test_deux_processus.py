@@ -47,7 +47,7 @@ def attendre(port: int, processus: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
         assert processus.poll() is None, "gunicorn s'est arrêté au démarrage"
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/sante/", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/sante/", timeout=2)
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
@@ -68,7 +68,7 @@ def deux_serveurs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     subprocess.run([*gestion, "shell", "-c", creation], cwd=RACINE, env=env, check=True)
     ports = [port_libre(), port_libre()]
     serveurs = [
-        subprocess.Popen(  # noqa: S603
+        subprocess.Popen(
             [str(GUNICORN), "-c", "config/gunicorn.conf.py", "--workers", "1"],
             cwd=RACINE,
             env=env | {"GUNICORN_BIND": f"127.0.0.1:{port}"},
