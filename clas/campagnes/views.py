@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -42,6 +43,9 @@ def _statut(campagne: Campagne, maintenant: dt.datetime) -> str:
     return "ouverte"
 
 
+CAMPAGNES_PAR_PAGE = 50
+
+
 @connexion_requise
 def campagnes_liste(request: RequeteConnectee) -> HttpResponse:
     """Les campagnes que chacun voit : le national toutes, un agent celles de sa Caf, un
@@ -49,7 +53,14 @@ def campagnes_liste(request: RequeteConnectee) -> HttpResponse:
     utilisateur = request.user
     agent = agent_de(utilisateur)
     maintenant = timezone.now()
-    campagnes = list(Campagne.objects.visibles_par(utilisateur).select_related("caf"))
+    # Le national voit les campagnes des 101 Caf : la liste est paginée.
+    page = Paginator(
+        Campagne.objects.visibles_par(utilisateur)
+        .select_related("caf")
+        .order_by("-annee_scolaire", "caf__code", "pk"),
+        CAMPAGNES_PAR_PAGE,
+    ).get_page(request.GET.get("page"))
+    campagnes = list(page.object_list)
     lignes = [LigneCampagne(c, _statut(c, maintenant)) for c in campagnes]
 
     est_membre = agent is None and not utilisateur.est_admin_national
@@ -88,6 +99,7 @@ def campagnes_liste(request: RequeteConnectee) -> HttpResponse:
         {
             "titre": "Campagnes d'appel à projets",
             "lignes": lignes,
+            "page": page,
             "agent": agent,
             "est_membre": est_membre,
             "voir_caf": utilisateur.est_admin_national,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -193,6 +194,9 @@ def instruction_renvoyer(request: RequeteConnectee, pid: int) -> HttpResponse:
     )
 
 
+PROPOSITIONS_PAR_PAGE = 50
+
+
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
 def instruction_validation(request: RequeteConnectee) -> HttpResponse:
@@ -241,11 +245,13 @@ def instruction_validation(request: RequeteConnectee) -> HttpResponse:
         if introuvables:
             messages.error(request, f"{introuvables} proposition(s) introuvable(s) dans votre Caf.")
         return redirect("instruction_validation")
-    propositions = list(
+    # Paginée : une grande Caf peut avoir des centaines de propositions en attente.
+    propositions = Paginator(
         en_attente.select_related("dossier__structure", "dossier__campagne", "auteur").order_by(
             "created_at", "id"
-        )
-    )
+        ),
+        PROPOSITIONS_PAR_PAGE,
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "instruction/validation.html",
