@@ -31,6 +31,8 @@ PAGES_OUVERTES = frozenset(
         "mot_de_passe_envoye",
         "nouveau_mot_de_passe",
         "mot_de_passe_change",
+        "deblocage_demande",
+        "deblocage",
         # La double authentification elle-même.
         "double_facteur_activer",
         "double_facteur_verifier",

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .views import double_facteur
+from .views import deblocage, double_facteur
 
 urlpatterns = [
     path("connexion/", views.Connexion.as_view(), name="connexion"),
@@ -15,6 +15,8 @@ urlpatterns = [
         views.NouveauMotDePasse.as_view(),
         name="nouveau_mot_de_passe",
     ),
+    path("deblocage/", deblocage.deblocage_demande, name="deblocage_demande"),
+    path("deblocage/<str:jeton>/", deblocage.deblocage, name="deblocage"),
     path("inscription/", views.inscription, name="inscription"),
     path("inscription/envoyee/", views.inscription_envoyee, name="inscription_envoyee"),
     path(
