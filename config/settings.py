@@ -124,6 +124,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # request.user.is_verified() : la session a-t-elle passé la double authentification ?
     "django_otp.middleware.OTPMiddleware",
+    # Agents et administration nationale : 30 minutes sans activité, 8 heures en tout ; et
+    # la liste des sessions ouvertes de chacun (clas/comptes/sessions.py). Avant l'obligation
+    # de la double authentification : une session expirée va à la connexion, pas au code.
+    "clas.comptes.middleware.SessionsSuivies",
     # Puis l'obligation pour les agents et l'administration nationale (CLAS_2FA_OBLIGATOIRE),
     # après htmx pour qu'une requête htmx soit redirigée par htmx.
     "clas.comptes.middleware.DoubleFacteurObligatoire",
