@@ -54,10 +54,16 @@ def est_limite(utilisateur: Utilisateur | AnonymousUser) -> bool:
     return est_concerne(utilisateur)
 
 
-def magasin() -> SessionBase:
+def magasin(cle: str | None = None) -> SessionBase:
     moteur = import_module(settings.SESSION_ENGINE)
-    store: SessionBase = moteur.SessionStore()
+    store: SessionBase = moteur.SessionStore(session_key=cle)
     return store
+
+
+def _vivante(utilisateur: Utilisateur, cle: str) -> bool:
+    """La session existe encore, n'a pas expiré, et c'est bien celle de cette personne."""
+    donnees = magasin(cle).load()
+    return str(donnees.get("_auth_user_id", "")) == str(utilisateur.pk)
 
 
 def appareil(user_agent: str) -> str:
@@ -167,8 +173,8 @@ def noter_activite(request: HttpRequest, utilisateur: Utilisateur) -> None:
             )
 
 
-def _encore_valable(utilisateur: Utilisateur, ligne: SessionOuverte, store: SessionBase) -> bool:
-    if not store.exists(ligne.cle):
+def _encore_valable(utilisateur: Utilisateur, ligne: SessionOuverte) -> bool:
+    if not _vivante(utilisateur, ligne.cle):
         return False
     if not est_limite(utilisateur):
         return True
@@ -184,12 +190,11 @@ def _encore_valable(utilisateur: Utilisateur, ligne: SessionOuverte, store: Sess
 def ouvertes(request: HttpRequest, utilisateur: Utilisateur) -> list[dict[str, Any]]:
     """Les sessions ouvertes de cette personne, la session en cours d'abord ; les lignes des
     sessions expirées (ou effacées par `clearsessions`) sont supprimées au passage."""
-    store = magasin()
     courante = request.session.session_key
     resultat: list[dict[str, Any]] = []
     for ligne in SessionOuverte.objects.filter(utilisateur=utilisateur):
-        if ligne.cle != courante and not _encore_valable(utilisateur, ligne, store):
-            store.delete(ligne.cle)
+        if ligne.cle != courante and not _encore_valable(utilisateur, ligne):
+            magasin().delete(ligne.cle)
             ligne.delete()
             continue
         resultat.append({"session": ligne, "courante": ligne.cle == courante})

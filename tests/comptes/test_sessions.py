@@ -239,3 +239,17 @@ def test_l_adresse_ip_n_est_gardee_que_tronquee(adresse: str | None, attendue: s
 def test_un_navigateur_inconnu_est_dit_tel_quel() -> None:
     assert appareil("") == "Navigateur inconnu"
     assert appareil("curl/8.5.0").startswith("curl")
+
+
+def test_une_session_expiree_disparait_de_la_liste(utilisateurs: dict[str, Utilisateur]) -> None:
+    porteur = utilisateurs["porteur"]
+    with a(0):
+        connecte(porteur, ip="192.0.2.1")
+    with a(7 * 60):
+        recente = connecte(porteur, ip="198.51.100.9")
+    with a(8 * 60 + 30):
+        page = texte(recente.get(PAGE))
+
+    assert "198.51.100.x" in page
+    assert "192.0.2.x" not in page
+    assert SessionOuverte.objects.filter(utilisateur=porteur).count() == 1
