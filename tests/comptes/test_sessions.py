@@ -253,3 +253,28 @@ def test_une_session_expiree_disparait_de_la_liste(utilisateurs: dict[str, Utili
     assert "198.51.100.x" in page
     assert "192.0.2.x" not in page
     assert SessionOuverte.objects.filter(utilisateur=porteur).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "attendu"),
+    [
+        ("anonyme", 302),
+        ("porteur", 200),
+        ("porteur_autre", 200),
+        ("instructeur", 200),
+        ("instructeur_autre_caf", 200),
+        ("valideur", 200),
+        ("comptable", 200),
+        ("national", 200),
+    ],
+)
+def test_chacun_voit_ses_sessions_et_seulement_les_siennes(
+    client_de, utilisateurs: dict[str, Utilisateur], persona: str, attendu: int
+) -> None:
+    """Chaque persona est connecté (conftest) : la liste ne montre que sa session."""
+    reponse = client_de(persona).get(PAGE)
+
+    assert reponse.status_code == attendu
+    if attendu == 200:
+        assert texte(reponse).count("Cette session") == 1
+        assert "Fermer cette session" not in texte(reponse)
