@@ -54,9 +54,10 @@ lint: install ## format, lint, typage (mypy + django-stubs, barème strict), con
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) ALLOWED_HOSTS=clas.example.fr \
-	  SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=true \
-	  $(PY) manage.py check --deploy --fail-level WARNING
+	@# Sûr par défaut : avec seulement SECRET_KEY et ALLOWED_HOSTS, aucun avertissement.
+	env -u SECURE_SSL_REDIRECT -u SECURE_HSTS_SECONDS -u SECURE_HSTS_INCLUDE_SUBDOMAINS \
+	  -u SECURE_COOKIES DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) \
+	  ALLOWED_HOSTS=clas.example.fr $(PY) manage.py check --deploy --fail-level WARNING
 
 format: install ## reformate le code
 	$(VENV)/bin/ruff format .

@@ -48,6 +48,13 @@ class FormulaireConnexion(FormulaireDsfrComptes, AuthenticationForm):
         ),
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Refusé avec l'adresse déjà saisie : on reprend au mot de passe, pas à l'adresse.
+        if self.is_bound and self.data.get("username"):
+            self.fields["username"].widget.attrs.pop("autofocus", None)
+            self.fields["password"].widget.attrs["autofocus"] = True
+
     def clean_username(self) -> str:
         return str(self.cleaned_data["username"]).strip().lower()
 

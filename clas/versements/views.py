@@ -212,7 +212,7 @@ def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
     if not formulaire.is_valid():
         # La date saisie reste dans le champ, avec son erreur.
         for erreur in formulaire.errors.get("date_execution", []):
-            messages.error(request, f"Le lot n'a pas été créé : {erreur}")
+            messages.error(request, f"Le lot n'a pas été créé. {erreur}")
         return _page_accueil(request, formulaire, status=400)
     try:
         resultat = paiements.creer_lot(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -92,6 +94,11 @@ def test_un_mauvais_mot_de_passe_affiche_l_erreur_en_francais_et_garde_l_adresse
     assert champs(reponse)["username"] == "porteur.a@exemple.fr"
     assert champs(reponse)["password"] == ""
     assert not reponse.wsgi_request.user.is_authenticated
+    # L'adresse est gardée : le curseur est dans le mot de passe, à ressaisir.
+    page = texte(reponse)
+    champ_mot_de_passe = re.search(r'<input[^>]*name="password"[^>]*>', page)
+    assert champ_mot_de_passe is not None and "autofocus" in champ_mot_de_passe.group(0)
+    assert page.count("autofocus") == 1
 
 
 def test_une_adresse_inconnue_donne_le_meme_message_qu_un_mauvais_mot_de_passe(

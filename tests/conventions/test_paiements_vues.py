@@ -285,7 +285,7 @@ def test_une_date_d_execution_passee_est_refusee_par_la_page(comptable, jeu):
     reponse = comptable.post(
         reverse("paiements_creer_lot"), {"date_execution": hier.isoformat()}, follow=True
     )
-    assert "Le lot n'a pas été créé : La date d'exécution" in texte(reponse)
+    assert "Le lot n'a pas été créé. La date d'exécution" in texte(reponse)
     assert "est passée : choisissez aujourd'hui" in texte(reponse)
     assert LotPaiement.objects.count() == 1
 

@@ -82,3 +82,21 @@ def test_l_accueil_d_une_personne_connectee_mene_a_son_espace(porteur) -> None:
     page = texte(porteur.get("/"))
 
     assert 'href="/mon-accueil/">Mon espace</a>' in page
+
+
+@pytest.mark.parametrize(("persona", "chemin"), PAGES)
+def test_chaque_page_a_une_politique_de_contenu_stricte_sans_script_ni_style_en_ligne(
+    client_de, persona: str, chemin: str
+) -> None:
+    reponse = client_de(persona).get(chemin)
+    page = texte(reponse)
+    politique = reponse["Content-Security-Policy"]
+
+    assert "default-src 'self'" in politique
+    assert "script-src 'self'" in politique and "style-src 'self'" in politique
+    assert "unsafe-inline" not in politique and "unsafe-eval" not in politique
+    assert "frame-ancestors 'none'" in politique
+    assert "camera=()" in reponse["Permissions-Policy"]
+    # Ce que la politique bloquerait : un script sans src, un style en ligne, un gestionnaire.
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert not re.search(r"<style\b|\sstyle=\"|\son[a-z]+=\"", page)

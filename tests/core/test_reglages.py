@@ -32,6 +32,7 @@ VARIABLES_DES_REGLAGES = (
     "SECURE_COOKIES",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "BEHIND_HTTPS_PROXY",
     "STATIC_ROOT",
     "MEDIA_ROOT",
@@ -174,3 +175,46 @@ def test_une_valeur_illisible_de_clas_2fa_obligatoire_est_refusee() -> None:
         "CLAS_2FA_OBLIGATOIRE=",
         "attendu true ou false",
     )
+
+
+def test_hors_debug_https_et_hsts_sont_actifs_par_defaut() -> None:
+    resultat = importer_reglages(
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE",
+        DEBUG="false",
+        SECRET_KEY=CLE_VALIDE,
+        ALLOWED_HOSTS="clas.example.fr",
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "True 31536000 True True True"
+
+
+def test_un_mandataire_qui_gere_https_les_coupe_par_des_variables_documentees() -> None:
+    resultat = importer_reglages(
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER",
+        DEBUG="false",
+        SECRET_KEY=CLE_VALIDE,
+        ALLOWED_HOSTS="clas.example.fr",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="0",
+        BEHIND_HTTPS_PROXY="true",
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "False 0 ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_check_deploy_est_propre_avec_seulement_la_cle_et_les_hotes() -> None:
+    env = {cle: valeur for cle, valeur in os.environ.items() if cle not in VARIABLES_DES_REGLAGES}
+    # Une clé comme en produirait l'hébergeur (CLE_VALIDE, répétitive, déclenche security.W009).
+    cle = "k7#Qz9!vR2mX$wL4pT8&nB6yH1cF3jD5sG0aE-uKoPiWqZ+Mx2Vb8Nc4"
+    env.update(DEBUG="false", SECRET_KEY=cle, ALLOWED_HOSTS="clas.example.fr")
+    resultat = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=RACINE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert resultat.returncode == 0, resultat.stderr + resultat.stdout

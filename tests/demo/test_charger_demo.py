@@ -14,13 +14,14 @@ from django.test import Client, override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.referentiel.models import Caf
-from clas.structures.models import MembreStructure, Structure
+from clas.structures.models import MembreStructure, RoleMembre, Structure
 
 pytestmark = pytest.mark.django_db
 
 MOT_DE_PASSE = "demo-clas-2026"
 COMPTES = [
     "porteur@demo.clas.fr",
+    "contributeur@demo.clas.fr",
     "porteur2@demo.clas.fr",
     "instructeur@demo.clas.fr",
     "valideur@demo.clas.fr",
@@ -115,6 +116,7 @@ def test_le_compte_national_est_administrateur_national_et_rien_d_autre() -> Non
     ("email", "page"),
     [
         ("porteur@demo.clas.fr", "/structure/"),
+        ("contributeur@demo.clas.fr", "/structure/"),
         ("porteur2@demo.clas.fr", "/structure/"),
         ("instructeur@demo.clas.fr", "/caf/"),
         ("valideur@demo.clas.fr", "/caf/"),
@@ -280,6 +282,11 @@ def test_la_sortie_presente_chaque_compte_avec_son_role_sa_page_et_ce_qu_on_y_vo
             "/structure/",
             "brouillon",
         ),
+        "contributeur@demo.clas.fr": (
+            "contributeur de « Centre social des Pentes »",
+            "/structure/",
+            "à compléter",
+        ),
         "porteur2@demo.clas.fr": ("« Association Réussir ensemble »", "/structure/", "brouillon"),
         "porteur.somme@demo.clas.fr": ("(Caf de la Somme)", "/structure/", "dossier déposé"),
         "instructeur@demo.clas.fr": ("instructeur — Caf du Rhône", "/caf/", "file à instruire"),
@@ -309,3 +316,14 @@ def test_l_adresse_affichee_suit_l_option_url() -> None:
         "Le site : http://127.0.0.1:8001/ (connexion : http://127.0.0.1:8001/connexion/)" in texte
     )
     assert "8000" not in texte
+
+
+def test_le_contributeur_prepare_les_dossiers_des_pentes_sans_les_administrer(
+    sortie_de_la_demo: str,
+) -> None:
+    membre = MembreStructure.objects.select_related("structure").get(
+        utilisateur__email="contributeur@demo.clas.fr"
+    )
+    assert membre.structure.nom == "Centre social des Pentes"
+    assert membre.role == RoleMembre.CONTRIBUTEUR
+    assert "contributeur de « Centre social des Pentes »" in sortie_de_la_demo

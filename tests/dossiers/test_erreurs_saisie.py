@@ -232,3 +232,19 @@ def test_la_page_du_dossier_refuse_le_depot_et_la_correction_le_permet(
     )
     assert client.post(f"/dossiers/{dossier_pret.pk}/deposer/").status_code == 302
     assert Dossier.objects.get(pk=dossier_pret.pk).etat == EtatDossier.DEPOSE
+
+
+def test_une_attestation_non_cochee_dit_de_signer_puis_la_signature_passe(
+    porteur, dossier_pret
+) -> None:
+    chemin = f"/dossiers/{dossier_pret.pk}/etapes/attestation/"
+    version = Dossier.objects.get(pk=dossier_pret.pk).version
+
+    refus = porteur.post(chemin, {"version": str(version), "action": "signer"})
+
+    assert "corrigez les champs signalés puis signez" in texte(refus)
+    assert "puis enregistrez" not in texte(refus)
+    version = Dossier.objects.get(pk=dossier_pret.pk).version
+    reponse = porteur.post(chemin, {"atteste": "on", "version": str(version), "action": "signer"})
+    assert reponse.status_code == 302
+    assert Dossier.objects.get(pk=dossier_pret.pk).attestation_le is not None

@@ -443,6 +443,27 @@ def test_le_panneau_signale_un_budget_non_equilibre(porteur, dossier) -> None:
     assert "écart 800,00\u00a0€" in contenu
 
 
+def test_un_budget_vide_n_est_pas_dit_equilibre(porteur, dossier) -> None:
+    contenu = texte(porteur.get(url(dossier, "budget")))
+    assert "Budget non renseigné" in contenu
+    assert "Budget équilibré" not in contenu
+
+
+def test_apres_une_erreur_les_totaux_sont_dits_ceux_du_dernier_enregistrement(
+    porteur, dossier
+) -> None:
+    reponse = poster(porteur, dossier, "budget", {"charge_60": "mille", "produit_70": "200"})
+    assert reponse.status_code == 400
+    contenu = texte(reponse)
+    assert "Saisissez un montant en euros" in contenu
+    assert "Les totaux ci-dessous sont ceux du dernier enregistrement" in contenu
+    # La saisie erronée est gardée dans le brouillon : la page rouverte le dit encore,
+    # jusqu'à la correction.
+    assert "Les totaux ci-dessous" in texte(porteur.get(url(dossier, "budget")))
+    poster(porteur, dossier, "budget", {"charge_60": "1000", "produit_70": "200"})
+    assert "Les totaux ci-dessous" not in texte(porteur.get(url(dossier, "budget")))
+
+
 def test_le_panneau_montre_les_motifs_d_ineligibilite(porteur, dossier) -> None:
     poster(porteur, dossier, "collectifs", formulaire_collectifs([collectif(nb_enfants="3")]))
     contenu = texte(porteur.get(url(dossier, "collectifs")))

@@ -70,6 +70,13 @@ def test_une_saisie_invalide_est_signalee_a_cote_du_champ_sans_rien_perdre(
     expect(champ).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#depenses_totales-erreur")).to_contain_text("Montant invalide")
     capture("simulateur-erreur")
+    # Corrigé, le calcul se fait avec le reste de la saisie, gardé.
+    champ.fill("12 000")
+    page.get_by_role("button", name="Calculer la prestation").click()
+    expect(page.get_by_test_id("montant-total")).to_be_visible()
+    expect(page.locator("#depenses_totales-erreur")).to_have_count(0)
+    expect(page.get_by_label("Nombre d'enfants")).to_have_value("4")
+    capture("simulateur-erreur-corrigee")
 
 
 ROLES = [
@@ -90,7 +97,13 @@ def test_chaque_role_de_demo_arrive_sur_sa_page_d_accueil(
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Se connecter").first.click()
     capture("connexion")
+    # Un mot de passe mal tapé d'abord : refusé en français, l'adresse reste saisie.
     page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(MOT_DE_PASSE + "x")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Adresse électronique ou mot de passe incorrect.")).to_be_visible()
+    expect(page.get_by_label("Adresse électronique")).to_have_value(email)
+    capture("connexion-erreur")
     page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
     page.get_by_role("button", name="Se connecter").click()
     expect(page).to_have_url(re.compile(re.escape(chemin) + "$"))

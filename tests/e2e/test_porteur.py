@@ -31,6 +31,7 @@ MOT_DE_PASSE = "Grenoble-Clas-2026!"
 DEBUT_SIRET = "4182974000012"
 SIRET = siret_valide_depuis(DEBUT_SIRET)
 IBAN = iban_fr("300040000312345678901")
+SIRET_FAUX = SIRET[:-1] + str((int(SIRET[-1]) + 1) % 10)  # la dernière clé fausse
 DEPENSES = Decimal("16000")  # comptes 60 à 65 : 1 500 + 1 000 + 2 500 + 11 000
 SUBVENTION_COMMUNE = Decimal("9000")
 
@@ -163,8 +164,18 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     page.get_by_label("Adresse électronique").fill(EMAIL)
     page.get_by_label("Prénom").fill("Nadia")
     page.get_by_label(seul("Nom")).fill("Benali")
+    # Une faute de frappe dans la confirmation : refusée, expliquée en français, rien perdu.
     page.get_by_label(seul("Mot de passe")).fill(MOT_DE_PASSE)
-    page.get_by_label("Confirmation du mot de passe").fill(MOT_DE_PASSE)
+    page.get_by_label("Confirmation du mot de passe").fill(MOT_DE_PASSE + "x")
+    page.get_by_role("button", name="Créer mon compte").click()
+    confirmation = page.get_by_label("Confirmation du mot de passe")
+    expect(confirmation).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Les deux mots de passe sont différents")).to_be_visible()
+    expect(page.get_by_label("Adresse électronique")).to_have_value(EMAIL)
+    capture("porteur-01a-inscription-erreur")
+    assert not mail.outbox
+    page.get_by_label(seul("Mot de passe")).fill(MOT_DE_PASSE)
+    confirmation.fill(MOT_DE_PASSE)
     capture("porteur-01-inscription")
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -189,7 +200,7 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     page.get_by_label("Nom de la structure").fill("Association Réussir à Grenoble")
     page.get_by_label("Type de structure").select_option(label="Association")
     page.get_by_label("Forme juridique").select_option(label="Association loi 1901")
-    page.get_by_label("SIRET").fill(f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}")
+    page.get_by_label("SIRET").fill(SIRET_FAUX)
     page.get_by_label("Numéro RNA").fill("W381234567")
     page.get_by_label(seul("Adresse")).fill("12 rue des Alpes")
     page.get_by_label("Code postal").fill("38000")
@@ -205,6 +216,19 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
     page.get_by_label("Qualité du représentant légal").fill("Présidente")
     page.get_by_label("Adresse électronique de contact").fill("contact@reussir-grenoble.fr")
     page.get_by_label("Téléphone de contact").fill("04 76 00 00 00")
+    page.get_by_role("button", name="Inscrire la structure").click()
+    siret = page.get_by_label("SIRET")
+    expect(siret).to_have_attribute("aria-invalid", "true")
+    expect(
+        page.get_by_text("Ce SIRET n'est pas valide (clé de contrôle incorrecte)")
+    ).to_be_visible()
+    expect(page.get_by_label("Nom de la structure")).to_have_value("Association Réussir à Grenoble")
+    capture("porteur-03a-structure-erreur-siret")
+    siret.fill(f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}")
+    # Un navigateur ne garde jamais un fichier choisi après un envoi : on le redonne.
+    page.get_by_label("RIB du compte").set_input_files(
+        {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+    )
     capture("porteur-03-structure-inscrire")
     page.get_by_role("button", name="Inscrire la structure").click()
 
@@ -265,14 +289,26 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
         ("60 — Achats", "1 500"),
         ("61 — Services extérieurs", "1000"),
         ("62 — Autres services extérieurs", "2 500"),
-        ("64 — Charges de personnel", "11 000"),
+        ("64 — Charges de personnel", "onze mille"),
         ("70 — Ventes de produits finis", saisie(participation_familles)),
         ("74 — Subvention : Commune ou intercommunalité", "9 000"),
         ("Prestation de service Clas demandée à la Caf", saisie(ps_demandee)),
     ]:
         page.get_by_label(libelle).fill(montant)
     page.get_by_role("button", name="Enregistrer", exact=True).click()
+    personnel = page.get_by_label("64 — Charges de personnel")
+    expect(personnel).to_have_attribute("aria-invalid", "true")
+    expect(personnel).to_have_value("onze mille")
+    expect(page.get_by_text("Saisissez un montant en euros").first).to_be_visible()
+    capture("porteur-08a-etape-budget-erreur")
+    # La correction s'enregistre (la page de l'erreur porte la version du dossier : pas de
+    # « modifié par » vous-même), et un rechargement la montre.
+    personnel.fill("11 000")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_text("Étape enregistrée.")).to_be_visible()
+    expect(page.get_by_text("a été modifié par")).to_have_count(0)
+    page.goto(page.url)
+    expect(page.get_by_label("64 — Charges de personnel")).to_have_value(re.compile(r"^11\s?000"))
     totaux = page.get_by_test_id("totaux-budget")
     expect(totaux).to_contain_text(en_texte(DEPENSES))
     expect(totaux.get_by_text("Budget équilibré")).to_be_visible()
@@ -306,6 +342,11 @@ def test_une_personne_cree_son_compte_inscrit_sa_structure_et_depose_un_dossier_
 
     # 10. Étape 5 : l'attestation, signée par l'administratrice.
     expect(page.get_by_text("Étape 5 sur 5")).to_be_visible()
+    # Signer sans cocher : refusé, la case est désignée.
+    page.get_by_role("button", name="Signer l'attestation").click()
+    expect(page.get_by_text("Cochez la case pour signer l'attestation").first).to_be_visible()
+    expect(page.get_by_test_id("attestation-signee")).to_have_count(0)
+    capture("porteur-11a-etape-attestation-erreur")
     page.get_by_label("J'atteste sur l'honneur").check(force=True)
     capture("porteur-11-etape-attestation")
     page.get_by_role("button", name="Signer l'attestation").click()

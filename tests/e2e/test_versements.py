@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 import re
 import time
@@ -124,8 +125,21 @@ def test_signature_acompte_lot_sepa_paiement_bilan_et_regularisation(
     expect(bloc.get_by_role("heading", name="Convention à signer")).to_be_visible()
     expect(bloc).to_contain_text(f"Montant maximal : {en_texte(convention.montant_maximal)}")
     capture("versements-01-porteur-convention-a-signer")
-    bloc.get_by_label("Votre mot de passe").fill(MOT_DE_PASSE_DEMO)
+    # Un mot de passe mal tapé : rien n'est signé, la page le dit.
+    bloc.get_by_label("Votre mot de passe").fill(MOT_DE_PASSE_DEMO + "x")
     bloc.get_by_role("button", name="Signer la convention").click()
+    expect(
+        page.get_by_text("Mot de passe incorrect : la convention n'a pas été signée.")
+    ).to_be_visible()
+    capture("versements-01a-porteur-signature-mot-de-passe-faux")
+    convention.refresh_from_db()
+    assert not convention.est_signee
+    # La page de signature reste ouverte, le montant rappelé : on ressaisit.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Signer la convention du dossier {numero}"
+    )
+    page.get_by_label("Votre mot de passe").fill(MOT_DE_PASSE_DEMO)
+    page.get_by_role("button", name="Signer la convention").click()
     expect(page.get_by_role("status")).to_contain_text(
         f"Convention signée. L'acompte de {en_texte(acompte_attendu)}"
     )
@@ -182,6 +196,18 @@ def test_signature_acompte_lot_sepa_paiement_bilan_et_regularisation(
     expect(ligne).to_contain_text(en_texte(acompte_attendu))
     expect(ligne).to_contain_text("Compte accepté")
     aujourd_hui = timezone.localdate()
+    # Une date d'exécution passée : refusée, aucun lot créé.
+    hier = aujourd_hui - dt.timedelta(days=1)
+    panneau.get_by_label("Date d'exécution demandée").fill(hier.isoformat())
+    panneau.get_by_role("button", name="Créer le lot de paiement").click()
+    expect(
+        page.get_by_text(f"La date d'exécution ({hier:%d/%m/%Y}) est passée").first
+    ).to_be_visible()
+    capture("versements-05a-comptable-date-passee")
+    acompte.refresh_from_db()
+    assert acompte.lot is None
+    page.get_by_role("tab", name=re.compile(r"^À mettre en paiement")).click()
+    panneau = page.locator("#panneau-a-payer")
     panneau.get_by_label("Date d'exécution demandée").fill(aujourd_hui.isoformat())
     capture("versements-05-comptable-a-mettre-en-paiement")
     panneau.get_by_role("button", name="Créer le lot de paiement").click()
@@ -213,6 +239,19 @@ def test_signature_acompte_lot_sepa_paiement_bilan_et_regularisation(
     assert any(numero in ";".join(ligne_csv) for ligne_csv in lignes_csv), recapitulatif
 
     formulaire = page.locator("#form-payer")
+    # Une date de paiement à venir : refusée, le lot reste à payer.
+    demain = aujourd_hui + dt.timedelta(days=1)
+    formulaire.get_by_label("Date du paiement").fill(demain.isoformat())
+    formulaire.get_by_label("Référence bancaire").fill(REFERENCE_BANCAIRE)
+    formulaire.get_by_role("button", name="Marquer le lot payé").click()
+    formulaire = page.locator("#form-payer")
+    expect(
+        formulaire.get_by_text("Cette date est à venir : indiquez celle du relevé.")
+    ).to_be_visible()
+    expect(formulaire.get_by_label("Date du paiement")).to_have_attribute("aria-invalid", "true")
+    capture("versements-07a-comptable-date-de-paiement-a-venir")
+    acompte.refresh_from_db()
+    assert acompte.etat == EtatVersement.MIS_EN_PAIEMENT
     formulaire.get_by_label("Date du paiement").fill(aujourd_hui.isoformat())
     formulaire.get_by_label("Référence bancaire").fill(REFERENCE_BANCAIRE)
     formulaire.get_by_role("button", name="Marquer le lot payé").click()
@@ -244,8 +283,32 @@ def test_signature_acompte_lot_sepa_paiement_bilan_et_regularisation(
     page.get_by_label("Actions menées avec les parents").fill(ACTIONS_PARENTS)
     for axe, texte in EVALUATIONS.items():
         page.get_by_label(axe).fill(texte)
+    # Un nombre d'enfants en lettres : refusé, le reste de la saisie est gardé ; corrigé, le
+    # brouillon s'enregistre et se relit après rechargement (verrou optimiste du bilan).
+    enfants = page.locator(f"#collectif-{collectifs[0].pk}").get_by_label(
+        "Enfants réellement accueillis"
+    )
+    prevus = enfants.input_value()
+    enfants.fill("dix")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    enfants = page.locator(f"#collectif-{collectifs[0].pk}").get_by_label(
+        "Enfants réellement accueillis"
+    )
+    expect(enfants).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Saisissez un nombre entier, par exemple 10.").first).to_be_visible()
+    expect(page.get_by_label("Actions menées avec les parents")).to_have_value(ACTIONS_PARENTS)
+    capture("versements-08a-porteur-bilan-erreur")
+    enfants.fill(prevus)
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.get_by_role("status")).to_be_visible()
+    expect(page.get_by_text("a été modifié par")).to_have_count(0)
+    page.goto(page.url)
+    expect(page.get_by_label("Actions menées avec les parents")).to_have_value(ACTIONS_PARENTS)
+    expect(
+        page.locator(f"#collectif-{arrete.pk}").get_by_label(
+            "Ce collectif a fonctionné pendant l'année"
+        )
+    ).not_to_be_checked()
     expect(page.locator("#manques")).to_have_count(0)
     bilan = Bilan.objects.get(convention=convention)
     assert bilan.etat == EtatBilan.BROUILLON

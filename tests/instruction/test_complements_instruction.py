@@ -82,6 +82,12 @@ def test_une_demande_incomplete_est_refusee_sans_rien_perdre(
     assert reponse.status_code == 400
     page = texte(reponse)
     assert message in page
+    # En haut de la page, et le formulaire renvoie à sa section (#complements).
+    assert "La demande de compléments n'est pas partie : voyez le formulaire." in page
+    assert (
+        f'action="{reverse("instruction_complements", args=[dossier_instruit.pk])}#complements"'
+        in page
+    )
     if autres.get("message") != "":
         assert "Détaillez les frais de personnel." in page
     assert not DemandeComplements.objects.exists()

@@ -143,6 +143,9 @@ def test_une_correction_sans_motif_est_refusee_et_la_saisie_est_gardee(
     assert "Indiquez le motif" in page
     assert 'value="7"' in page
     assert not Correction.objects.exists()
+    # Le navigateur revient au collectif corrigé, le refus est dit en haut de la page.
+    assert f'/corriger/#collectif-{collectif.pk}"' in page
+    assert "La correction n'a pas été enregistrée : voyez le formulaire." in page
 
 
 @pytest.mark.parametrize(

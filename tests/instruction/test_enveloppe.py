@@ -139,8 +139,8 @@ def test_le_gabarit_partiel_s_affiche_seul(campagne_rhone, files_engagements) ->
     assert "15\u00a0000,00\u00a0€" in html
     assert "3\u00a0000,00\u00a0€" in html
     assert "132\u00a0000,00\u00a0€" in html
-    assert "width: 10%" in html  # décidé : 15 000 / 150 000
-    assert "width: 2%" in html  # proposé : 3 000 / 150 000
+    assert 'width="10%"' in html  # décidé : 15 000 / 150 000
+    assert 'x="10%" width="2%"' in html  # proposé : 3 000 / 150 000, après le décidé
     assert "dépassée" not in html
 
 

@@ -46,6 +46,13 @@ def test_les_resultats_viennent_avant_les_filtres_replies(instructeur, campagne)
     assert "12 jours" in page
 
 
+def test_un_dossier_depose_aujourd_hui_a_0_jour_d_anciennete(instructeur, campagne) -> None:
+    creer_dossier(campagne, depose_le=timezone.now())
+    page = texte(instructeur.get("/instruction/?file=a_instruire"))
+    assert "0 jour<" in page.replace("</td>", "<")
+    assert "0 jours" not in page
+
+
 def test_des_filtres_appliques_gardent_l_accordeon_ouvert(instructeur, campagne) -> None:
     creer_dossier(campagne, commune="Lyon")
     page = texte(instructeur.get("/instruction/?file=a_instruire&commune=Lyon"))

@@ -529,6 +529,7 @@ def instruction_annoter(request: RequeteConnectee, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Annotation enregistrée (visible des seuls agents).")
             return redirect(_url(dossier, "annotations"))
+    messages.error(request, "L'annotation n'a pas été enregistrée : voyez le formulaire.")
     return rendre_dossier(request, pk, formulaires={"annotation": formulaire}, status=400)
 
 
@@ -555,6 +556,7 @@ def instruction_message(request: RequeteConnectee, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Message envoyé à la structure.")
             return redirect(_url(dossier, "messages"))
+    messages.error(request, "Le message n'a pas été envoyé : voyez le formulaire.")
     return rendre_dossier(request, pk, formulaires={"message": formulaire}, status=400)
 
 
@@ -590,4 +592,5 @@ def instruction_complements(request: RequeteConnectee, pk: int) -> HttpResponse:
                 f"répondre avant le {demande.echeance:%d/%m/%Y}.",
             )
             return redirect(_url(dossier))
+    messages.error(request, "La demande de compléments n'est pas partie : voyez le formulaire.")
     return rendre_dossier(request, pk, formulaires={"complements": formulaire}, status=400)

@@ -64,6 +64,17 @@ COMPTES: list[dict[str, Any]] = [
         "nouveau compte bancaire en attente de vérification",
     },
     {
+        # Un membre qui prépare les dossiers sans administrer la structure ni signer.
+        "email": "contributeur@demo.clas.fr",
+        "prenom": "Lucas",
+        "nom": "Girard",
+        "structure": 0,
+        "role": RoleMembre.CONTRIBUTEUR,
+        "page": "/structure/",
+        "montre": "les dossiers du Centre social des Pentes à compléter, sans administrer la "
+        "structure ni signer",
+    },
+    {
         "email": "porteur2@demo.clas.fr",
         "prenom": "Julien",
         "nom": "Moreau",
