@@ -70,8 +70,12 @@ def test_le_compte_est_verrouille_au_dixieme_echec_avec_l_heure_pour_reessayer(
     fin = timezone.localtime(DEBUT + dt.timedelta(minutes=15))
     assert f"Vous pourrez réessayer à partir de {fin:%H:%M}" in page
     assert "Recevoir le lien de déblocage" in page
-    # La page est celle du site (mise en page, lien d'accueil), jamais une erreur brute.
+    # La page est celle du site (mise en page, lien d'accueil), jamais une erreur brute, et
+    # elle tient sous la politique de contenu stricte (ni script ni style en ligne).
     assert "Plateforme Clas" in page
+    assert 'id="contenu"' in reponse.content.decode()
+    assert "unsafe-inline" not in reponse["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=\"", reponse.content.decode())
 
 
 def test_le_bon_mot_de_passe_est_refuse_pendant_le_verrou_puis_accepte_apres(
