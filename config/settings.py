@@ -6,6 +6,7 @@ démarrage avec un message qui dit quoi corriger : mieux vaut ne pas démarrer q
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "clas.core",
     "clas.comptes",
     "clas.referentiel",
@@ -126,9 +128,16 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # request.user.is_verified() : la session a-t-elle passé la double authentification ?
     "django_otp.middleware.OTPMiddleware",
+    # Agents et administration nationale : 30 minutes sans activité, 8 heures en tout ; et
+    # la liste des sessions ouvertes de chacun (clas/comptes/sessions.py). Avant l'obligation
+    # de la double authentification : une session expirée va à la connexion, pas au code.
+    "clas.comptes.middleware.SessionsSuivies",
     # Puis l'obligation pour les agents et l'administration nationale (CLAS_2FA_OBLIGATOIRE),
     # après htmx pour qu'une requête htmx soit redirigée par htmx.
     "clas.comptes.middleware.DoubleFacteurObligatoire",
+    # Force brute : un verrou posé pendant la connexion devient la page française
+    # (clas/comptes/force_brute.py).
+    "axes.middleware.AxesMiddleware",
     # En dernier : les erreurs sans page (405 d'une vue POST ouverte par GET, adresse
     # inconnue, page technique de DEBUG) deviennent la page d'erreur française.
     "clas.core.erreurs.PagesDErreur",
@@ -185,7 +194,11 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "comptes.Utilisateur"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes d'abord : il refuse la connexion d'un compte ou d'une adresse IP verrouillés.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -210,6 +223,45 @@ OTP_TOTP_ISSUER = "Plateforme Clas"
 # django-otp refuserait en silence un second essai rapide.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# Force brute (django-axes, clas/comptes/force_brute.py) : 10 échecs en 15 minutes sur un
+# compte ou depuis une adresse IP verrouillent 15 minutes (connexion, mot de passe oublié,
+# confirmation d'inscription). Un essai pendant le verrou ne le prolonge pas : l'heure annoncée
+# reste vraie. L'adresse IP est REMOTE_ADDR ; derrière des mandataires inverses (nginx…),
+# CLAS_MANDATAIRES dit combien ajoutent leur adresse à X-Forwarded-For (sinon tous les
+# visiteurs auraient l'adresse du mandataire et se verrouilleraient ensemble).
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = "clas.comptes.force_brute.parametres_verrou"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "clas.comptes.force_brute.identifiant_saisi"
+AXES_LOCKOUT_CALLABLE = "clas.comptes.force_brute.reponse_verrouillage"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "clas.comptes.force_brute.adresse_ip"
+CLAS_MANDATAIRES = env_int("CLAS_MANDATAIRES", 0)
+# Axes garde les champs des formulaires refusés : aucun mot de passe ni code en clair.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "email",
+    "ip_address",
+    "password1",
+    "password2",
+    "new_password1",
+    "new_password2",
+    "code",
+]
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
+# Sessions des agents de Caf et de l'administration nationale (clas/comptes/sessions.py) :
+# déconnectés après 30 minutes sans activité et 8 heures en tout. Les porteurs gardent
+# SESSION_COOKIE_AGE.
+CLAS_SESSION_AGENT_INACTIVITE = dt.timedelta(
+    minutes=env_int("CLAS_SESSION_AGENT_INACTIVITE_MINUTES", 30)
+)
+CLAS_SESSION_AGENT_DUREE_MAX = dt.timedelta(hours=env_int("CLAS_SESSION_AGENT_DUREE_HEURES", 8))
+
 LOGIN_REDIRECT_URL = "accueil_role"
 LOGOUT_REDIRECT_URL = "accueil"
 
@@ -318,7 +370,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Axes : chaque échec et chaque verrou (WARNING), pas le détail de ses requêtes.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -133,23 +133,9 @@ class FormulaireInscription(FormulaireDsfrComptes, forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = str(self.cleaned_data["email"]).strip().lower()
-        from .models import Utilisateur
-
-        existant = Utilisateur.objects.filter(email=email).first()
-        if existant is not None:
-            if existant.is_active:
-                raise forms.ValidationError(
-                    "Un compte existe déjà avec cette adresse. Connectez-vous, ou choisissez "
-                    "un nouveau mot de passe si vous l'avez oublié.",
-                    code="compte_existant",
-                )
-            raise forms.ValidationError(
-                "Un compte avec cette adresse attend la confirmation de son adresse. "
-                "Demandez un nouveau lien de confirmation.",
-                code="compte_a_confirmer",
-            )
-        return email
+        # Pas d'erreur « compte existant » : la réponse ne dit pas si l'adresse a un compte
+        # (la vue écrit à l'adresse concernée).
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         from django.contrib.auth import password_validation

@@ -13,13 +13,15 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import double_facteur
+from . import double_facteur, sessions
 
 # Les pages ouvertes sans double authentification, par nom d'URL.
 PAGES_OUVERTES = frozenset(
@@ -31,6 +33,8 @@ PAGES_OUVERTES = frozenset(
         "mot_de_passe_envoye",
         "nouveau_mot_de_passe",
         "mot_de_passe_change",
+        "deblocage_demande",
+        "deblocage",
         # La double authentification elle-même.
         "double_facteur_activer",
         "double_facteur_verifier",
@@ -116,3 +120,31 @@ class DoubleFacteurObligatoire:
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(adresse)
         return redirect(adresse)
+
+
+class SessionsSuivies:
+    """Placé après l'authentification et les messages, avant l'obligation de la double
+    authentification : une session d'agent trop longue ou inactive (comptes/sessions.py)
+    est fermée, et la personne renvoyée à la connexion avec un message qui dit pourquoi ;
+    sinon l'activité est notée pour la liste des sessions ouvertes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        utilisateur = request.user
+        if utilisateur.is_authenticated:
+            message = sessions.expiree(request, utilisateur)
+            if message is not None:
+                logout(request)
+                if request.path_info.startswith("/api/") or request.path_info == "/sante/":
+                    # Une machine : la suite la traite en anonyme (401 de l'API).
+                    return self.get_response(request)
+                messages.warning(request, message)
+                suite = request.get_full_path() if request.method == "GET" else ""
+                adresse = reverse("connexion") + (f"?{urlencode({'next': suite})}" if suite else "")
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(adresse)
+                return redirect(adresse)
+            sessions.noter_activite(request, utilisateur)
+        return self.get_response(request)

@@ -171,3 +171,30 @@ class EvenementDoubleFacteur(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} — {self.utilisateur}"
+
+
+class SessionOuverte(models.Model):
+    """Une session ouverte d'une personne, à côté de la session de Django (même clé) : pour
+    lui montrer où elle est connectée et la laisser fermer une session. Créée à la connexion,
+    tenue à jour par `comptes.middleware.SessionsSuivies`, supprimée à la déconnexion ou à
+    la fermeture (clas/comptes/sessions.py). L'adresse IP n'est gardée que tronquée."""
+
+    utilisateur = models.ForeignKey(
+        Utilisateur,
+        on_delete=models.CASCADE,
+        related_name="sessions_ouvertes",
+        verbose_name="utilisateur",
+    )
+    cle = models.CharField("clé de la session", max_length=40, unique=True)
+    appareil = models.CharField("navigateur et système", max_length=200, blank=True)
+    adresse_ip = models.CharField("adresse IP tronquée", max_length=50, blank=True)
+    ouverte_le = models.DateTimeField("ouverte le", default=timezone.now)
+    derniere_activite = models.DateTimeField("dernière activité", default=timezone.now)
+
+    class Meta:
+        verbose_name = "session ouverte"
+        verbose_name_plural = "sessions ouvertes"
+        ordering = ["-derniere_activite", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Session de {self.utilisateur} ({self.appareil or 'appareil inconnu'})"

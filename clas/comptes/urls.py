@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .views import double_facteur
+from .views import deblocage, double_facteur, sessions_ouvertes
 
 urlpatterns = [
     path("connexion/", views.Connexion.as_view(), name="connexion"),
@@ -15,6 +15,8 @@ urlpatterns = [
         views.NouveauMotDePasse.as_view(),
         name="nouveau_mot_de_passe",
     ),
+    path("deblocage/", deblocage.deblocage_demande, name="deblocage_demande"),
+    path("deblocage/<str:jeton>/", deblocage.deblocage, name="deblocage"),
     path("inscription/", views.inscription, name="inscription"),
     path("inscription/envoyee/", views.inscription_envoyee, name="inscription_envoyee"),
     path(
@@ -57,6 +59,17 @@ urlpatterns = [
         "mon-compte/securite/oublier-ce-navigateur/",
         double_facteur.oublier_navigateur,
         name="securite_oublier_navigateur",
+    ),
+    path("mon-compte/sessions/", sessions_ouvertes.liste, name="sessions_ouvertes"),
+    path(
+        "mon-compte/sessions/<int:pk>/fermer/",
+        sessions_ouvertes.fermer,
+        name="session_fermer",
+    ),
+    path(
+        "mon-compte/sessions/fermer-les-autres/",
+        sessions_ouvertes.fermer_les_autres,
+        name="sessions_fermer_les_autres",
     ),
     path("mot-de-passe/change/", views.MotDePasseChange.as_view(), name="mot_de_passe_change"),
 ]

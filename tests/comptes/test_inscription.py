@@ -191,19 +191,21 @@ def test_la_demande_de_nouveau_lien_ne_revele_pas_si_l_adresse_existe(
     assert mail.outbox == []
 
 
-def test_une_adresse_deja_utilisee_propose_connexion_et_mot_de_passe_oublie(
+def test_une_adresse_deja_utilisee_recoit_un_courriel_qui_propose_connexion_et_mot_de_passe(
     anonyme: Client,
 ) -> None:
+    """La page ne dit pas que l'adresse a un compte (tests/comptes/test_force_brute.py) :
+    le courriel, lui, le dit à la personne qui tient la boîte."""
     UtilisateurFactory(email="camille.martin@centre-social.fr")
 
     reponse = anonyme.post("/inscription/", saisie())
 
-    assert reponse.status_code == 200
-    page = texte(reponse)
-    assert "Un compte existe déjà avec cette adresse" in page
-    assert 'href="/connexion/"' in page
-    assert 'href="/mot-de-passe/oublie/"' in page
-    assert mail.outbox == []
+    assert reponse["Location"] == "/inscription/envoyee/"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["camille.martin@centre-social.fr"]
+    assert "Vous avez déjà un compte" in mail.outbox[0].body
+    assert "/connexion/" in mail.outbox[0].body
+    assert "/mot-de-passe/oublie/" in mail.outbox[0].body
     assert Utilisateur.objects.filter(email="camille.martin@centre-social.fr").count() == 1
 
 

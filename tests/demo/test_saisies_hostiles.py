@@ -218,10 +218,11 @@ def parcourir(client: Client, departs: list[str]) -> Iterator[tuple[str, Formula
             yield adresse, formulaire
 
 
-# Ce qu'une saisie refusée écrit volontairement : la session, et le brouillon de la saisie
-# (gardé tel quel pour que rien de ce qui a été tapé ne soit perdu).
+# Ce qu'une saisie refusée écrit volontairement : la session et sa ligne dans la liste des
+# sessions ouvertes (dernière activité), l'essai compté contre la force brute (django-axes),
+# et le brouillon de la saisie (gardé tel quel pour que rien de ce qui a été tapé ne soit perdu).
 ECRITURES_ADMISES = {"saisies_en_cours", "etapes_a_completer", "updated_at", "version"}
-TABLES_ADMISES = {"django_session"}
+TABLES_ADMISES = {"django_session", "comptes_sessionouverte", "axes_accessattempt"}
 
 
 class Ecritures:

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 
+from .. import force_brute
 from ..forms import (
     FormulaireConnexion,
     FormulaireInscription,
@@ -35,11 +39,22 @@ def accueil_role(request: HttpRequest) -> HttpResponse:
 
 
 class MotDePasseOublie(auth_views.PasswordResetView):
+    """Chaque demande compte comme un essai (force_brute) : on n'inonde pas une boîte de
+    liens, on ne sonde pas la plateforme à la chaîne."""
+
     template_name = "comptes/mot_de_passe_oublie.html"
     email_template_name = "comptes/email_mot_de_passe.txt"
     subject_template_name = "comptes/email_mot_de_passe_sujet.txt"
     form_class = FormulaireMotDePasseOublie
     success_url = reverse_lazy("mot_de_passe_envoye")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        refus = force_brute.refuser_si_verrouille(self.request, email)
+        if refus is not None:
+            return refus
+        force_brute.compter_essai(self.request, email)
+        return super().form_valid(form)
 
 
 class MotDePasseEnvoye(auth_views.PasswordResetDoneView):
@@ -47,9 +62,26 @@ class MotDePasseEnvoye(auth_views.PasswordResetDoneView):
 
 
 class NouveauMotDePasse(auth_views.PasswordResetConfirmView):
+    """Un lien faux compte comme un essai pour l'adresse IP ; le nouveau mot de passe choisi
+    prouve la boîte : les échecs passés du compte sont oubliés."""
+
     template_name = "comptes/nouveau_mot_de_passe.html"
     form_class = FormulaireNouveauMotDePasse
     success_url = reverse_lazy("mot_de_passe_change")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        refus = force_brute.refuser_si_verrouille(request, None)
+        if refus is not None:
+            return refus
+        reponse = super().dispatch(request, *args, **kwargs)
+        if not self.validlink:
+            force_brute.compter_essai(request, None)
+        return reponse
+
+    def form_valid(self, form: SetPasswordForm[Utilisateur]) -> HttpResponse:
+        reponse = super().form_valid(form)
+        force_brute.oublier_echecs(form.user)
+        return reponse
 
 
 class MotDePasseChange(auth_views.PasswordResetCompleteView):
@@ -87,22 +119,51 @@ def inscription(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and formulaire.is_valid():
         donnees = formulaire.cleaned_data
-        utilisateur = Utilisateur.objects.create_user(
-            donnees["email"],
-            donnees["password1"],
-            prenom=donnees["prenom"],
-            nom=donnees["nom"],
-            is_active=False,
-        )
-        # Si l'envoi échoue, le compte reste en attente : « recevoir un nouveau lien » le relance.
-        envoyer_confirmation(request, utilisateur)
-        request.session["inscription_email"] = utilisateur.email
+        refus = force_brute.refuser_si_verrouille(request, donnees["email"])
+        if refus is not None:
+            return refus
+        force_brute.compter_essai(request, donnees["email"])
+        existant = Utilisateur.objects.filter(email=donnees["email"]).first()
+        if existant is None:
+            utilisateur = Utilisateur.objects.create_user(
+                donnees["email"],
+                donnees["password1"],
+                prenom=donnees["prenom"],
+                nom=donnees["nom"],
+                is_active=False,
+            )
+            # Si l'envoi échoue, le compte reste en attente : « recevoir un nouveau lien » le
+            # relance.
+            envoyer_confirmation(request, utilisateur)
+        else:
+            # La même réponse qu'une création (le même temps de hachage compris) : la page ne
+            # dit pas si l'adresse a un compte ; le courriel, lui, le dit à la seule personne
+            # qui tient la boîte.
+            make_password(donnees["password1"])
+            if existant.is_active or existant.last_login is not None:
+                envoyer_compte_existant(request, existant)
+            else:
+                envoyer_confirmation(request, existant)
+        request.session["inscription_email"] = donnees["email"]
         return redirect("inscription_envoyee")
-    codes = {erreur.code for erreur in formulaire.errors.as_data().get("email", []) if erreur.code}
     return render(
         request,
         "comptes/inscription.html",
-        {"titre": "Créer un compte", "formulaire": formulaire, "codes_email": codes},
+        {"titre": "Créer un compte", "formulaire": formulaire},
+    )
+
+
+def envoyer_compte_existant(request: HttpRequest, utilisateur: Utilisateur) -> None:
+    contexte = {
+        "email": utilisateur.email,
+        "lien_connexion": request.build_absolute_uri(reverse("connexion")),
+        "lien_mot_de_passe": request.build_absolute_uri(reverse("mot_de_passe_oublie")),
+    }
+    send_mail(
+        render_to_string("comptes/email_inscription_compte_existant_sujet.txt", contexte).strip(),
+        render_to_string("comptes/email_inscription_compte_existant.txt", contexte),
+        None,
+        [utilisateur.email],
     )
 
 
@@ -119,6 +180,9 @@ def inscription_envoyee(request: HttpRequest) -> HttpResponse:
 
 
 def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
+    refus = force_brute.refuser_si_verrouille(request, None)
+    if refus is not None:
+        return refus
     try:
         contenu = signing.loads(jeton, salt=SEL_INSCRIPTION, max_age=VALIDITE_LIEN)
         utilisateur = Utilisateur.objects.get(pk=contenu["u"], email=contenu["e"])
@@ -130,6 +194,7 @@ def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
             "nouveau ci-dessous : votre compte et ce que vous avez saisi sont conservés.",
         )
     except (signing.BadSignature, KeyError, TypeError, Utilisateur.DoesNotExist):
+        force_brute.compter_essai(request, None)
         return _lien_invalide(
             request,
             "Ce lien de confirmation n'est pas valable",
@@ -164,6 +229,10 @@ def inscription_nouveau_lien(request: HttpRequest) -> HttpResponse:
     formulaire = FormulaireNouveauLien(request.POST or None)
     if request.method == "POST" and formulaire.is_valid():
         email = formulaire.cleaned_data["email"]
+        refus = force_brute.refuser_si_verrouille(request, email)
+        if refus is not None:
+            return refus
+        force_brute.compter_essai(request, email)
         utilisateur = Utilisateur.objects.filter(
             email=email, is_active=False, last_login__isnull=True
         ).first()
