@@ -245,6 +245,11 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Plateforme Clas <ne-pas-repondre@clas.local>"
 )
 
+# Analyse antivirus des fichiers déposés (clas/core/fichiers.py) : l'adresse du démon ClamAV,
+# `tcp://127.0.0.1:3310` ou le chemin de sa socket (`/run/clamav/clamd.ctl`). Vide : pas
+# d'analyse (le type, le contenu actif et les formats cachés sont contrôlés quand même).
+CLAS_CLAMD = os.environ.get("CLAS_CLAMD", "").strip()
+
 # Les pages publiques (mentions légales, accessibilité, données personnelles) : l'hébergeur
 # et l'adresse de contact de la plateforme, connus à la mise en service.
 HEBERGEUR = os.environ.get("HEBERGEUR", "").strip()
