@@ -104,7 +104,7 @@ def test_une_panne_smtp_ne_fait_pas_echouer_l_inscription_et_le_courriel_arrive(
     assert "/inscription/confirmer/" in mail.outbox[0].body
 
 
-@pytest.mark.django_db(transaction=True)  # pour que `on_commit` s'exécute dans la requête
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # `on_commit` dans la requête
 def test_une_panne_pendant_une_invitation_ne_l_annule_pas(
     porteur: Client, structure_a: Structure, transport_en_panne
 ) -> None:
@@ -121,7 +121,7 @@ def test_une_panne_pendant_une_invitation_ne_l_annule_pas(
     assert [m.to for m in mail.outbox] == [["nouvelle@exemple.fr"]]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_en_production_la_tache_est_retentee_avec_ses_attentes_jusqu_au_succes(
     anonyme: Client, base_de_donnees, transport_en_panne
 ) -> None:
@@ -150,7 +150,7 @@ def test_en_production_la_tache_est_retentee_avec_ses_attentes_jusqu_au_succes(
     assert transport_en_panne.essais == 4
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_apres_le_dernier_essai_le_courriel_est_abandonne_et_journalise(
     base_de_donnees, transport_en_panne, caplog
 ) -> None:
