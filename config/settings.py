@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks.backends.database",
     "clas.core",
     "clas.comptes",
     "clas.referentiel",
@@ -124,6 +126,9 @@ MIDDLEWARE = [
     "clas.core.saisie.SaisieNettoyee",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Un courriel qui n'a pas pu partir est retenté en tâche de fond : la personne en est
+    # avertie par un message (clas/core/courriels.py).
+    "clas.core.courriels.CourrielsDifferes",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # request.user.is_verified() : la session a-t-elle passé la double authentification ?
@@ -286,7 +291,10 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = os.environ.get(
+# Le backend de la plateforme retente en tâche de fond un courriel qui ne part pas
+# (clas/core/courriels.py) ; la variable EMAIL_BACKEND choisit le transport réel.
+EMAIL_BACKEND = "clas.core.courriels.EnvoiAvecReprises"
+CLAS_TRANSPORT_COURRIEL = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
@@ -300,6 +308,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Plateforme Clas <ne-pas-repondre@clas.local>"
 )
+
+# Les tâches de fond (django-tasks) : les reprises des courriels qui n'ont pas pu partir.
+# En production, le backend base de données, servi par `manage.py db_worker` ; en
+# développement, le backend immédiat (reprises tentées aussitôt, aucun processus en plus).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if DEBUG
+            else "django_tasks.backends.database.DatabaseBackend",
+        )
+    }
+}
+
+# Analyse antivirus des fichiers déposés (clas/core/fichiers.py) : l'adresse du démon ClamAV,
+# `tcp://127.0.0.1:3310` ou le chemin de sa socket (`/run/clamav/clamd.ctl`). Vide : pas
+# d'analyse (le type, le contenu actif et les formats cachés sont contrôlés quand même).
+CLAS_CLAMD = os.environ.get("CLAS_CLAMD", "").strip()
 
 # Les pages publiques (mentions légales, accessibilité, données personnelles) : l'hébergeur
 # et l'adresse de contact de la plateforme, connus à la mise en service.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,16 @@ from clas.core.validators import departement_du_code_postal, masquer_email
 from clas.referentiel.models import Caf
 
 from .coordonnees import proposer_coordonnees
-from .models import Invitation, MembreStructure, PieceJustificative, RoleMembre, Structure
+from .models import (
+    DUREE_CORBEILLE,
+    EvenementPiece,
+    Invitation,
+    MembreStructure,
+    PieceJustificative,
+    RoleMembre,
+    Structure,
+    TypeEvenementPiece,
+)
 from .permissions import exiger
 from .signaux import piece_a_supprimer
 
@@ -275,12 +285,72 @@ def deposer_piece(
 
 @transaction.atomic
 def supprimer_piece(piece: PieceJustificative, par: Utilisateur) -> None:
-    """Supprime une pièce, sauf si un dossier déposé s'y appuie : l'application des dossiers
-    le refuse (`ActionImpossible`) à l'annonce `piece_a_supprimer`, et détache la pièce de ses
-    brouillons."""
+    """Met une pièce à la corbeille (restaurable `DUREE_CORBEILLE`, journalisé), sauf si un
+    dossier déposé s'y appuie : l'application des dossiers le refuse (`ActionImpossible`) à
+    l'annonce `piece_a_supprimer`, et détache la pièce de ses brouillons."""
     exiger(piece.structure, par, "supprimer_piece")
     piece = PieceJustificative.objects.select_for_update().get(pk=piece.pk)
     piece_a_supprimer.send(PieceJustificative, piece=piece)
-    fichier = piece.fichier
-    piece.delete()
-    transaction.on_commit(lambda: fichier.delete(save=False))
+    piece.supprimee_le = timezone.now()
+    piece.supprimee_par = par
+    piece.save(update_fields=["supprimee_le", "supprimee_par"])
+    _journaliser_piece(piece, TypeEvenementPiece.SUPPRIMEE, par)
+
+
+@transaction.atomic
+def restaurer_piece(piece: PieceJustificative, par: Utilisateur) -> PieceJustificative:
+    """Sort une pièce de la corbeille : elle revient dans le coffre-fort (les brouillons
+    dont elle a été détachée ne la retrouvent pas d'eux-mêmes)."""
+    exiger(piece.structure, par, "supprimer_piece")
+    piece = PieceJustificative.avec_corbeille.select_for_update().get(pk=piece.pk)
+    if piece.supprimee_le is None:
+        raise ActionImpossible(f"« {piece.nom_fichier} » n'est pas dans la corbeille.")
+    if piece.supprimee_le + DUREE_CORBEILLE <= timezone.now():
+        raise ActionImpossible(
+            f"« {piece.nom_fichier} » est dans la corbeille depuis plus de "
+            f"{DUREE_CORBEILLE.days} jours : elle ne peut plus être restaurée. Déposez-la à "
+            "nouveau."
+        )
+    piece.supprimee_le = None
+    piece.supprimee_par = None
+    piece.save(update_fields=["supprimee_le", "supprimee_par"])
+    _journaliser_piece(piece, TypeEvenementPiece.RESTAUREE, par)
+    return piece
+
+
+def purger_pieces(maintenant: dt.datetime | None = None) -> list[str]:
+    """Efface pour de bon (fichier compris) les pièces mises à la corbeille il y a plus de
+    `DUREE_CORBEILLE` ; chaque effacement est journalisé. Renvoie les noms effacés."""
+    limite = (maintenant or timezone.now()) - DUREE_CORBEILLE
+    effacees = []
+    for piece_id in PieceJustificative.avec_corbeille.filter(supprimee_le__lte=limite).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            piece = (
+                PieceJustificative.avec_corbeille.select_for_update()
+                .filter(pk=piece_id, supprimee_le__lte=limite)
+                .first()
+            )
+            if piece is None:  # restaurée entre-temps
+                continue
+            if piece.dossiers.exists():  # jamais attendu : la suppression les a détachés
+                continue
+            _journaliser_piece(piece, TypeEvenementPiece.PURGEE, None)
+            fichier = piece.fichier
+            piece.delete()
+            transaction.on_commit(partial(fichier.delete, save=False))
+            effacees.append(piece.nom_fichier)
+    return effacees
+
+
+def _journaliser_piece(
+    piece: PieceJustificative, type_evenement: str, par: Utilisateur | None
+) -> None:
+    EvenementPiece.objects.create(
+        structure_id=piece.structure_id,
+        piece=piece,
+        nom_fichier=piece.nom_fichier,
+        type=type_evenement,
+        par=par,
+    )

@@ -157,8 +157,22 @@ class TypePiece(models.TextChoices):
     AUTRE = "autre", "Autre pièce"
 
 
+# Une pièce supprimée reste dans la corbeille ce nombre de jours, restaurable, puis la
+# commande `purger_pieces` l'efface pour de bon (fichier compris).
+DUREE_CORBEILLE = dt.timedelta(days=30)
+
+
+class PiecesEnService(models.Manager["PieceJustificative"]):
+    """Les pièces hors de la corbeille : les seules que voient les pages, les dossiers et les
+    comptes (gestionnaire par défaut, donc aussi `structure.pieces`)."""
+
+    def get_queryset(self) -> models.QuerySet[PieceJustificative]:
+        return super().get_queryset().filter(supprimee_le__isnull=True)
+
+
 class PieceJustificative(models.Model):
-    """Une pièce du coffre-fort de la structure, réutilisée par tous ses dossiers."""
+    """Une pièce du coffre-fort de la structure, réutilisée par tous ses dossiers. Supprimée,
+    elle passe `DUREE_CORBEILLE` dans la corbeille (`supprimee_le`) avant d'être purgée."""
 
     structure = models.ForeignKey(
         Structure, on_delete=models.CASCADE, related_name="pieces", verbose_name="structure"
@@ -181,6 +195,19 @@ class PieceJustificative(models.Model):
         verbose_name="déposée par",
     )
     created_at = models.DateTimeField("déposée le", auto_now_add=True)
+    supprimee_le = models.DateTimeField("mise à la corbeille le", null=True, blank=True)
+    supprimee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="mise à la corbeille par",
+    )
+
+    objects = PiecesEnService()
+    # Corbeille comprise : pour restaurer et purger.
+    avec_corbeille = models.Manager["PieceJustificative"]()
 
     # Posés par les pages qui listent les pièces (coffre-fort, dossier instruit), pour le
     # gabarit : pas des champs.
@@ -199,6 +226,54 @@ class PieceJustificative(models.Model):
         if self.date_validite is None:
             return False
         return self.date_validite < (aujourd_hui or timezone.localdate())
+
+    @property
+    def purgee_le(self) -> dt.datetime | None:
+        """Quand la pièce mise à la corbeille sera effacée pour de bon."""
+        return None if self.supprimee_le is None else self.supprimee_le + DUREE_CORBEILLE
+
+
+class TypeEvenementPiece(models.TextChoices):
+    SUPPRIMEE = "supprimee", "Mise à la corbeille"
+    RESTAUREE = "restauree", "Restaurée depuis la corbeille"
+    PURGEE = "purgee", "Effacée après 30 jours de corbeille"
+
+
+class EvenementPiece(models.Model):
+    """Le journal de la corbeille des pièces : qui a supprimé, restauré ; quand la purge a
+    effacé. Il survit à la pièce purgée (nom du fichier gardé)."""
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="+", verbose_name="structure"
+    )
+    piece = models.ForeignKey(
+        PieceJustificative,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evenements",
+        verbose_name="pièce",
+    )
+    nom_fichier = models.CharField("nom du fichier", max_length=255)
+    type = models.CharField("événement", max_length=20, choices=TypeEvenementPiece.choices)
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+        help_text="Vide pour la purge automatique.",
+    )
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "événement de la corbeille des pièces"
+        verbose_name_plural = "événements de la corbeille des pièces"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.nom_fichier} : {self.get_type_display()}"
 
 
 class Invitation(models.Model):

@@ -64,4 +64,9 @@ urlpatterns = [
         views.piece_supprimer,
         name="piece_supprimer",
     ),
+    path(
+        "structures/<int:structure_id>/pieces/<int:piece_id>/restaurer/",
+        views.piece_restaurer,
+        name="piece_restaurer",
+    ),
 ]

@@ -38,6 +38,8 @@ VARIABLES_DES_REGLAGES = (
     "MEDIA_ROOT",
     "DJANGO_SETTINGS_MODULE",
     "CLAS_2FA_OBLIGATOIRE",
+    "TASKS_BACKEND",
+    "CLAS_CLAMD",
 )
 
 
@@ -218,3 +220,31 @@ def test_check_deploy_est_propre_avec_seulement_la_cle_et_les_hotes() -> None:
         check=False,
     )
     assert resultat.returncode == 0, resultat.stderr + resultat.stdout
+
+
+@pytest.mark.parametrize(
+    ("variables", "attendu"),
+    [
+        ({"DEBUG": "true"}, "django_tasks.backends.immediate.ImmediateBackend"),
+        (
+            {"DEBUG": "false", "SECRET_KEY": CLE_VALIDE, "ALLOWED_HOSTS": "clas.example.fr"},
+            "django_tasks.backends.database.DatabaseBackend",
+        ),
+    ],
+)
+def test_les_reprises_de_courriel_passent_par_la_base_hors_debug(
+    variables: dict[str, str], attendu: str
+) -> None:
+    """Hors DEBUG, les courriels à retenter attendent en base le travailleur `db_worker` ;
+    le transport réel reste choisi par EMAIL_BACKEND."""
+    resultat = importer_reglages(
+        's.TASKS["default"]["BACKEND"], s.EMAIL_BACKEND, s.CLAS_TRANSPORT_COURRIEL',
+        **variables,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.split() == [
+        attendu,
+        "clas.core.courriels.EnvoiAvecReprises",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]

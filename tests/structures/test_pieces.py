@@ -205,9 +205,10 @@ def test_une_piece_d_une_autre_structure_est_introuvable_sous_sa_propre_url(
     assert porteur.get(f"/structures/{structure_a.pk}/pieces/{piece_b.pk}/").status_code == 404
 
 
-def test_un_membre_supprime_une_piece_et_son_fichier(
+def test_un_membre_supprime_une_piece_qui_va_a_la_corbeille_avec_son_fichier(
     contributeur: Client, structure_a: Structure, utilisateurs, django_capture_on_commit_callbacks
 ) -> None:
+    """Le fichier reste, le temps de la corbeille (tests/structures/test_corbeille.py)."""
     piece = piece_de(structure_a, utilisateurs["porteur"])
     chemin = Path(piece.fichier.path)
     assert chemin.exists()
@@ -217,7 +218,8 @@ def test_un_membre_supprime_une_piece_et_son_fichier(
 
     assert reponse.status_code == 302
     assert not PieceJustificative.objects.exists()
-    assert not chemin.exists()
+    assert PieceJustificative.avec_corbeille.get().supprimee_le is not None
+    assert chemin.exists()
 
 
 def creer_dossier(structure: Structure, utilisateur: Utilisateur, etat: str):

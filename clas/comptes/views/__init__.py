@@ -132,8 +132,8 @@ def inscription(request: HttpRequest) -> HttpResponse:
                 nom=donnees["nom"],
                 is_active=False,
             )
-            # Si l'envoi échoue, le compte reste en attente : « recevoir un nouveau lien » le
-            # relance.
+            # Si l'envoi échoue, le backend de courriel le retente en tâche de fond (la
+            # personne en est avertie) ; « recevoir un nouveau lien » reste possible.
             envoyer_confirmation(request, utilisateur)
         else:
             # La même réponse qu'une création (le même temps de hachage compris) : la page ne

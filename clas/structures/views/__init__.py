@@ -21,7 +21,14 @@ from clas.core.validators import masquer_email
 from .. import actions
 from ..coordonnees import changement_en_cours
 from ..forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
-from ..models import Invitation, MembreStructure, PieceJustificative, Structure, TypePiece
+from ..models import (
+    DUREE_CORBEILLE,
+    Invitation,
+    MembreStructure,
+    PieceJustificative,
+    Structure,
+    TypePiece,
+)
 from ..permissions import capacites, exiger
 
 BIENTOT = 30  # jours : une pièce qui expire dans ce délai est signalée
@@ -437,11 +444,24 @@ def structure_pieces(request: RequeteConnectee, structure_id: int) -> HttpRespon
             "structure": structure,
             "peut": peut,
             "par_type": par_type,
+            "corbeille": _corbeille(structure) if peut["supprimer_piece"] else [],
             "nb_pieces": len(pieces),
             "nb_expirees": sum(1 for p in pieces if p.expiree),
             "formulaire": formulaire,
             "onglet": "pieces",
         },
+    )
+
+
+def _corbeille(structure: Structure) -> list[PieceJustificative]:
+    """Les pièces encore restaurables, les plus récemment supprimées d'abord."""
+    return list(
+        PieceJustificative.avec_corbeille.filter(
+            structure=structure,
+            supprimee_le__gt=timezone.now() - DUREE_CORBEILLE,
+        )
+        .select_related("supprimee_par")
+        .order_by("-supprimee_le")
     )
 
 
@@ -473,5 +493,27 @@ def piece_supprimer(request: RequeteConnectee, structure_id: int, piece_id: int)
     except ActionImpossible as refus:
         messages.error(request, str(refus))
     else:
-        messages.success(request, f"« {piece.nom_fichier} » est supprimée du coffre-fort.")
+        messages.success(
+            request,
+            f"« {piece.nom_fichier} » est dans la corbeille : vous pouvez la restaurer pendant "
+            f"{DUREE_CORBEILLE.days} jours, en bas de cette page.",
+        )
+    return redirect("structure_pieces", structure_id)
+
+
+@require_POST
+@connexion_requise
+def piece_restaurer(request: RequeteConnectee, structure_id: int, piece_id: int) -> HttpResponse:
+    structure = _structure(request, structure_id)
+    piece = get_object_or_404(
+        PieceJustificative.avec_corbeille.filter(structure=structure, supprimee_le__isnull=False),
+        pk=piece_id,
+    )
+    piece.structure = structure
+    try:
+        actions.restaurer_piece(piece, request.user)
+    except ActionImpossible as refus:
+        messages.error(request, str(refus))
+    else:
+        messages.success(request, f"« {piece.nom_fichier} » est de retour dans le coffre-fort.")
     return redirect("structure_pieces", structure_id)
