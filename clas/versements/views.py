@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -101,15 +102,22 @@ def _etat_lot(lot: LotCompte) -> tuple[str, str]:
     return "Payé", "fr-badge--success"
 
 
-def _lots(request: RequeteConnectee) -> list[LotCompte]:
-    lots = list(
+LOTS_PAR_PAGE = 25
+VERSEMENTS_PAR_PAGE = 100
+
+
+def _lots(request: RequeteConnectee) -> Page[LotCompte]:
+    """Les lots de la Caf, les plus récents d'abord, par pages (une Caf en crée chaque mois)."""
+    lots: Page[LotCompte] = Paginator(
         paiements.lots_de_la_caf(request.user)
         .select_related("cree_par")
         .annotate(
             nb_en_paiement=Count("versements", filter=Q(versements__etat=E.MIS_EN_PAIEMENT)),
             nb_rejetes=Count("versements", filter=Q(versements__etat=E.REJETE)),
         )
-    )
+        .order_by("-created_at", "-pk"),
+        LOTS_PAR_PAGE,
+    ).get_page(request.GET.get("lots"))
     for lot in lots:
         lot.etat_libelle, lot.etat_classe = _etat_lot(lot)  # type: ignore[attr-defined]  # gabarit
     return lots
@@ -245,16 +253,21 @@ def _lot(request: RequeteConnectee, pk: int) -> LotPaiement:
     )
 
 
-def _versements_du_lot(lot: LotPaiement) -> list[Versement]:
-    return list(
-        lot.versements.select_related("convention__dossier__structure", "reemission").order_by("pk")
+def _versements_du_lot(lot: LotPaiement) -> QuerySet[Versement]:
+    return lot.versements.select_related("convention__dossier__structure", "reemission").order_by(
+        "pk"
     )
+
+
+def _page_des_versements(request: RequeteConnectee, lot: LotPaiement) -> Page[Versement]:
+    """Les versements du lot par pages : un lot national en compte des centaines."""
+    return Paginator(_versements_du_lot(lot), VERSEMENTS_PAR_PAGE).get_page(request.GET.get("page"))
 
 
 def _page_lot(
     request: RequeteConnectee, lot: LotPaiement, statut: int = 200, **extra: Any
 ) -> HttpResponse:
-    versements = _versements_du_lot(lot)
+    versements = _page_des_versements(request, lot)
     totaux = lot.versements.aggregate(
         paye=Sum("montant", filter=Q(etat=E.PAYE)),
         rejete=Sum("montant", filter=Q(etat=E.REJETE)),
@@ -266,7 +279,7 @@ def _page_lot(
         "versements": versements,
         "totaux": totaux,
         "capacites": paiements.capacites_paiements(request.user),
-        "en_paiement": any(v.etat == E.MIS_EN_PAIEMENT for v in versements),
+        "en_paiement": lot.versements.filter(etat=E.MIS_EN_PAIEMENT).exists(),
         "formulaire_paye": FormulaireLotPaye(initial={"date_paiement": timezone.localdate()}),
         "formulaire_retour": FormulaireRetour(),
         "formulaire_rejet": FormulaireRejet(),
@@ -310,7 +323,7 @@ def paiements_lot_sepa(request: RequeteConnectee, pk: int) -> FileResponse:
 def paiements_lot_csv(request: RequeteConnectee, pk: int) -> HttpResponse:
     lot = _lot(request, pk)
     _telechargement_permis(request)
-    contenu = "\ufeff" + recapitulatif_csv(lot, _versements_du_lot(lot))
+    contenu = "\ufeff" + recapitulatif_csv(lot, list(_versements_du_lot(lot)))
     reponse = HttpResponse(contenu.encode("utf-8"), content_type="text/csv; charset=utf-8")
     reponse["Content-Disposition"] = f'attachment; filename="{lot.numero}-recapitulatif.csv"'
     return reponse
