@@ -56,7 +56,7 @@ lint: install ## format, lint, typage (mypy + django-stubs, barème strict), con
 	$(PY) manage.py makemigrations --check --dry-run
 	@# Sûr par défaut : avec seulement SECRET_KEY et ALLOWED_HOSTS, aucun avertissement.
 	env -u SECURE_SSL_REDIRECT -u SECURE_HSTS_SECONDS -u SECURE_HSTS_INCLUDE_SUBDOMAINS \
-	  -u SECURE_COOKIES DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) \
+	  -u SECURE_COOKIES -u DJANGO_ALLOW_ASYNC_UNSAFE DEBUG=false SECRET_KEY=verification-du-deploiement-$$(printf '%040d' 0) \
 	  ALLOWED_HOSTS=clas.example.fr $(PY) manage.py check --deploy --fail-level WARNING
 
 format: install ## reformate le code

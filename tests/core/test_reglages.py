@@ -206,7 +206,13 @@ def test_un_mandataire_qui_gere_https_les_coupe_par_des_variables_documentees() 
 
 
 def test_check_deploy_est_propre_avec_seulement_la_cle_et_les_hotes() -> None:
-    env = {cle: valeur for cle, valeur in os.environ.items() if cle not in VARIABLES_DES_REGLAGES}
+    # DJANGO_ALLOW_ASYNC_UNSAFE : posée par les parcours navigateur pour leur serveur, jamais
+    # en production (async.E001).
+    env = {
+        cle: valeur
+        for cle, valeur in os.environ.items()
+        if cle not in {*VARIABLES_DES_REGLAGES, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     # Une clé comme en produirait l'hébergeur (CLE_VALIDE, répétitive, déclenche security.W009).
     cle = "k7#Qz9!vR2mX$wL4pT8&nB6yH1cF3jD5sG0aE-uKoPiWqZ+Mx2Vb8Nc4"
     env.update(DEBUG="false", SECRET_KEY=cle, ALLOWED_HOSTS="clas.example.fr")
