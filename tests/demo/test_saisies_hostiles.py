@@ -80,6 +80,8 @@ DEPARTS = {
         "/campagnes/",
         "/national/double-authentification/",
     ],
+    # Le second national : la page de l'année où l'attend une proposition à approuver.
+    "national2@demo.clas.fr": ["/national/parametres/"],
 }
 PAGES_PAR_COMPTE = 120
 # Ce que le parcours ne doit pas suivre : sortir, fichiers, documentation machine.
