@@ -12,6 +12,7 @@ from django.db import models
 
 from clas.referentiel.models import TypeEvenementApprobation as TA
 from clas.structures.models import TypeEvenementCoordonnees as TC
+from clas.structures.models import TypeEvenementTransfert as TT
 
 
 class ObjetEvenement(models.TextChoices):
@@ -25,6 +26,7 @@ class ObjetEvenement(models.TextChoices):
     COORDONNEES = "coordonnees", "Coordonnées bancaires"
     COMPTE_CAF = "compte_caf", "Compte bancaire de la Caf"
     PARAMETRES_BAREME = "parametres_bareme", "Paramètres du barème"
+    TRANSFERT = "transfert", "Transfert entre Caf"
 
 
 class TypeEvenement(models.TextChoices):
@@ -94,6 +96,11 @@ class TypeEvenement(models.TextChoices):
     PARAMETRES_APPROUVES = TA.PARAMETRES_APPROUVES.value, TA.PARAMETRES_APPROUVES.label
     PARAMETRES_REFUSES = TA.PARAMETRES_REFUSES.value, TA.PARAMETRES_REFUSES.label
     PARAMETRES_REMPLACES = TA.PARAMETRES_REMPLACES.value, TA.PARAMETRES_REMPLACES.label
+    # Le transfert d'une structure vers une autre Caf (`structures.EvenementTransfert`)
+    TRANSFERT_DEMANDE = TT.DEMANDE.value, TT.DEMANDE.label
+    TRANSFERT_CONFIRME = TT.CONFIRME.value, TT.CONFIRME.label
+    TRANSFERT_REFUSE = TT.REFUSE.value, TT.REFUSE.label
+    TRANSFERT_ANNULE = TT.ANNULE.value, TT.ANNULE.label
     # Une note libre (historique repris, essais)
     NOTE = "note", "Note"
 
@@ -159,6 +166,12 @@ _OBJETS = {
         T.PARAMETRES_APPROUVES,
         T.PARAMETRES_REFUSES,
         T.PARAMETRES_REMPLACES,
+    },
+    Ob.TRANSFERT: {
+        T.TRANSFERT_DEMANDE,
+        T.TRANSFERT_CONFIRME,
+        T.TRANSFERT_REFUSE,
+        T.TRANSFERT_ANNULE,
     },
 }
 

@@ -48,6 +48,16 @@ urlpatterns = [
         coordonnees.coordonnees_rib,
         name="coordonnees_rib",
     ),
+    path(
+        "structures/<int:structure_id>/transferts/<int:pk>/confirmer/",
+        views.transfert_confirmer,
+        name="transfert_confirmer",
+    ),
+    path(
+        "structures/<int:structure_id>/transferts/<int:pk>/refuser/",
+        views.transfert_refuser,
+        name="transfert_refuser",
+    ),
     path("invitations/<str:jeton>/", views.invitation, name="invitation"),
     path(
         "structures/<int:structure_id>/pieces/",
