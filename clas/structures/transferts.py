@@ -4,7 +4,9 @@ actuelle ; la nouvelle adresse est « à confirmer » par un agent de la Caf act
 l'administration nationale), qui confirme le transfert ou le refuse avec un motif. Chaque
 demande, confirmation, refus et annulation est au journal (qui, quand, de quelle Caf à
 quelle Caf). Confirmé, la structure passe à l'autre Caf avec tout ce qui lui est rattaché
-(membres, pièces, coordonnées et leur historique, dossiers)."""
+(membres, pièces, coordonnées et leur historique) ; ses brouillons passent à la campagne de
+la même année de la nouvelle Caf, ses dossiers déposés restent suivis par la Caf qui les a
+reçus (`dossiers.actions.suivre_le_transfert`)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from .models import (
     TransfertStructure,
     TypeEvenementTransfert,
 )
+from .signaux import structure_transferee
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -129,7 +132,7 @@ def confirmer_transfert(transfert: TransfertStructure, agent: Utilisateur) -> St
         agent,
         f"Transfert confirmé par {agent} : de la {transfert.caf_origine.nom} à la "
         f"{transfert.caf_destination.nom} ({transfert.code_postal} {transfert.commune}). "
-        "Ses membres, pièces, coordonnées bancaires, dossiers et historique la suivent.",
+        "Ses membres, pièces, coordonnées bancaires, brouillons et historique la suivent.",
         champs={"examine_par": agent, "examine_le": timezone.now()},
     )
     for nom in CHAMPS_ADRESSE:
@@ -137,6 +140,9 @@ def confirmer_transfert(transfert: TransfertStructure, agent: Utilisateur) -> St
     structure.departement = transfert.departement
     structure.caf_id = transfert.caf_destination_id
     structure.save(update_fields=[*CHAMPS_ADRESSE, "departement", "caf"])
+    structure_transferee.send(
+        TransfertStructure, structure=structure, transfert=transfert, auteur=agent
+    )
     return structure
 
 

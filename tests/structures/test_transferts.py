@@ -160,19 +160,30 @@ def test_le_refus_exige_un_motif_et_garde_la_caf(structure_a, utilisateurs):
     assert structure_a.caf.departement == "69"
 
 
-def test_les_dossiers_rattaches_suivent_la_structure(structure_a, utilisateurs, caf_somme):
-    from clas.dossiers.models import Dossier
+def test_le_brouillon_suit_la_structure_et_le_dossier_depose_reste_a_sa_caf(
+    structure_a, utilisateurs, caf_somme
+):
+    from clas.dossiers.models import Dossier, EtatDossier
     from tests.instruction.outils import creer_campagne
 
-    campagne = creer_campagne(structure_a.caf, "2025-2026", cree_par=utilisateurs["valideur"])
-    dossier = Dossier.objects.create(
-        structure=structure_a, campagne=campagne, cree_par=utilisateurs["porteur"]
+    valideur = utilisateurs["valideur"]
+    rhone_2025 = creer_campagne(structure_a.caf, "2025-2026", cree_par=valideur)
+    rhone_2026 = creer_campagne(structure_a.caf, "2026-2027", cree_par=valideur)
+    somme_2026 = creer_campagne(caf_somme, "2026-2027", cree_par=valideur)
+    porteur = utilisateurs["porteur"]
+    depose = Dossier.objects.create(
+        structure=structure_a, campagne=rhone_2025, cree_par=porteur, etat=EtatDossier.DEPOSE
     )
-    transferts.confirmer_transfert(
-        _demenager(structure_a, utilisateurs["porteur"]), utilisateurs["instructeur"]
-    )
-    dossier.refresh_from_db()
-    assert dossier.structure.caf == caf_somme
+    brouillon = Dossier.objects.create(structure=structure_a, campagne=rhone_2026, cree_par=porteur)
+
+    transferts.confirmer_transfert(_demenager(structure_a, porteur), utilisateurs["instructeur"])
+
+    brouillon.refresh_from_db()
+    depose.refresh_from_db()
+    assert brouillon.campagne == somme_2026
+    assert depose.campagne == rhone_2025
+    assert "rattaché à sa campagne" in brouillon.evenements.get(type="note").description
+    assert "reste suivi par la Caf du Rhône" in depose.evenements.get(type="note").description
 
 
 # --- Les pages ----------------------------------------------------------------------------
