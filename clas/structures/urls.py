@@ -58,6 +58,7 @@ urlpatterns = [
         views.transfert_refuser,
         name="transfert_refuser",
     ),
+    path("caf/transferts/", views.transferts_a_confirmer, name="transferts_a_confirmer"),
     path("invitations/<str:jeton>/", views.invitation, name="invitation"),
     path(
         "structures/<int:structure_id>/pieces/",

@@ -155,6 +155,7 @@ def _page_accueil(
         "titre": "Paiements",
         "caf": agent.caf,
         "capacites": capacites,
+        "compte_a_approuver": compte_caf.changement_en_attente(agent.caf) is not None,
         "comptes_a_verifier": ChangementCoordonnees.objects.a_verifier()
         .filter(structure__caf_id=agent.caf_id)
         .count(),

@@ -419,3 +419,9 @@ def test_un_refus_sans_motif_puis_avec_motif(valideur, comptable, avec_compte, u
     assert "Le titulaire n'est pas l'agence comptable" in page  # l'historique
     changement.refresh_from_db()
     assert changement.etat == A.REFUSEE
+
+
+def test_la_page_des_paiements_signale_le_compte_a_approuver(comptable, avec_compte, utilisateurs):
+    assert "nouveau compte à approuver" not in texte(comptable.get(reverse("paiements_accueil")))
+    _proposer(avec_compte, utilisateurs["valideur"])
+    assert "nouveau compte à approuver" in texte(comptable.get(reverse("paiements_accueil")))

@@ -111,6 +111,8 @@ HORS_PARCOURS = {
     "FormulaireRejet": "versement d'un lot envoyé (tests/conventions/test_paiements*.py)",
     "FormulaireProposition": "dossier complet et pris en charge (tests/instruction)",
     "FormulaireSignature": "convention à signer (tests/conventions)",
+    "FormulaireRefusTransfert": "aucun transfert entre Caf à confirmer dans la démo "
+    "(tests/structures/test_transferts.py)",
 }
 
 

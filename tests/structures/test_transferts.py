@@ -287,3 +287,27 @@ def test_l_agent_de_l_ancienne_caf_confirme_et_ne_voit_plus_la_structure(
     somme.force_login(Utilisateur.objects.get(pk=utilisateurs["instructeur_autre_caf"].pk))
     page = texte(somme.get(f"/structures/{structure_a.pk}/"))
     assert "Transfert vers une autre Caf confirmé" in page
+
+
+@pytest.mark.parametrize(
+    ("persona", "statut"),
+    [
+        ("anonyme", 302),
+        ("porteur", 403),
+        ("porteur_autre", 403),
+        ("instructeur", 200),
+        ("instructeur_autre_caf", 200),
+        ("valideur", 200),
+        ("comptable", 200),
+        ("national", 200),
+    ],
+)
+def test_qui_voit_les_transferts_a_confirmer(client_de, structure_a, utilisateurs, persona, statut):
+    _demenager(structure_a, utilisateurs["porteur"])
+    reponse = client_de(persona).get(reverse("transferts_a_confirmer"))
+    assert reponse.status_code == statut
+    if statut == 200:
+        # Seule la Caf actuelle (et le national) voit la demande.
+        visible = persona != "instructeur_autre_caf"
+        assert (structure_a.nom in texte(reponse)) == visible
+        assert ("80100 Abbeville" in texte(reponse)) == visible

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
@@ -28,6 +28,7 @@ from ..forms import (
     FormulaireStructure,
 )
 from ..models import (
+    EtatTransfert,
     Invitation,
     MembreStructure,
     PieceJustificative,
@@ -580,3 +581,28 @@ def piece_supprimer(request: RequeteConnectee, structure_id: int, piece_id: int)
     else:
         messages.success(request, f"« {piece.nom_fichier} » est supprimée du coffre-fort.")
     return redirect("structure_pieces", structure_id)
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD"])
+def transferts_a_confirmer(request: RequeteConnectee) -> HttpResponse:
+    """Les transferts vers une autre Caf que la Caf de l'agent doit confirmer (tous pour le
+    national) ; les autres reçoivent 403."""
+    agent = agent_de(request.user)
+    if agent is None and not request.user.est_admin_national:
+        raise PermissionDenied(transferts.REFUS_EXAMEN)
+    en_attente = TransfertStructure.objects.filter(etat=EtatTransfert.A_CONFIRMER)
+    if not request.user.est_admin_national:
+        assert agent is not None
+        en_attente = en_attente.filter(caf_origine_id=agent.caf_id)
+    page = Paginator(
+        en_attente.select_related(
+            "structure", "caf_origine", "caf_destination", "demande_par"
+        ).order_by("created_at", "pk"),
+        PAR_PAGE_HISTORIQUE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "structures/transferts_a_confirmer.html",
+        {"titre": "Transferts entre Caf à confirmer", "transferts": page},
+    )
