@@ -28,7 +28,7 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.permissions import RequeteConnectee, agent_requis
 from clas.referentiel.models import Caf, ChangementCompteCaf, EvenementCompteCaf
-from clas.structures.models import ChangementCoordonnees
+from clas.structures.models import ChangementCoordonnees, EtatTransfert, TransfertStructure
 
 from . import actions as paiements
 from . import compte_caf, retour_banque
@@ -156,6 +156,11 @@ def _page_accueil(
         "caf": agent.caf,
         "capacites": capacites,
         "compte_a_approuver": compte_caf.changement_en_attente(agent.caf) is not None,
+        # Une structure qui déménage dans un autre département reste payée par cette Caf
+        # tant qu'un agent n'a pas confirmé son transfert.
+        "transferts_a_confirmer": TransfertStructure.objects.filter(
+            caf_origine_id=agent.caf_id, etat=EtatTransfert.A_CONFIRMER
+        ).count(),
         "comptes_a_verifier": ChangementCoordonnees.objects.a_verifier()
         .filter(structure__caf_id=agent.caf_id)
         .count(),

@@ -311,3 +311,11 @@ def test_qui_voit_les_transferts_a_confirmer(client_de, structure_a, utilisateur
         visible = persona != "instructeur_autre_caf"
         assert (structure_a.nom in texte(reponse)) == visible
         assert ("80100 Abbeville" in texte(reponse)) == visible
+
+
+def test_la_page_des_paiements_mene_aux_transferts_a_confirmer(
+    instructeur: Client, structure_a, utilisateurs
+):
+    assert "Transferts entre Caf à confirmer (0)" in texte(instructeur.get("/paiements/"))
+    _demenager(structure_a, utilisateurs["porteur"])
+    assert "Transferts entre Caf à confirmer (1)" in texte(instructeur.get("/paiements/"))
