@@ -319,3 +319,29 @@ def test_la_page_des_paiements_mene_aux_transferts_a_confirmer(
     assert "Transferts entre Caf à confirmer (0)" in texte(instructeur.get("/paiements/"))
     _demenager(structure_a, utilisateurs["porteur"])
     assert "Transferts entre Caf à confirmer (1)" in texte(instructeur.get("/paiements/"))
+
+
+def test_modifier_autre_chose_garde_la_demande_de_transfert(
+    porteur: Client, structure_a, utilisateurs
+):
+    from tests.outils import champs
+
+    transfert = _demenager(structure_a, utilisateurs["porteur"])
+    valeurs = champs(porteur.get(f"/structures/{structure_a.pk}/modifier/"))
+    assert (valeurs["code_postal"], valeurs["commune"]) == ("80100", "Abbeville")
+    valeurs.pop("csrfmiddlewaretoken", None)
+    valeurs.update(
+        saisie_structure(
+            siret=structure_a.siret,
+            code_postal="80100",
+            commune="Abbeville",
+            adresse="1 place du Marché",
+            telephone="03 22 00 00 01",
+        )
+    )
+    assert porteur.post(f"/structures/{structure_a.pk}/modifier/", valeurs).status_code == 302
+    transfert.refresh_from_db()
+    structure_a.refresh_from_db()
+    assert transfert.etat == ET.A_CONFIRMER
+    assert structure_a.telephone == "03 22 00 00 01"
+    assert structure_a.caf.departement == "69"

@@ -270,8 +270,14 @@ def transfert_refuser(request: RequeteConnectee, structure_id: int, pk: int) -> 
 def structure_modifier(request: RequeteConnectee, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     exiger(structure, request.user, "modifier")
+    # Une adresse en attente de transfert est celle que la personne a saisie : la fiche la
+    # montre ; la renvoyer garde la demande, remettre l'adresse actuelle l'annule.
+    en_attente = transferts.transfert_en_attente(structure)
+    initial = (
+        {nom: getattr(en_attente, nom) for nom in transferts.CHAMPS_ADRESSE} if en_attente else None
+    )
     formulaire = FormulaireStructure(
-        request.POST or None, request.FILES or None, instance=structure
+        request.POST or None, request.FILES or None, instance=structure, initial=initial
     )
     if request.method == "POST" and formulaire.is_valid():
         compte = _compte(formulaire)
