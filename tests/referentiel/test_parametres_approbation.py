@@ -261,3 +261,24 @@ def test_qui_approuve_et_qui_refuse_par_la_page(
             # Retirée pour le tour suivant : revenir aux valeurs en vigueur.
             _proposer(utilisateurs["national"], taux="0.325")
     assert (annee().taux == Decimal("0.35")) == (persona == "national2")
+
+
+def test_la_proposition_en_attente_se_corrige_depuis_le_formulaire(
+    national, utilisee, utilisateurs
+):
+    from tests.outils import champs
+
+    _proposer(utilisateurs["national"], taux="0.35")
+    valeurs = champs(national.get(CHEMIN))
+    assert valeurs["taux"] == "0.35"  # le formulaire montre la proposition
+    assert valeurs["motif"] == "Circulaire Cnaf 2026-012"
+    valeurs.pop("csrfmiddlewaretoken", None)
+
+    page = texte(national.post(CHEMIN, valeurs, follow=True))
+    assert "attend déjà son approbation" in page
+    assert PropositionParametres.objects.count() == 1
+
+    valeurs["taux"] = "0.325"  # la valeur en vigueur
+    page = texte(national.post(CHEMIN, valeurs, follow=True))
+    assert "la proposition en attente est retirée" in page
+    assert PropositionParametres.objects.get().etat == A.REMPLACEE

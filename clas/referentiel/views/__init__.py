@@ -128,7 +128,14 @@ def parametres_modifier(request: RequeteConnectee, annee: str) -> HttpResponse:
     une proposition qu'un autre administrateur national approuve."""
     parametres = get_object_or_404(ParametresBareme, annee_scolaire=annee)
     formulaire = FormulaireParametres(request.POST or None, instance=parametres)
+    en_attente = proposition_en_attente(parametres)
     if request.method != "POST":
+        if en_attente is not None:
+            # La proposition en attente se corrige : le formulaire la montre ; revenir aux
+            # valeurs en vigueur la retire.
+            formulaire.initial.update(en_attente.valeurs)
+            formulaire.initial.update({f"source_{n}": v for n, v in en_attente.sources.items()})
+            formulaire.initial["motif"] = en_attente.motif
         return _page_annee(request, parametres, formulaire)
     statut = 400
     if formulaire.is_valid():
@@ -160,7 +167,13 @@ def parametres_modifier(request: RequeteConnectee, annee: str) -> HttpResponse:
         else:
             if utilisee:
                 if proposition is None:
-                    messages.info(request, "Aucune valeur ni source n'a changé : rien à approuver.")
+                    messages.info(
+                        request,
+                        "Les valeurs sont celles en vigueur : rien à approuver"
+                        + (" (la proposition en attente est retirée)." if en_attente else "."),
+                    )
+                elif en_attente is not None and proposition.pk == en_attente.pk:
+                    messages.info(request, "Cette proposition attend déjà son approbation.")
                 else:
                     messages.success(
                         request,
