@@ -27,6 +27,7 @@ from clas.dossiers.models import Dossier, LigneBudget
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
 from clas.versements import actions as paiements
+from clas.versements import compte_caf
 from clas.versements.models import EtatVersement, NatureVersement, Versement
 
 from .chronologie import Horloge
@@ -106,14 +107,17 @@ def charger_versements(
     comptable = comptes["comptable@demo.clas.fr"]
     rhone = Caf.objects.get(departement="69")
     if not rhone.a_un_compte:
+        # Quatre yeux : le valideur propose le compte, la comptable l'approuve.
         with horloge.a(horloge.an_passe(4, 15)):
-            paiements.modifier_compte_caf(
+            changement = compte_caf.proposer_compte_caf(
                 rhone,
                 valideur,
                 COMPTE_RHONE["titulaire"],
                 COMPTE_RHONE["iban"],
                 COMPTE_RHONE["bic"],
             )
+            assert changement is not None
+            compte_caf.approuver_compte_caf(changement, comptable)
         rhone.refresh_from_db()
     annee, precedente = horloge.annee, horloge.precedente
     en_cours = Campagne.objects.get(caf=rhone, annee_scolaire=annee)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,7 +21,7 @@ from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
-from clas.structures.models import PieceJustificative
+from clas.structures.models import PieceJustificative, Structure, TransfertStructure
 
 from . import courriels
 from .etats import TransitionImpossible, appliquer
@@ -372,3 +373,38 @@ def detacher_piece(sender: object, piece: PieceJustificative, **kwargs: object) 
             "pas être supprimée. Déposez plutôt une version à jour."
         )
     piece.dossiers.all().delete()
+
+
+def suivre_le_transfert(
+    sender: object, structure: Structure, transfert: TransfertStructure, auteur: Any, **kwargs: Any
+) -> None:
+    """Reçoit `structure_transferee` (dans la transaction de la confirmation). Un brouillon
+    de la structure dans une campagne de l'ancienne Caf passe à la campagne de la même année
+    de la nouvelle Caf, quand elle existe : il y sera déposé. Un dossier déposé reste à la
+    Caf qui l'a reçu (son enveloppe, sa décision, ses versements) ; son historique le dit."""
+    dossiers = Dossier.objects.filter(
+        structure_id=structure.pk, campagne__caf_id=transfert.caf_origine_id
+    ).select_related("campagne")
+    nouvelle_caf = transfert.caf_destination.nom
+    for dossier in dossiers:
+        cible = Campagne.objects.filter(
+            caf_id=transfert.caf_destination_id, annee_scolaire=dossier.campagne.annee_scolaire
+        ).first()
+        if dossier.etat == EtatDossier.BROUILLON and cible is not None:
+            if Dossier.objects.filter(structure_id=structure.pk, campagne=cible).exists():
+                continue  # la structure a déjà un dossier dans la nouvelle campagne
+            dossier.campagne = cible
+            dossier.save(update_fields=["campagne"])
+            texte = (
+                f"La structure relève désormais de la {nouvelle_caf} (transfert confirmé par "
+                f"{auteur}) : ce brouillon est rattaché à sa campagne « {cible.titre} »."
+            )
+        else:
+            texte = (
+                f"La structure relève désormais de la {nouvelle_caf} (transfert confirmé par "
+                f"{auteur}) ; ce dossier reste suivi par la {transfert.caf_origine.nom}, qui "
+                "l'a reçu."
+            )
+        Evenement.objects.create(
+            dossier=dossier, auteur=auteur, type=TypeEvenement.NOTE, description=texte
+        )

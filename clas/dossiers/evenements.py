@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from clas.referentiel.models import TypeEvenementApprobation as TA
 from clas.structures.models import TypeEvenementCoordonnees as TC
+from clas.structures.models import TypeEvenementTransfert as TT
 
 
 class ObjetEvenement(models.TextChoices):
@@ -22,6 +24,9 @@ class ObjetEvenement(models.TextChoices):
     BILAN = "bilan", "Bilan"
     INDU = "indu", "Indu"
     COORDONNEES = "coordonnees", "Coordonnées bancaires"
+    COMPTE_CAF = "compte_caf", "Compte bancaire de la Caf"
+    PARAMETRES_BAREME = "parametres_bareme", "Paramètres du barème"
+    TRANSFERT = "transfert", "Transfert entre Caf"
 
 
 class TypeEvenement(models.TextChoices):
@@ -81,6 +86,21 @@ class TypeEvenement(models.TextChoices):
     COORDONNEES_ACCEPTEES = TC.ACCEPTEES.value, TC.ACCEPTEES.label
     COORDONNEES_REFUSEES = TC.REFUSEES.value, TC.REFUSEES.label
     COORDONNEES_REMPLACEES = TC.REMPLACEES.value, TC.REMPLACEES.label
+    # Le compte bancaire de la Caf et les paramètres du barème, à quatre yeux (historiques
+    # du référentiel, `referentiel.EvenementCompteCaf` et `EvenementParametres`)
+    COMPTE_CAF_PROPOSE = TA.COMPTE_CAF_PROPOSE.value, TA.COMPTE_CAF_PROPOSE.label
+    COMPTE_CAF_APPROUVE = TA.COMPTE_CAF_APPROUVE.value, TA.COMPTE_CAF_APPROUVE.label
+    COMPTE_CAF_REFUSE = TA.COMPTE_CAF_REFUSE.value, TA.COMPTE_CAF_REFUSE.label
+    COMPTE_CAF_REMPLACE = TA.COMPTE_CAF_REMPLACE.value, TA.COMPTE_CAF_REMPLACE.label
+    PARAMETRES_PROPOSES = TA.PARAMETRES_PROPOSES.value, TA.PARAMETRES_PROPOSES.label
+    PARAMETRES_APPROUVES = TA.PARAMETRES_APPROUVES.value, TA.PARAMETRES_APPROUVES.label
+    PARAMETRES_REFUSES = TA.PARAMETRES_REFUSES.value, TA.PARAMETRES_REFUSES.label
+    PARAMETRES_REMPLACES = TA.PARAMETRES_REMPLACES.value, TA.PARAMETRES_REMPLACES.label
+    # Le transfert d'une structure vers une autre Caf (`structures.EvenementTransfert`)
+    TRANSFERT_DEMANDE = TT.DEMANDE.value, TT.DEMANDE.label
+    TRANSFERT_CONFIRME = TT.CONFIRME.value, TT.CONFIRME.label
+    TRANSFERT_REFUSE = TT.REFUSE.value, TT.REFUSE.label
+    TRANSFERT_ANNULE = TT.ANNULE.value, TT.ANNULE.label
     # Une note libre (historique repris, essais)
     NOTE = "note", "Note"
 
@@ -134,6 +154,24 @@ _OBJETS = {
         T.COORDONNEES_ACCEPTEES,
         T.COORDONNEES_REFUSEES,
         T.COORDONNEES_REMPLACEES,
+    },
+    Ob.COMPTE_CAF: {
+        T.COMPTE_CAF_PROPOSE,
+        T.COMPTE_CAF_APPROUVE,
+        T.COMPTE_CAF_REFUSE,
+        T.COMPTE_CAF_REMPLACE,
+    },
+    Ob.PARAMETRES_BAREME: {
+        T.PARAMETRES_PROPOSES,
+        T.PARAMETRES_APPROUVES,
+        T.PARAMETRES_REFUSES,
+        T.PARAMETRES_REMPLACES,
+    },
+    Ob.TRANSFERT: {
+        T.TRANSFERT_DEMANDE,
+        T.TRANSFERT_CONFIRME,
+        T.TRANSFERT_REFUSE,
+        T.TRANSFERT_ANNULE,
     },
 }
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
-from clas.core.forms import ModeleFormulaireDsfr
+from clas.core.forms import FormulaireDsfr, ModeleFormulaireDsfr
 
 from .models import ParametresBareme
 
@@ -72,3 +72,14 @@ class FormulaireNouvelleAnnee(forms.Form):
         if ParametresBareme.objects.filter(annee_scolaire=valeur).exists():
             raise forms.ValidationError(f"L'année {valeur} existe déjà : modifiez-la plutôt.")
         return valeur
+
+
+class FormulaireRefusParametres(FormulaireDsfr):
+    motif_refus = forms.CharField(
+        label="Motif du refus",
+        max_length=1000,
+        help_text="Par exemple « le taux n'est pas celui de la circulaire » : il est inscrit "
+        "à l'historique de l'année.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indiquez le motif du refus."},
+    )

@@ -160,7 +160,9 @@ class ParametresBareme(models.Model):
 
 
 class ModificationParametre(models.Model):
-    """Historique : chaque changement d'une valeur ou d'une source de paramètre."""
+    """Historique : chaque changement d'une valeur ou d'une source de paramètre. Pour une
+    année déjà utilisée par une campagne, le changement a été proposé par `auteur` et
+    approuvé par `approuve_par` (un autre administrateur national)."""
 
     parametres = models.ForeignKey(
         ParametresBareme, on_delete=models.CASCADE, related_name="modifications"
@@ -173,6 +175,22 @@ class ModificationParametre(models.Model):
     motif = models.TextField("motif", max_length=10_000)
     auteur = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
+    )
+    approuve_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="approuvé par",
+    )
+    proposition = models.ForeignKey(
+        "PropositionParametres",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="modifications",
+        verbose_name="proposition approuvée",
     )
     created_at = models.DateTimeField("modifié le", auto_now_add=True)
 
@@ -188,3 +206,193 @@ class ModificationParametre(models.Model):
         if self.parametre == "annee_scolaire":
             return "Création de l'année"
         return LIBELLES_PARAMETRES.get(self.parametre, self.parametre)
+
+
+# --- Quatre yeux : ce qui ne change qu'après l'approbation d'une seconde personne ----------
+# Le compte bancaire d'une Caf (émetteur de tous ses virements) et les paramètres du barème
+# d'une année déjà utilisée par une campagne : une modification est une proposition « à
+# approuver » ; elle ne s'applique que lorsqu'une autre personne habilitée l'approuve.
+
+
+class EtatApprobation(models.TextChoices):
+    A_APPROUVER = "a_approuver", "À approuver"
+    APPROUVEE = "approuvee", "Approuvée"
+    REFUSEE = "refusee", "Refusée"
+    REMPLACEE = "remplacee", "Remplacée"
+
+
+class _Proposition(models.Model):
+    """Ce que partagent les propositions à approuver : qui propose, qui examine, l'état."""
+
+    etat = models.CharField(
+        "état",
+        max_length=20,
+        choices=EtatApprobation.choices,
+        default=EtatApprobation.A_APPROUVER,
+    )
+    propose_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="proposé par",
+    )
+    created_at = models.DateTimeField("proposé le", auto_now_add=True)
+    examine_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="approuvé ou refusé par",
+    )
+    examine_le = models.DateTimeField("approuvé ou refusé le", null=True, blank=True)
+    motif_refus = models.TextField("motif du refus", max_length=10_000, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ChangementCompteCaf(_Proposition):
+    """Un nouveau compte bancaire proposé pour une Caf : les lots partent de l'ancien tant
+    qu'un autre valideur ou comptable de la Caf ne l'a pas approuvé."""
+
+    caf = models.ForeignKey(
+        Caf, on_delete=models.CASCADE, related_name="changements_compte", verbose_name="Caf"
+    )
+    titulaire_compte = models.CharField("titulaire proposé", max_length=70)
+    iban = models.CharField("IBAN proposé", max_length=34, validators=[valider_iban])
+    bic = models.CharField("BIC proposé", max_length=11, validators=[valider_bic])
+    ancien_titulaire = models.CharField("titulaire jusque-là", max_length=70, blank=True)
+    ancien_iban = models.CharField("IBAN jusque-là", max_length=34, blank=True)
+    ancien_bic = models.CharField("BIC jusque-là", max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = "changement du compte bancaire d'une Caf"
+        verbose_name_plural = "changements du compte bancaire des Caf"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["caf"],
+                condition=models.Q(etat="a_approuver"),
+                name="un_changement_de_compte_caf_a_approuver",
+                violation_error_message=(
+                    "Un changement du compte de cette Caf est déjà à approuver."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caf} : {self.get_etat_display()}"
+
+
+class PropositionParametres(_Proposition):
+    """Des valeurs et sources proposées pour une année du barème déjà utilisée par une
+    campagne : elles ne s'appliquent qu'une fois approuvées par un autre administrateur
+    national. `version` : la date de modification des paramètres lus par l'auteur."""
+
+    parametres = models.ForeignKey(
+        ParametresBareme,
+        on_delete=models.CASCADE,
+        related_name="propositions",
+        verbose_name="paramètres",
+    )
+    valeurs = models.JSONField("valeurs proposées", default=dict)
+    sources = models.JSONField("sources proposées", default=dict)
+    changements = models.JSONField(
+        "changements", default=list, help_text="[paramètre, avant, après], pour l'affichage."
+    )
+    motif = models.TextField("motif", max_length=10_000)
+    version = models.CharField("version lue", max_length=40)
+
+    class Meta:
+        verbose_name = "proposition de paramètres du barème"
+        verbose_name_plural = "propositions de paramètres du barème"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parametres"],
+                condition=models.Q(etat="a_approuver"),
+                name="une_proposition_de_parametres_a_approuver",
+                violation_error_message="Une proposition pour cette année est déjà à approuver.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parametres.annee_scolaire} : {self.get_etat_display()}"
+
+
+class TypeEvenementApprobation(models.TextChoices):
+    """Les événements des propositions à approuver ; repris dans le catalogue des
+    événements (`clas.dossiers.evenements`)."""
+
+    COMPTE_CAF_PROPOSE = "compte_caf_propose", "Compte bancaire de la Caf proposé"
+    COMPTE_CAF_APPROUVE = "compte_caf_approuve", "Compte bancaire de la Caf approuvé"
+    COMPTE_CAF_REFUSE = "compte_caf_refuse", "Compte bancaire de la Caf refusé"
+    COMPTE_CAF_REMPLACE = (
+        "compte_caf_remplace",
+        "Proposition de compte de la Caf remplacée avant approbation",
+    )
+    PARAMETRES_PROPOSES = "parametres_proposes", "Paramètres du barème proposés"
+    PARAMETRES_APPROUVES = "parametres_approuves", "Paramètres du barème approuvés"
+    PARAMETRES_REFUSES = "parametres_refuses", "Paramètres du barème refusés"
+    PARAMETRES_REMPLACES = (
+        "parametres_remplaces",
+        "Proposition de paramètres remplacée avant approbation",
+    )
+
+
+class _EvenementApprobation(models.Model):
+    type = models.CharField("type", max_length=40, choices=TypeEvenementApprobation.choices)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    etat_avant = models.CharField("état avant", max_length=20, blank=True)
+    etat_apres = models.CharField("état après", max_length=20, blank=True)
+    description = models.TextField("description", max_length=10_000, blank=True)
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class EvenementCompteCaf(_EvenementApprobation):
+    """L'historique du compte bancaire d'une Caf : qui a proposé, qui a approuvé ou refusé,
+    ancien → nouveau compte (masqués)."""
+
+    caf = models.ForeignKey(Caf, on_delete=models.CASCADE, related_name="evenements_compte")
+    changement = models.ForeignKey(
+        ChangementCompteCaf, on_delete=models.CASCADE, related_name="evenements"
+    )
+
+    class Meta:
+        verbose_name = "événement du compte bancaire d'une Caf"
+        verbose_name_plural = "événements des comptes bancaires des Caf"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.caf} — {self.get_type_display()}"
+
+
+class EvenementParametres(_EvenementApprobation):
+    """L'historique des propositions de paramètres d'une année : proposées, approuvées,
+    refusées, remplacées, avec leurs auteurs."""
+
+    parametres = models.ForeignKey(
+        ParametresBareme, on_delete=models.CASCADE, related_name="evenements"
+    )
+    proposition = models.ForeignKey(
+        PropositionParametres, on_delete=models.CASCADE, related_name="evenements"
+    )
+
+    class Meta:
+        verbose_name = "événement des paramètres du barème"
+        verbose_name_plural = "événements des paramètres du barème"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.parametres} — {self.get_type_display()}"

@@ -18,4 +18,14 @@ urlpatterns = [
         name="national_double_facteur_reinitialiser",
     ),
     path("national/parametres/<str:annee>/", views.parametres_modifier, name="parametres_modifier"),
+    path(
+        "national/parametres/<str:annee>/propositions/<int:pk>/approuver/",
+        views.parametres_approuver,
+        name="parametres_approuver",
+    ),
+    path(
+        "national/parametres/<str:annee>/propositions/<int:pk>/refuser/",
+        views.parametres_refuser,
+        name="parametres_refuser",
+    ),
 ]

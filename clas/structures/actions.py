@@ -33,9 +33,11 @@ from .models import (
     RoleMembre,
     Structure,
     TypeEvenementPiece,
+    TransfertStructure,
 )
 from .permissions import exiger
 from .signaux import piece_a_supprimer
+from .transferts import retenir_changement_de_caf
 
 if TYPE_CHECKING:
     from clas.comptes.models import Utilisateur
@@ -122,20 +124,26 @@ def modifier_structure(
     par: Utilisateur,
     donnees: dict[str, Any],
     compte: Proposition | None = None,
-) -> None:
+) -> TransfertStructure | None:
     """Modifie la fiche ; un nouveau compte bancaire n'y est pas écrit : il est proposé à
-    la Caf (`coordonnees.proposer_coordonnees`)."""
+    la Caf (`coordonnees.proposer_coordonnees`). Une adresse dans le département d'une
+    autre Caf n'est pas écrite non plus : elle attend qu'un agent confirme le transfert
+    (`transferts`). Renvoie le transfert à confirmer, s'il y en a un."""
     exiger(structure, par, "modifier")
     donnees = {nom: valeur for nom, valeur in donnees.items() if nom not in ("iban", "bic")}
     departement, caf = caf_du_code_postal(donnees["code_postal"])
+    structure = Structure.objects.select_for_update().get(pk=structure.pk)
+    donnees, transfert = retenir_changement_de_caf(structure, par, donnees, departement, caf)
     for nom, valeur in donnees.items():
         setattr(structure, nom, valeur)
-    structure.departement = departement
-    structure.caf = caf
+    if transfert is None:
+        structure.departement = departement
+        structure.caf = caf
     structure.full_clean()
     structure.save()
     if compte is not None:
         proposer_coordonnees(structure, par, compte.iban, compte.bic, compte.rib)
+    return transfert
 
 
 # --- Équipe --------------------------------------------------------------------------------

@@ -290,3 +290,14 @@ class FormulaireRefusCoordonnees(FormulaireDsfr):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Indiquez le motif du refus : il est montré à la structure."},
     )
+
+
+class FormulaireRefusTransfert(FormulaireDsfr):
+    motif = forms.CharField(
+        label="Motif du refus",
+        max_length=500,
+        help_text="Par exemple « la structure garde son siège à Lyon » : il est montré à la "
+        "structure.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indiquez le motif du refus : il est montré à la structure."},
+    )

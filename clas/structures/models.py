@@ -435,3 +435,114 @@ class EvenementCoordonnees(models.Model):
 
     def __str__(self) -> str:
         return f"{self.structure} — {self.get_type_display()}"
+
+
+# --- Transfert entre Caf -------------------------------------------------------------------
+# Une structure ne change de Caf que par un transfert qu'un agent confirme : une fiche dont
+# le code postal passe dans un autre département garde son adresse et sa Caf ; la nouvelle
+# adresse est « à confirmer » par un agent de la Caf actuelle (ou l'administration
+# nationale). Confirmé, la structure passe à l'autre Caf avec ses membres, ses pièces, ses
+# dossiers et son historique (tous rattachés à la structure).
+
+
+class EtatTransfert(models.TextChoices):
+    A_CONFIRMER = "a_confirmer", "À confirmer"
+    CONFIRME = "confirme", "Confirmé"
+    REFUSE = "refuse", "Refusé"
+    ANNULE = "annule", "Annulé"
+
+
+class TransfertStructure(models.Model):
+    """Un changement d'adresse vers le département d'une autre Caf, en attente de la
+    confirmation d'un agent de la Caf actuelle."""
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="transferts", verbose_name="structure"
+    )
+    caf_origine = models.ForeignKey(
+        "referentiel.Caf", on_delete=models.PROTECT, related_name="+", verbose_name="de la Caf"
+    )
+    caf_destination = models.ForeignKey(
+        "referentiel.Caf", on_delete=models.PROTECT, related_name="+", verbose_name="à la Caf"
+    )
+    adresse = models.CharField("nouvelle adresse", max_length=300, blank=True)
+    commune = models.CharField("nouvelle commune", max_length=100)
+    code_postal = models.CharField("nouveau code postal", max_length=5)
+    departement = models.CharField("nouveau département", max_length=3)
+    etat = models.CharField(
+        "état", max_length=20, choices=EtatTransfert.choices, default=EtatTransfert.A_CONFIRMER
+    )
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="demandé par",
+    )
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    examine_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="confirmé ou refusé par",
+    )
+    examine_le = models.DateTimeField("confirmé ou refusé le", null=True, blank=True)
+    motif_refus = models.TextField("motif du refus", max_length=10_000, blank=True)
+
+    class Meta:
+        verbose_name = "transfert d'une structure entre Caf"
+        verbose_name_plural = "transferts de structures entre Caf"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["structure"],
+                condition=models.Q(etat="a_confirmer"),
+                name="un_transfert_a_confirmer_par_structure",
+                violation_error_message="Cette structure a déjà un transfert à confirmer.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.structure} : {self.caf_origine} → {self.caf_destination}"
+
+
+class TypeEvenementTransfert(models.TextChoices):
+    """Repris dans le catalogue des événements (`clas.dossiers.evenements`)."""
+
+    DEMANDE = "transfert_demande", "Changement de Caf demandé (adresse à confirmer)"
+    CONFIRME = "transfert_confirme", "Transfert vers une autre Caf confirmé"
+    REFUSE = "transfert_refuse", "Transfert vers une autre Caf refusé"
+    ANNULE = "transfert_annule", "Transfert vers une autre Caf annulé"
+
+
+class EvenementTransfert(models.Model):
+    """Le journal des transferts : qui, quand, de quelle Caf à quelle Caf."""
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="evenements_transfert"
+    )
+    transfert = models.ForeignKey(
+        TransfertStructure, on_delete=models.CASCADE, related_name="evenements"
+    )
+    type = models.CharField("type", max_length=40, choices=TypeEvenementTransfert.choices)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    etat_avant = models.CharField("état avant", max_length=20, blank=True)
+    etat_apres = models.CharField("état après", max_length=20, blank=True)
+    description = models.TextField("description", max_length=10_000, blank=True)
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "événement de transfert"
+        verbose_name_plural = "événements de transfert"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.structure} — {self.get_type_display()}"

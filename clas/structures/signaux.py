@@ -11,3 +11,8 @@ piece_a_supprimer = Signal()
 # arguments : structure (ses coordonnées déjà changées), changement, auteur. Les versements
 # y renvoient à la validation ceux qui avaient été validés sur l'ancien compte.
 coordonnees_acceptees = Signal()
+
+# Envoyé dans la transaction où un agent confirme le transfert d'une structure vers une autre
+# Caf ; arguments : structure (déjà à sa nouvelle Caf), transfert, auteur. Les dossiers y
+# rattachent leurs brouillons à la campagne de la nouvelle Caf.
+structure_transferee = Signal()

@@ -48,6 +48,17 @@ urlpatterns = [
         coordonnees.coordonnees_rib,
         name="coordonnees_rib",
     ),
+    path(
+        "structures/<int:structure_id>/transferts/<int:pk>/confirmer/",
+        views.transfert_confirmer,
+        name="transfert_confirmer",
+    ),
+    path(
+        "structures/<int:structure_id>/transferts/<int:pk>/refuser/",
+        views.transfert_refuser,
+        name="transfert_refuser",
+    ),
+    path("caf/transferts/", views.transferts_a_confirmer, name="transferts_a_confirmer"),
     path("invitations/<str:jeton>/", views.invitation, name="invitation"),
     path(
         "structures/<int:structure_id>/pieces/",

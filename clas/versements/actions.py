@@ -3,7 +3,8 @@ paiement dans un lot (fichier de virement SEPA), marquer payé, rejeter, rééme
 compte bancaire d'où la Caf paie.
 
 Qui fait quoi, vérifié ici côté serveur quelle que soit la page :
-- le **valideur** de la Caf du dossier valide les versements et tient le compte de la Caf ;
+- le **valideur** de la Caf du dossier valide les versements et propose le compte de la
+  Caf, qu'un autre valideur ou un comptable approuve (`compte_caf`) ;
 - le **comptable** de cette Caf crée les lots, les marque payés, enregistre les rejets : il
   paie mais ne décide pas (il ne valide pas) ;
 - l'**instructeur** ne valide pas et ne paie pas.
@@ -57,7 +58,6 @@ __all__ = [
     "creer_lot",
     "lots_de_la_caf",
     "marquer_lot_paye",
-    "modifier_compte_caf",
     "raison_ecart",
     "reemettre",
     "reference_de",
@@ -106,7 +106,10 @@ def capacites_paiements(utilisateur: Utilisateur) -> dict[str, bool]:
         "payer": comptable,
         "reemettre": comptable or valideur,
         "telecharger": comptable or valideur,
+        # Quatre yeux : un valideur propose le compte de la Caf, un autre valideur ou un
+        # comptable l'approuve (`compte_caf`).
         "modifier_compte": valideur,
+        "approuver_compte": valideur or comptable,
     }
 
 
@@ -228,67 +231,6 @@ def _verrouiller(pks: Iterable[int]) -> list[Versement]:
         .select_related("convention__dossier__campagne", "convention__dossier__structure", "lot")
         .order_by("pk")
     )
-
-
-# --- Compte bancaire de la Caf ------------------------------------------------------------
-
-
-def modifier_compte_caf(
-    caf: Caf, valideur: Utilisateur, titulaire: str, iban: str, bic: str
-) -> tuple[Caf, bool]:
-    """Le valideur de la Caf renseigne le compte d'où partent les virements Clas. Renvoie la
-    Caf et True si quelque chose a changé (qui et quand sont gardés sur la Caf)."""
-    _agent_valideur_du_compte(valideur, caf)
-    titulaire = " ".join((titulaire or "").split())
-    iban = normaliser_iban(iban)
-    bic = (bic or "").strip().upper()
-    erreurs: dict[str, list[str]] = {}
-    for champ, valeur, valider in (("iban", iban, valider_iban), ("bic", bic, valider_bic)):
-        try:
-            valider(valeur)
-        except ValidationError as erreur:
-            erreurs[champ] = erreur.messages
-    for champ, valeur, libelle in (
-        ("titulaire_compte", titulaire, "le titulaire du compte"),
-        ("iban", iban, "l'IBAN"),
-        ("bic", bic, "le BIC"),
-    ):
-        if not valeur:
-            erreurs.setdefault(champ, []).append(f"Renseignez {libelle}.")
-    if erreurs:
-        raise ValidationError(erreurs)
-    with transaction.atomic():
-        caf = Caf.objects.select_for_update().get(pk=caf.pk)
-        if (caf.titulaire_compte, caf.iban, caf.bic) == (titulaire, iban, bic):
-            return caf, False
-        ancien = caf.iban
-        caf.titulaire_compte, caf.iban, caf.bic = titulaire, iban, bic
-        caf.compte_modifie_par = valideur
-        caf.compte_modifie_le = timezone.now()
-        caf.save(
-            update_fields=[
-                "titulaire_compte",
-                "iban",
-                "bic",
-                "compte_modifie_par",
-                "compte_modifie_le",
-            ]
-        )
-    logger.info(
-        "Compte bancaire de la Caf %s modifié par %s : IBAN …%s → …%s, BIC %s.",
-        caf.code,
-        valideur.email,
-        ancien[-4:] if ancien else "(aucun)",
-        iban[-4:],
-        bic,
-    )
-    return caf, True
-
-
-def _agent_valideur_du_compte(utilisateur: Utilisateur, caf: Caf) -> None:
-    agent = agent_de(utilisateur)
-    if agent is None or agent.caf_id != caf.pk or not agent.est_valideur:
-        raise PermissionDenied("Seul un valideur de la Caf modifie son compte bancaire.")
 
 
 # --- Valider ------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from .retour_banque import COLONNES
 
 
 class FormulaireCompteCaf(ModeleFormulaireDsfr):
-    """Le compte d'où partent les virements Clas (émetteur des fichiers SEPA)."""
+    """Le compte d'où partent les virements Clas (émetteur des fichiers SEPA), proposé par
+    un valideur ; il ne sert qu'une fois approuvé par un second agent."""
 
     class Meta:
         model = Caf
@@ -47,6 +48,21 @@ class FormulaireCompteCaf(ModeleFormulaireDsfr):
 
     def clean_titulaire_compte(self) -> str:
         return " ".join((self.cleaned_data.get("titulaire_compte") or "").split())
+
+
+class FormulaireRefusCompte(FormulaireDsfr):
+    motif = forms.CharField(
+        label="Motif du refus",
+        max_length=500,
+        help_text=(
+            "Par exemple « l'IBAN ne correspond pas au RIB de l'agence comptable » : il est "
+            "inscrit à l'historique du compte."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Indiquez le motif du refus : il est inscrit à l'historique du compte."
+        },
+    )
 
 
 class FormulaireLot(FormulaireDsfr):

@@ -28,4 +28,14 @@ urlpatterns = [
         name="paiements_versement_reemettre",
     ),
     path("caf/compte-bancaire/", vues.caf_compte_bancaire, name="caf_compte_bancaire"),
+    path(
+        "caf/compte-bancaire/<int:pk>/approuver/",
+        vues.caf_compte_approuver,
+        name="caf_compte_approuver",
+    ),
+    path(
+        "caf/compte-bancaire/<int:pk>/refuser/",
+        vues.caf_compte_refuser,
+        name="caf_compte_refuser",
+    ),
 ]

@@ -28,15 +28,16 @@ from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.permissions import RequeteConnectee, agent_requis
-from clas.referentiel.models import Caf
-from clas.structures.models import ChangementCoordonnees
+from clas.referentiel.models import Caf, ChangementCompteCaf, EvenementCompteCaf
+from clas.structures.models import ChangementCoordonnees, EtatTransfert, TransfertStructure
 
 from . import actions as paiements
-from . import retour_banque
+from . import compte_caf, retour_banque
 from .forms import (
     FormulaireCompteCaf,
     FormulaireLot,
     FormulaireLotPaye,
+    FormulaireRefusCompte,
     FormulaireRejet,
     FormulaireRetour,
 )
@@ -162,6 +163,12 @@ def _page_accueil(
         "titre": "Paiements",
         "caf": agent.caf,
         "capacites": capacites,
+        "compte_a_approuver": compte_caf.changement_en_attente(agent.caf) is not None,
+        # Une structure qui déménage dans un autre département reste payée par cette Caf
+        # tant qu'un agent n'a pas confirmé son transfert.
+        "transferts_a_confirmer": TransfertStructure.objects.filter(
+            caf_origine_id=agent.caf_id, etat=EtatTransfert.A_CONFIRMER
+        ).count(),
         "comptes_a_verifier": ChangementCoordonnees.objects.a_verifier()
         .filter(structure__caf_id=agent.caf_id)
         .count(),
@@ -455,47 +462,134 @@ def paiements_versement_reemettre(request: RequeteConnectee, pk: int) -> HttpRes
     return _retour(request, _url_retour_versement(versement))
 
 
-@agent_requis
-@require_http_methods(["GET", "HEAD", "POST"])
-def caf_compte_bancaire(request: RequeteConnectee) -> HttpResponse:
-    """Tous les agents de la Caf lisent le compte ; seul un valideur le modifie."""
+def _page_compte(
+    request: RequeteConnectee,
+    formulaire: FormulaireCompteCaf | None = None,
+    formulaire_refus: FormulaireRefusCompte | None = None,
+    statut: int = 200,
+) -> HttpResponse:
     utilisateur = request.user
     agent = agent_de(utilisateur)
     assert agent is not None
     caf = Caf.objects.select_related("compte_modifie_par").get(pk=agent.caf_id)
-    peut_modifier = paiements.capacites_paiements(utilisateur)["modifier_compte"]
-    statut = 200
-    formulaire = FormulaireCompteCaf(instance=Caf.objects.get(pk=caf.pk)) if peut_modifier else None
-    if request.method == "POST":
-        if not peut_modifier:
-            raise PermissionDenied("Seul un valideur de la Caf modifie son compte bancaire.")
-        formulaire = FormulaireCompteCaf(request.POST, instance=Caf.objects.get(pk=caf.pk))
-        if formulaire.is_valid():
-            donnees = formulaire.cleaned_data
-            try:
-                caf, modifie = paiements.modifier_compte_caf(
-                    caf, utilisateur, donnees["titulaire_compte"], donnees["iban"], donnees["bic"]
-                )
-            except ValidationError as erreur:
-                for champ, liste in erreur.message_dict.items():
-                    formulaire.add_error(champ, liste)
-            else:
-                if modifie:
-                    messages.success(
-                        request,
-                        f"Compte bancaire de la Caf enregistré par {utilisateur} le "
-                        f"{timezone.localtime(caf.compte_modifie_le):%d/%m/%Y à %H:%M} : les "
-                        "prochains lots partiront de ce compte.",
-                    )
-                else:
-                    messages.info(request, "Le compte bancaire n'a pas changé.")
-                return redirect("caf_compte_bancaire")
-        messages.error(request, "Le compte bancaire n'a pas été enregistré : voyez le formulaire.")
-        statut = 400
+    peut_modifier = compte_caf.peut_proposer(utilisateur, caf)
+    en_attente = compte_caf.changement_en_attente(caf)
+    if peut_modifier and formulaire is None:
+        # Le formulaire montre le compte proposé s'il y en a un (on le corrige), sinon
+        # celui en vigueur.
+        depart = compte_caf.Compte.propose(en_attente) if en_attente else compte_caf.Compte.de(caf)
+        formulaire = FormulaireCompteCaf(
+            initial={
+                "titulaire_compte": depart.titulaire,
+                "iban": depart.iban,
+                "bic": depart.bic,
+            }
+        )
     contexte = {
         "titre": "Compte bancaire de la Caf",
         "caf": caf,
-        "formulaire": formulaire,
+        "formulaire": formulaire if peut_modifier else None,
         "peut_modifier": peut_modifier,
+        "en_attente": en_attente,
+        "ancien_en_attente": compte_caf.Compte.ancien(en_attente) if en_attente else None,
+        "propose_en_attente": compte_caf.Compte.propose(en_attente) if en_attente else None,
+        "peut_examiner": en_attente is not None
+        and compte_caf.peut_examiner(utilisateur, en_attente),
+        "formulaire_refus": formulaire_refus or FormulaireRefusCompte(),
+        "historique": EvenementCompteCaf.objects.filter(caf_id=caf.pk)
+        .select_related("auteur")
+        .order_by("-created_at", "-id")[:50],
     }
     return render(request, "versements/compte_bancaire.html", contexte, status=statut)
+
+
+@agent_requis
+@require_http_methods(["GET", "HEAD", "POST"])
+def caf_compte_bancaire(request: RequeteConnectee) -> HttpResponse:
+    """Tous les agents de la Caf lisent le compte et son historique ; un valideur propose
+    un nouveau compte, qu'un autre valideur ou un comptable approuve."""
+    if request.method != "POST":
+        return _page_compte(request)
+    utilisateur = request.user
+    agent = agent_de(utilisateur)
+    assert agent is not None
+    caf = Caf.objects.get(pk=agent.caf_id)
+    if not compte_caf.peut_proposer(utilisateur, caf):
+        raise PermissionDenied(compte_caf.REFUS_PROPOSITION)
+    formulaire = FormulaireCompteCaf(request.POST)
+    if formulaire.is_valid():
+        donnees = formulaire.cleaned_data
+        try:
+            changement = compte_caf.proposer_compte_caf(
+                caf, utilisateur, donnees["titulaire_compte"], donnees["iban"], donnees["bic"]
+            )
+        except ValidationError as erreur:
+            for champ, liste in erreur.message_dict.items():
+                formulaire.add_error(champ if champ in formulaire.fields else None, liste)
+        else:
+            if changement is None:
+                messages.info(request, "Le compte bancaire n'a pas changé : rien à approuver.")
+            else:
+                messages.success(
+                    request,
+                    f"Nouveau compte proposé par {utilisateur} : il ne sert qu'une fois approuvé "
+                    "par un autre valideur ou un comptable de la Caf. D'ici là, les lots partent "
+                    "du compte en vigueur.",
+                )
+            return redirect("caf_compte_bancaire")
+    messages.error(request, "Le compte bancaire n'a pas été proposé : voyez le formulaire.")
+    return _page_compte(request, formulaire=formulaire, statut=400)
+
+
+def _changement_de_ma_caf(request: RequeteConnectee, pk: int) -> ChangementCompteCaf:
+    agent = agent_de(request.user)
+    assert agent is not None
+    return get_object_or_404(
+        ChangementCompteCaf.objects.select_related("propose_par", "caf"),
+        pk=pk,
+        caf_id=agent.caf_id,
+    )
+
+
+@agent_requis
+@require_POST
+def caf_compte_approuver(request: RequeteConnectee, pk: int) -> HttpResponse:
+    changement = _changement_de_ma_caf(request, pk)
+    try:
+        compte_caf.approuver_compte_caf(changement, request.user)
+    except paiements.ActionImpossible as refus:
+        messages.error(request, f"Le compte n'a pas été approuvé : {refus}")
+    else:
+        messages.success(
+            request,
+            f"Compte approuvé par {request.user} (proposé par {changement.propose_par}) : les "
+            "prochains lots partiront de ce compte.",
+        )
+    return redirect("caf_compte_bancaire")
+
+
+@agent_requis
+@require_POST
+def caf_compte_refuser(request: RequeteConnectee, pk: int) -> HttpResponse:
+    changement = _changement_de_ma_caf(request, pk)
+    formulaire = FormulaireRefusCompte(request.POST)
+    if not compte_caf.peut_examiner(request.user, changement):
+        if changement.propose_par_id == request.user.pk:
+            messages.error(request, f"Le compte n'a pas été refusé : {compte_caf.REFUS_SEPARATION}")
+            return redirect("caf_compte_bancaire")
+        raise PermissionDenied(compte_caf.REFUS_EXAMEN)
+    if formulaire.is_valid():
+        try:
+            compte_caf.refuser_compte_caf(
+                changement, request.user, formulaire.cleaned_data["motif"]
+            )
+        except paiements.ActionImpossible as refus:
+            messages.error(request, f"Le compte n'a pas été refusé : {refus}")
+            return redirect("caf_compte_bancaire")
+        except ValidationError as erreur:
+            formulaire.add_error("motif", erreur.message_dict.get("motif", erreur.messages))
+        else:
+            messages.success(request, "Compte refusé : le compte en vigueur reste celui des lots.")
+            return redirect("caf_compte_bancaire")
+    messages.error(request, "Le compte n'a pas été refusé : indiquez le motif.")
+    return _page_compte(request, formulaire_refus=formulaire, statut=400)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -435,67 +435,6 @@ def test_on_ne_reemet_ni_un_versement_en_cours_ni_sans_etre_comptable_ou_valideu
         with pytest.raises(PermissionDenied):
             paiements.reemettre(versement, utilisateurs[persona])
     assert not Versement.objects.filter(reemission_de=versement).exists()
-
-
-# --- Compte bancaire de la Caf ------------------------------------------------------------
-
-
-def test_le_valideur_renseigne_le_compte_de_la_caf(caf_rhone, utilisateurs, caplog):
-    valideur = utilisateurs["valideur"]
-    iban_espace = " ".join(IBAN_CAF[i : i + 4] for i in range(0, 27, 4)).lower()
-
-    caf, modifie = paiements.modifier_compte_caf(
-        caf_rhone, valideur, "  Agent  comptable Caf du Rhône ", iban_espace, "bdfefrppcct"
-    )
-
-    caf.refresh_from_db()
-    assert modifie
-    assert (caf.titulaire_compte, caf.iban, caf.bic) == (
-        "Agent comptable Caf du Rhône",
-        IBAN_CAF,
-        "BDFEFRPPCCT",
-    )
-    assert caf.compte_modifie_par == valideur and caf.compte_modifie_le
-    assert caf.a_un_compte
-    assert "Compte bancaire de la Caf" in caplog.text
-    assert (
-        paiements.modifier_compte_caf(caf, valideur, caf.titulaire_compte, IBAN_CAF, "BDFEFRPPCCT")[
-            1
-        ]
-        is False
-    )
-
-
-def test_un_iban_de_caf_invalide_est_refuse_avec_son_explication(caf_rhone, utilisateurs):
-    with pytest.raises(ValidationError) as erreur:
-        paiements.modifier_compte_caf(
-            caf_rhone, utilisateurs["valideur"], "Caf", "FR7630006000011234567890188", "XX"
-        )
-    assert "clé de contrôle incorrecte" in " ".join(erreur.value.message_dict["iban"])
-    assert "BIC" in " ".join(erreur.value.message_dict["bic"])
-    caf_rhone.refresh_from_db()
-    assert not caf_rhone.iban
-
-
-@pytest.mark.parametrize(
-    "persona",
-    [
-        "anonyme",
-        "porteur",
-        "porteur_autre",
-        "instructeur",
-        "instructeur_autre_caf",
-        "comptable",
-        "national",
-    ],
-)
-def test_seul_le_valideur_de_la_caf_modifie_son_compte(caf_rhone, utilisateurs, persona):
-    with pytest.raises(PermissionDenied):
-        paiements.modifier_compte_caf(
-            caf_rhone, _utilisateur(utilisateurs, persona), "Caf", IBAN_CAF, "BDFEFRPPCCT"
-        )
-    caf_rhone.refresh_from_db()
-    assert not caf_rhone.iban
 
 
 def test_un_acompte_rejete_n_est_plus_reemis_apres_l_acceptation_du_bilan(

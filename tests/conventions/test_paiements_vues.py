@@ -16,13 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clas.bilans import regularisation
-from clas.referentiel.models import Caf
 from clas.versements import actions as paiements
 from clas.versements.models import EtatVersement, LotPaiement, Mouvement, Versement
 from tests.instruction.outils import creer_campagne
 from tests.outils import texte
 
-from .paiements_fabrique import IBAN_CAF, convention_signee, donner_un_compte
+from .paiements_fabrique import convention_signee, donner_un_compte
 
 E = EtatVersement
 AUJOURD_HUI = timezone.localdate
@@ -206,57 +205,7 @@ def test_qui_reemet_un_versement_rejete(client_de, jeu, utilisateurs, persona, s
         assert Versement.objects.filter(reemission_de=versement).count() == 1
 
 
-@pytest.mark.parametrize(
-    ("persona", "statut"),
-    _statuts(instructeur=200, instructeur_autre_caf=200, valideur=200, comptable=200),
-)
-def test_qui_lit_le_compte_bancaire_de_la_caf(client_de, jeu, persona, statut):
-    reponse = client_de(persona).get(reverse("caf_compte_bancaire"))
-    assert reponse.status_code == statut
-    if statut == 200:
-        page = texte(reponse)
-        assert ("Enregistrer le compte" in page) == (persona == "valideur")
-        if persona != "instructeur_autre_caf":
-            assert IBAN_CAF[:4] in page
-
-
-@pytest.mark.parametrize(
-    ("persona", "statut"),
-    _statuts(instructeur=403, instructeur_autre_caf=403, valideur=302, comptable=403),
-)
-def test_seul_le_valideur_modifie_le_compte_bancaire(
-    client_de, caf_rhone, utilisateurs, persona, statut
-):
-    reponse = client_de(persona).post(
-        reverse("caf_compte_bancaire"),
-        {"titulaire_compte": "Caf du Rhône", "iban": IBAN_CAF, "bic": "BDFEFRPPCCT"},
-    )
-    assert reponse.status_code == statut
-    caf = Caf.objects.get(pk=caf_rhone.pk)
-    assert (caf.iban == IBAN_CAF) == (persona == "valideur")
-    if persona == "valideur":
-        assert caf.compte_modifie_par == utilisateurs["valideur"]
-
-
 # --- Contenu et messages ------------------------------------------------------------------
-
-
-def test_le_compte_bancaire_invalide_garde_la_saisie_et_explique(valideur, caf_rhone):
-    reponse = valideur.post(
-        reverse("caf_compte_bancaire"),
-        {
-            "titulaire_compte": "Caf du Rhône",
-            "iban": "FR76 3000 6000 0112 3456 7890 188",
-            "bic": "BDFEFRPP",
-        },
-    )
-    assert reponse.status_code == 400
-    page = texte(reponse)
-    assert "clé de contrôle incorrecte" in page
-    assert "FR76 3000 6000 0112 3456 7890 188" in page or "FR7630006000011234567890188" in page
-    assert "Caf du Rhône" in page
-    caf_rhone.refresh_from_db()
-    assert not caf_rhone.iban
 
 
 def test_le_comptable_cree_un_lot_et_voit_le_message(comptable, jeu):

@@ -28,6 +28,7 @@ COMPTES = [
     "comptable@demo.clas.fr",
     "instructeur.somme@demo.clas.fr",
     "national@demo.clas.fr",
+    "national2@demo.clas.fr",
 ]
 
 
@@ -123,6 +124,7 @@ def test_le_compte_national_est_administrateur_national_et_rien_d_autre() -> Non
         ("comptable@demo.clas.fr", "/paiements/"),
         ("instructeur.somme@demo.clas.fr", "/caf/"),
         ("national@demo.clas.fr", "/national/"),
+        ("national2@demo.clas.fr", "/national/"),
     ],
 )
 def test_chaque_compte_de_demo_se_connecte_et_arrive_sur_sa_page(email: str, page: str) -> None:
@@ -294,6 +296,7 @@ def test_la_sortie_presente_chaque_compte_avec_son_role_sa_page_et_ce_qu_on_y_vo
         "comptable@demo.clas.fr": ("comptable — Caf du Rhône", "/paiements/", "lot"),
         "instructeur.somme@demo.clas.fr": ("instructeur — Caf de la Somme", "/caf/", "à instruire"),
         "national@demo.clas.fr": ("administration nationale", "/national/", "barème"),
+        "national2@demo.clas.fr": ("administration nationale", "/national/", "approuve"),
     }
     assert {c["email"] for c in COMPTES_DE_DEMO} == set(attendus)
     for email, (qui, page, ce_qu_on_voit) in attendus.items():
@@ -344,3 +347,33 @@ def test_ce_que_la_demo_annonce_est_dans_les_donnees() -> None:
         ).values_list("etat", flat=True)
     )
     assert {EtatDossier.ACCEPTE, EtatDossier.DEPOSE, EtatDossier.BROUILLON} <= etats
+
+
+def test_la_demo_a_une_modification_du_bareme_que_le_second_national_approuve() -> None:
+    from clas.referentiel.models import EtatApprobation, PropositionParametres
+
+    proposition = PropositionParametres.objects.get(etat=EtatApprobation.A_APPROUVER)
+    assert proposition.propose_par.email == "national@demo.clas.fr"
+    chemin = f"/national/parametres/{proposition.parametres.annee_scolaire}/"
+    client = Client()
+    client.force_login(Utilisateur.objects.get(email="national2@demo.clas.fr"))
+    assert "Approuver cette modification" in client.get(chemin).content.decode()
+
+    client.post(f"{chemin}propositions/{proposition.pk}/approuver/")
+
+    proposition.refresh_from_db()
+    assert proposition.etat == EtatApprobation.APPROUVEE
+    assert proposition.modifications.get().approuve_par.email == "national2@demo.clas.fr"
+
+
+def test_le_compte_de_la_caf_du_rhone_a_ete_propose_puis_approuve_par_deux_personnes() -> None:
+    from clas.referentiel.models import EvenementCompteCaf
+
+    types = {
+        e.type: e.auteur.email
+        for e in EvenementCompteCaf.objects.filter(caf__departement="69").select_related("auteur")
+    }
+    assert types == {
+        "compte_caf_propose": "valideur@demo.clas.fr",
+        "compte_caf_approuve": "comptable@demo.clas.fr",
+    }

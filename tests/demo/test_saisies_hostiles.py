@@ -80,6 +80,8 @@ DEPARTS = {
         "/campagnes/",
         "/national/double-authentification/",
     ],
+    # Le second national : la page de l'année où l'attend une proposition à approuver.
+    "national2@demo.clas.fr": ["/national/parametres/"],
 }
 PAGES_PAR_COMPTE = 120
 # Ce que le parcours ne doit pas suivre : sortir, fichiers, documentation machine.
@@ -109,6 +111,8 @@ HORS_PARCOURS = {
     "FormulaireRejet": "versement d'un lot envoyé (tests/conventions/test_paiements*.py)",
     "FormulaireProposition": "dossier complet et pris en charge (tests/instruction)",
     "FormulaireSignature": "convention à signer (tests/conventions)",
+    "FormulaireRefusTransfert": "aucun transfert entre Caf à confirmer dans la démo "
+    "(tests/structures/test_transferts.py)",
 }
 
 

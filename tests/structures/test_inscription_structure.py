@@ -252,8 +252,10 @@ def test_l_administrateur_modifie_la_fiche_avec_les_memes_controles(
     assert bon.status_code == 302
     structure_a.refresh_from_db()
     assert structure_a.nom == "Les Amis du quartier"
-    assert structure_a.departement == "2B"
-    assert structure_a.caf.nom == "Caf de la Haute-Corse"
+    # Un code postal d'une autre Caf attend la confirmation du transfert (test_transferts).
+    assert structure_a.caf.nom == "Caf du Rhône"
+    assert structure_a.code_postal != "20200"
+    assert structure_a.transferts.get().caf_destination.nom == "Caf de la Haute-Corse"
     assert structure_a.iban == ""  # proposé à la Caf, pas écrit sur la fiche
     assert structure_a.changements_coordonnees.get().iban == IBAN
 

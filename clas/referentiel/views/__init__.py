@@ -1,18 +1,28 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
-from clas.core.exceptions import VersionPerimee
+from clas.core.exceptions import ActionImpossible, VersionPerimee
 from clas.core.permissions import RequeteConnectee, national_requis
 
-from ..actions import ajouter_annee, modifier_parametres
-from ..forms import FormulaireNouvelleAnnee, FormulaireParametres
-from ..models import Caf, ParametresBareme
+from ..actions import (
+    ajouter_annee,
+    annee_utilisee,
+    approuver_parametres,
+    modifier_parametres,
+    proposer_parametres,
+    proposition_en_attente,
+    refuser_parametres,
+)
+from ..forms import FormulaireNouvelleAnnee, FormulaireParametres, FormulaireRefusParametres
+from ..models import Caf, ParametresBareme, PropositionParametres
 
 
 @national_requis
@@ -81,52 +91,153 @@ def parametres_ajouter(request: RequeteConnectee) -> HttpResponse:
     return _page_parametres(request, formulaire, statut=400)
 
 
-@national_requis
-def parametres_modifier(request: RequeteConnectee, annee: str) -> HttpResponse:
-    parametres = get_object_or_404(ParametresBareme, annee_scolaire=annee)
-    formulaire = FormulaireParametres(request.POST or None, instance=parametres)
-    statut = 200
-    if request.method == "POST":
-        statut = 400
-        if formulaire.is_valid():
-            valeurs = {nom: formulaire.cleaned_data[nom] for nom in NOMS_PARAMETRES}
-            try:
-                modifications = modifier_parametres(
-                    parametres,
-                    valeurs,
-                    formulaire.nouvelles_sources(),
-                    formulaire.cleaned_data["motif"].strip(),
-                    request.user,
-                    formulaire.cleaned_data["version"],
-                )
-            except VersionPerimee:
-                formulaire.add_error(
-                    None,
-                    "Ces paramètres ont été modifiés par quelqu'un d'autre depuis l'ouverture de "
-                    "la page. Rechargez la page pour voir les nouvelles valeurs, puis refaites "
-                    "votre modification.",
-                )
-                statut = 409
-            except ValueError as erreur:
-                formulaire.add_error(None, str(erreur))
-            else:
-                if modifications:
-                    messages.success(
-                        request,
-                        f"{len(modifications)} modification(s) enregistrée(s) pour {annee}.",
-                    )
-                else:
-                    messages.info(request, "Aucune valeur ni source n'a changé.")
-                return redirect("parametres_modifier", annee=annee)
-    historique = parametres.modifications.select_related("auteur")
+def _page_annee(
+    request: RequeteConnectee,
+    parametres: ParametresBareme,
+    formulaire: FormulaireParametres,
+    formulaire_refus: FormulaireRefusParametres | None = None,
+    statut: int = 200,
+) -> HttpResponse:
+    en_attente = proposition_en_attente(parametres)
     return render(
         request,
         "referentiel/parametres_modifier.html",
         {
-            "titre": f"Paramètres {annee}",
+            "titre": f"Paramètres {parametres.annee_scolaire}",
             "parametres": parametres,
             "formulaire": formulaire,
-            "historique": historique,
+            "utilisee": annee_utilisee(parametres.annee_scolaire),
+            "en_attente": en_attente,
+            "changements_en_attente": [
+                (LIBELLES_PARAMETRES.get(nom, nom), avant, apres)
+                for nom, avant, apres in (en_attente.changements if en_attente else [])
+            ],
+            "peut_examiner": en_attente is not None
+            and en_attente.propose_par_id != request.user.pk,
+            "formulaire_refus": formulaire_refus or FormulaireRefusParametres(),
+            "historique": parametres.modifications.select_related("auteur", "approuve_par"),
+            "evenements": parametres.evenements.select_related("auteur"),
         },
         status=statut,
+    )
+
+
+@national_requis
+def parametres_modifier(request: RequeteConnectee, annee: str) -> HttpResponse:
+    """Une année qu'aucune campagne n'utilise change directement ; une année utilisée, par
+    une proposition qu'un autre administrateur national approuve."""
+    parametres = get_object_or_404(ParametresBareme, annee_scolaire=annee)
+    formulaire = FormulaireParametres(request.POST or None, instance=parametres)
+    en_attente = proposition_en_attente(parametres)
+    if request.method != "POST":
+        if en_attente is not None:
+            # La proposition en attente se corrige : le formulaire la montre ; revenir aux
+            # valeurs en vigueur la retire.
+            formulaire.initial.update(en_attente.valeurs)
+            formulaire.initial.update({f"source_{n}": v for n, v in en_attente.sources.items()})
+            formulaire.initial["motif"] = en_attente.motif
+        return _page_annee(request, parametres, formulaire)
+    statut = 400
+    if formulaire.is_valid():
+        valeurs = {nom: formulaire.cleaned_data[nom] for nom in NOMS_PARAMETRES}
+        arguments = (
+            parametres,
+            valeurs,
+            formulaire.nouvelles_sources(),
+            formulaire.cleaned_data["motif"].strip(),
+            request.user,
+            formulaire.cleaned_data["version"],
+        )
+        utilisee = annee_utilisee(annee)
+        try:
+            if utilisee:
+                proposition = proposer_parametres(*arguments)
+            else:
+                modifications = modifier_parametres(*arguments)
+        except VersionPerimee:
+            formulaire.add_error(
+                None,
+                "Ces paramètres ont été modifiés par quelqu'un d'autre depuis l'ouverture de "
+                "la page. Rechargez la page pour voir les nouvelles valeurs, puis refaites "
+                "votre modification.",
+            )
+            statut = 409
+        except (ValueError, ActionImpossible) as erreur:
+            formulaire.add_error(None, str(erreur))
+        else:
+            if utilisee:
+                if proposition is None:
+                    messages.info(
+                        request,
+                        "Les valeurs sont celles en vigueur : rien à approuver"
+                        + (" (la proposition en attente est retirée)." if en_attente else "."),
+                    )
+                elif en_attente is not None and proposition.pk == en_attente.pk:
+                    messages.info(request, "Cette proposition attend déjà son approbation.")
+                else:
+                    messages.success(
+                        request,
+                        f"Modification proposée pour {annee} : l'année est déjà utilisée par une "
+                        "campagne, elle s'appliquera une fois approuvée par un autre "
+                        "administrateur national.",
+                    )
+            elif modifications:
+                messages.success(
+                    request, f"{len(modifications)} modification(s) enregistrée(s) pour {annee}."
+                )
+            else:
+                messages.info(request, "Aucune valeur ni source n'a changé.")
+            return redirect("parametres_modifier", annee=annee)
+    return _page_annee(request, parametres, formulaire, statut=statut)
+
+
+def _proposition(annee: str, pk: int) -> PropositionParametres:
+    return get_object_or_404(
+        PropositionParametres.objects.select_related("propose_par", "parametres"),
+        pk=pk,
+        parametres__annee_scolaire=annee,
+    )
+
+
+@national_requis
+@require_POST
+def parametres_approuver(request: RequeteConnectee, annee: str, pk: int) -> HttpResponse:
+    proposition = _proposition(annee, pk)
+    try:
+        modifications = approuver_parametres(proposition, request.user)
+    except ActionImpossible as refus:
+        messages.error(request, f"La proposition n'a pas été approuvée : {refus}")
+    else:
+        messages.success(
+            request,
+            f"Proposition de {proposition.propose_par} approuvée par {request.user} : "
+            f"{len(modifications)} modification(s) appliquée(s) pour {annee}.",
+        )
+    return redirect("parametres_modifier", annee=annee)
+
+
+@national_requis
+@require_POST
+def parametres_refuser(request: RequeteConnectee, annee: str, pk: int) -> HttpResponse:
+    proposition = _proposition(annee, pk)
+    formulaire = FormulaireRefusParametres(request.POST)
+    if formulaire.is_valid():
+        try:
+            refuser_parametres(proposition, request.user, formulaire.cleaned_data["motif_refus"])
+        except ActionImpossible as refus:
+            messages.error(request, f"La proposition n'a pas été refusée : {refus}")
+            return redirect("parametres_modifier", annee=annee)
+        except ValidationError as erreur:
+            formulaire.add_error("motif_refus", erreur.messages)
+        else:
+            messages.success(request, "Proposition refusée : les paramètres ne changent pas.")
+            return redirect("parametres_modifier", annee=annee)
+    messages.error(request, "La proposition n'a pas été refusée : indiquez le motif.")
+    parametres = proposition.parametres
+    return _page_annee(
+        request,
+        parametres,
+        FormulaireParametres(instance=parametres),
+        formulaire_refus=formulaire,
+        statut=400,
     )

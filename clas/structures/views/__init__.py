@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
@@ -18,15 +18,23 @@ from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_de_l_accueil
 from clas.core.validators import masquer_email
 
-from .. import actions
+from .. import actions, transferts
 from ..coordonnees import changement_en_cours
-from ..forms import FormulaireInvitation, FormulairePiece, FormulaireRole, FormulaireStructure
+from ..forms import (
+    FormulaireInvitation,
+    FormulairePiece,
+    FormulaireRefusTransfert,
+    FormulaireRole,
+    FormulaireStructure,
+)
 from ..models import (
     DUREE_CORBEILLE,
+    EtatTransfert,
     Invitation,
     MembreStructure,
     PieceJustificative,
     Structure,
+    TransfertStructure,
     TypePiece,
 )
 from ..permissions import capacites, exiger
@@ -170,7 +178,92 @@ def structure_fiche(request: RequeteConnectee, structure_id: int) -> HttpRespons
             "onglet": "fiche",
             "en_cours": changement_en_cours(structure),
             "historique": historique,
+            **_contexte_transfert(request, structure),
         },
+    )
+
+
+def _contexte_transfert(
+    request: RequeteConnectee,
+    structure: Structure,
+    formulaire_refus: FormulaireRefusTransfert | None = None,
+) -> dict[str, object]:
+    transfert = transferts.transfert_en_attente(structure)
+    return {
+        "transfert": transfert,
+        "peut_examiner_transfert": transfert is not None
+        and transferts.peut_examiner(transfert, request.user),
+        "formulaire_refus_transfert": formulaire_refus or FormulaireRefusTransfert(),
+        "journal_transferts": structure.evenements_transfert.select_related("auteur")[:20],
+    }
+
+
+def _transfert(request: RequeteConnectee, structure_id: int, pk: int) -> TransfertStructure:
+    structure = _structure(request, structure_id)
+    return get_object_or_404(
+        TransfertStructure.objects.select_related("caf_origine", "caf_destination"),
+        pk=pk,
+        structure_id=structure.pk,
+    )
+
+
+@connexion_requise
+@require_POST
+def transfert_confirmer(request: RequeteConnectee, structure_id: int, pk: int) -> HttpResponse:
+    transfert = _transfert(request, structure_id, pk)
+    try:
+        transferts.confirmer_transfert(transfert, request.user)
+    except ActionImpossible as refus:
+        messages.error(request, f"Le transfert n'a pas été confirmé : {refus}")
+    else:
+        messages.success(
+            request,
+            f"Transfert confirmé : la structure relève désormais de la "
+            f"{transfert.caf_destination.nom}.",
+        )
+        if not Structure.objects.visibles_par(request.user).filter(pk=structure_id).exists():
+            # L'agent de l'ancienne Caf ne voit plus la structure.
+            return redirect("structure_accueil")
+    return redirect("structure_fiche", structure_id)
+
+
+@connexion_requise
+@require_POST
+def transfert_refuser(request: RequeteConnectee, structure_id: int, pk: int) -> HttpResponse:
+    transfert = _transfert(request, structure_id, pk)
+    if not transferts.peut_examiner(transfert, request.user):
+        raise PermissionDenied(transferts.REFUS_EXAMEN)
+    formulaire = FormulaireRefusTransfert(request.POST)
+    if formulaire.is_valid():
+        try:
+            transferts.refuser_transfert(transfert, request.user, formulaire.cleaned_data["motif"])
+        except ActionImpossible as refus:
+            messages.error(request, f"Le transfert n'a pas été refusé : {refus}")
+            return redirect("structure_fiche", structure_id)
+        except ValidationError as erreur:
+            formulaire.add_error("motif", erreur.messages)
+        else:
+            messages.success(request, "Transfert refusé : la structure reste à sa Caf.")
+            return redirect("structure_fiche", structure_id)
+    messages.error(request, "Le transfert n'a pas été refusé : indiquez le motif.")
+    structure = transfert.structure
+    historique = Paginator(
+        structure.evenements_coordonnees.select_related("auteur", "changement"),
+        PAR_PAGE_HISTORIQUE,
+    ).get_page(1)
+    return render(
+        request,
+        "structures/fiche.html",
+        {
+            "titre": structure.nom,
+            "structure": structure,
+            "peut": capacites(structure, request.user),
+            "onglet": "fiche",
+            "en_cours": changement_en_cours(structure),
+            "historique": historique,
+            **_contexte_transfert(request, structure, formulaire),
+        },
+        status=400,
     )
 
 
@@ -178,13 +271,19 @@ def structure_fiche(request: RequeteConnectee, structure_id: int) -> HttpRespons
 def structure_modifier(request: RequeteConnectee, structure_id: int) -> HttpResponse:
     structure = _structure(request, structure_id)
     exiger(structure, request.user, "modifier")
+    # Une adresse en attente de transfert est celle que la personne a saisie : la fiche la
+    # montre ; la renvoyer garde la demande, remettre l'adresse actuelle l'annule.
+    en_attente = transferts.transfert_en_attente(structure)
+    initial = (
+        {nom: getattr(en_attente, nom) for nom in transferts.CHAMPS_ADRESSE} if en_attente else None
+    )
     formulaire = FormulaireStructure(
-        request.POST or None, request.FILES or None, instance=structure
+        request.POST or None, request.FILES or None, instance=structure, initial=initial
     )
     if request.method == "POST" and formulaire.is_valid():
         compte = _compte(formulaire)
         try:
-            actions.modifier_structure(
+            transfert = actions.modifier_structure(
                 structure, request.user, formulaire.donnees_structure(), compte
             )
         except ValidationError as erreur:
@@ -195,6 +294,13 @@ def structure_modifier(request: RequeteConnectee, structure_id: int) -> HttpResp
                 message += (
                     " Le nouveau compte bancaire est à vérifier par la Caf avec le RIB : "
                     "d'ici là, les versements partent sur le compte déjà accepté."
+                )
+            if transfert is not None:
+                message += (
+                    f" La nouvelle adresse ({transfert.code_postal} {transfert.commune}) relève "
+                    f"de la {transfert.caf_destination.nom} : elle est à confirmer par la "
+                    f"{transfert.caf_origine.nom}. D'ici là, la structure reste à sa Caf, à son "
+                    "adresse actuelle."
                 )
             messages.success(request, message)
             return redirect("structure_fiche", structure.pk)
@@ -517,3 +623,28 @@ def piece_restaurer(request: RequeteConnectee, structure_id: int, piece_id: int)
     else:
         messages.success(request, f"« {piece.nom_fichier} » est de retour dans le coffre-fort.")
     return redirect("structure_pieces", structure_id)
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD"])
+def transferts_a_confirmer(request: RequeteConnectee) -> HttpResponse:
+    """Les transferts vers une autre Caf que la Caf de l'agent doit confirmer (tous pour le
+    national) ; les autres reçoivent 403."""
+    agent = agent_de(request.user)
+    if agent is None and not request.user.est_admin_national:
+        raise PermissionDenied(transferts.REFUS_EXAMEN)
+    en_attente = TransfertStructure.objects.filter(etat=EtatTransfert.A_CONFIRMER)
+    if not request.user.est_admin_national:
+        assert agent is not None
+        en_attente = en_attente.filter(caf_origine_id=agent.caf_id)
+    page = Paginator(
+        en_attente.select_related(
+            "structure", "caf_origine", "caf_destination", "demande_par"
+        ).order_by("created_at", "pk"),
+        PAR_PAGE_HISTORIQUE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "structures/transferts_a_confirmer.html",
+        {"titre": "Transferts entre Caf à confirmer", "transferts": page},
+    )

@@ -14,6 +14,7 @@ from django.test.utils import override_settings
 
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.core.validators import iban_fr, siret_valide_depuis
+from clas.demo.approbations import charger_approbations
 from clas.demo.chronologie import Horloge
 from clas.demo.coordonnees import charger_coordonnees
 from clas.demo.donnees import charger_dossiers, charger_instruction
@@ -137,7 +138,17 @@ COMPTES: list[dict[str, Any]] = [
         "nom": "Garnier",
         "national": True,
         "page": "/national/",
-        "montre": "paramètres du barème par année, campagnes et statistiques de toutes les Caf",
+        "montre": "paramètres du barème par année, campagnes et statistiques de toutes les Caf, "
+        "sa modification du barème de l'année en attente d'approbation",
+    },
+    {
+        "email": "national2@demo.clas.fr",
+        "prenom": "Karim",
+        "nom": "Haddad",
+        "national": True,
+        "page": "/national/",
+        "montre": "second administrateur national : approuve ou refuse la modification du "
+        "barème proposée par national@demo.clas.fr (quatre yeux)",
     },
 ]
 
@@ -183,6 +194,8 @@ class Command(BaseCommand):
             charger_versements(horloge, comptes, MOT_DE_PASSE)
             with horloge.a(horloge.il_y_a(1, 17)):
                 charger_coordonnees(structures[0], comptes["porteur@demo.clas.fr"])
+            with horloge.a(horloge.il_y_a(0.5, 9)):
+                charger_approbations(horloge.annee, comptes["national@demo.clas.fr"])
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(self.presentation(options["url"]))
 
