@@ -32,8 +32,8 @@ from .models import (
     PieceJustificative,
     RoleMembre,
     Structure,
-    TypeEvenementPiece,
     TransfertStructure,
+    TypeEvenementPiece,
 )
 from .permissions import exiger
 from .signaux import piece_a_supprimer

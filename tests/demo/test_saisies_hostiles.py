@@ -111,6 +111,8 @@ HORS_PARCOURS = {
     "FormulaireRejet": "versement d'un lot envoyé (tests/conventions/test_paiements*.py)",
     "FormulaireProposition": "dossier complet et pris en charge (tests/instruction)",
     "FormulaireSignature": "convention à signer (tests/conventions)",
+    "FormulaireRefusCompte": "le compte de la Caf de la démo est déjà approuvé "
+    "(tests/conventions/test_compte_caf.py)",
     "FormulaireRefusTransfert": "aucun transfert entre Caf à confirmer dans la démo "
     "(tests/structures/test_transferts.py)",
 }
