@@ -376,7 +376,9 @@ def test_le_nombre_de_requetes_ne_depend_pas_du_nombre_de_dossiers(
     _remplir(campagne_rhone, moi, valideur, 9)
     beaucoup = _requetes(instructeur, parametres)
     assert peu == beaucoup
-    assert beaucoup <= 12
+    # Dont, pour tout agent : l'appareil de double authentification et l'heure d'activité
+    # gardée dans la session (comptes/middleware.py), une écriture par requête.
+    assert beaucoup <= 14
 
 
 def test_le_nombre_de_requetes_ne_depend_pas_du_nombre_de_campagnes(
