@@ -33,6 +33,18 @@ from clas.referentiel.services import parametres_par_annee  # noqa: E402
 PROJETS_PAR_AN = 4300  # ordre de grandeur national (seed : 4 300 projets en 2020)
 
 
+_ENVIRONNEMENT_PRET = False
+
+
+def _environnement_de_test() -> None:
+    """Le client de test de Django (ALLOWED_HOSTS, courriels en mémoire), préparé une fois
+    pour toutes les mesures : Django refuse de le préparer deux fois."""
+    global _ENVIRONNEMENT_PRET
+    if not _ENVIRONNEMENT_PRET:
+        setup_test_environment()
+        _ENVIRONNEMENT_PRET = True
+
+
 def projet_au_hasard(generateur: random.Random) -> Entree:
     collectifs = tuple(
         CollectifEntree(
@@ -69,7 +81,7 @@ def mesurer_bareme() -> dict[str, float]:
 
 
 def mesurer_api(repetitions: int = 200) -> dict[str, float]:
-    setup_test_environment()
+    _environnement_de_test()
     client = Client()
     corps = (RACINE / "docs" / "exemples" / "simulation.json").read_text(encoding="utf-8")
     durees = []
@@ -148,7 +160,7 @@ def mesurer_etape_collectifs(nombre: int = 200, repetitions: int = 20) -> dict[s
     from clas.referentiel.models import Caf
     from clas.structures.models import MembreStructure, Structure
 
-    setup_test_environment()
+    _environnement_de_test()
     durees: list[float] = []
     try:
         with transaction.atomic():
