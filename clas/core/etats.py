@@ -44,6 +44,25 @@ class TransitionImpossible(ActionImpossible):
 # Écrit l'événement d'historique : (objet, transition, état avant, auteur, description).
 Journal = Callable[[Any, Transition, str, Any, str], Any]
 
+
+def journal_dans(modele: type[models.Model], lien: str, proprietaire: str) -> Journal:
+    """Le journal d'une table dont chaque transition ajoute une ligne à `modele` : l'objet
+    sous `lien`, son propriétaire (`structure_id`, `caf_id`…) recopié de l'objet, et les
+    champs communs (type, auteur, état avant et après, description)."""
+
+    def ecrire(objet: Any, transition: Transition, avant: str, auteur: Any, texte: str) -> Any:
+        return modele._default_manager.create(
+            **{lien: objet, proprietaire: getattr(objet, proprietaire)},
+            type=transition.evenement,
+            auteur=auteur,
+            etat_avant=avant,
+            etat_apres=transition.cible,
+            description=texte,
+        )
+
+    return ecrire
+
+
 TABLES: dict[str, Table[Any]] = {}
 
 

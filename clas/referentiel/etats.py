@@ -5,9 +5,7 @@ l'auteur avant d'être examinée. Le mécanisme commun `clas.core.etats` les app
 
 from __future__ import annotations
 
-from typing import Any
-
-from clas.core.etats import Table, Transition
+from clas.core.etats import Table, Transition, journal_dans
 
 from .models import (
     ChangementCompteCaf,
@@ -22,40 +20,10 @@ E = EtatApprobation
 A_APPROUVER = frozenset({E.A_APPROUVER})
 
 
-def journal_du_compte_caf(
-    changement: ChangementCompteCaf,
-    transition: Transition,
-    avant: str,
-    auteur: Any,
-    description: str,
-) -> EvenementCompteCaf:
-    return EvenementCompteCaf.objects.create(
-        caf_id=changement.caf_id,
-        changement=changement,
-        type=transition.evenement,
-        auteur=auteur,
-        etat_avant=avant,
-        etat_apres=transition.cible,
-        description=description,
-    )
+journal_du_compte_caf = journal_dans(EvenementCompteCaf, "changement", "caf_id")
 
 
-def journal_des_parametres(
-    proposition: PropositionParametres,
-    transition: Transition,
-    avant: str,
-    auteur: Any,
-    description: str,
-) -> EvenementParametres:
-    return EvenementParametres.objects.create(
-        parametres_id=proposition.parametres_id,
-        proposition=proposition,
-        type=transition.evenement,
-        auteur=auteur,
-        etat_avant=avant,
-        etat_apres=transition.cible,
-        description=description,
-    )
+journal_des_parametres = journal_dans(EvenementParametres, "proposition", "parametres_id")
 
 
 COMPTE_CAF: Table[ChangementCompteCaf] = Table(

@@ -7,9 +7,7 @@ Caf actuelle, ou annulé par une nouvelle saisie de la fiche (journal `Evenement
 
 from __future__ import annotations
 
-from typing import Any
-
-from clas.core.etats import Table, Transition
+from clas.core.etats import Table, Transition, journal_dans
 
 from .models import (
     ChangementCoordonnees,
@@ -25,22 +23,7 @@ from .models import TypeEvenementTransfert as TT
 E = EtatCoordonnees
 
 
-def journal_des_coordonnees(
-    changement: ChangementCoordonnees,
-    transition: Transition,
-    avant: str,
-    auteur: Any,
-    description: str,
-) -> EvenementCoordonnees:
-    return EvenementCoordonnees.objects.create(
-        structure_id=changement.structure_id,
-        changement=changement,
-        type=transition.evenement,
-        auteur=auteur,
-        etat_avant=avant,
-        etat_apres=transition.cible,
-        description=description,
-    )
+journal_des_coordonnees = journal_dans(EvenementCoordonnees, "changement", "structure_id")
 
 
 COORDONNEES: Table[ChangementCoordonnees] = Table(
@@ -58,22 +41,7 @@ COORDONNEES: Table[ChangementCoordonnees] = Table(
 )
 
 
-def journal_des_transferts(
-    transfert: TransfertStructure,
-    transition: Transition,
-    avant: str,
-    auteur: Any,
-    description: str,
-) -> EvenementTransfert:
-    return EvenementTransfert.objects.create(
-        structure_id=transfert.structure_id,
-        transfert=transfert,
-        type=transition.evenement,
-        auteur=auteur,
-        etat_avant=avant,
-        etat_apres=transition.cible,
-        description=description,
-    )
+journal_des_transferts = journal_dans(EvenementTransfert, "transfert", "structure_id")
 
 
 ET = EtatTransfert
