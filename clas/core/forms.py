@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms.widgets import ChoiceWidget
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -99,6 +100,30 @@ class ChampMontant(forms.DecimalField):
             groupes = f"{int(entier.lstrip('-')):,}".replace(",", " ")
             return f"{signe}{groupes},{centimes}"
         return value
+
+
+class ChampMontantEnTexte(forms.CharField):
+    """Un montant gardé tel que tapé (la saisie brute reste dans le champ ou l'URL) et rendu
+    en Decimal par `lire`, que chaque sous-classe définit avec ses messages. La longueur se
+    contrôle sur le texte saisi, pas sur le Decimal lu."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
+    def lire(self, texte: str) -> Decimal:
+        raise NotImplementedError
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # un Decimal
+        texte = super().to_python(value)
+        if not texte:
+            return None
+        if self.max_length is not None and len(texte) > self.max_length:
+            raise ValidationError(
+                f"Un montant s'écrit en {self.max_length} caractères au plus, par exemple 4 500,00."
+            )
+        return self.lire(texte)
 
 
 ANNEE_MIN, ANNEE_MAX = 2000, 2100

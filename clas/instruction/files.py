@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from clas.core.forms import ChampMontantEnTexte
 from clas.dossiers.models import Collectif, DemandeComplements, Dossier, EtatDossier
 from clas.structures.models import TypeStructure
 
@@ -196,22 +196,8 @@ def lire_montant(texte: str) -> Decimal:
     return montant
 
 
-class ChampMontant(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
-        super().__init__(**kwargs)
-        # La longueur se contrôle sur le texte saisi (dans to_python), pas sur le Decimal lu.
-        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
-
-    # Un CharField (la saisie brute reste dans l'URL et le champ) qui rend un Decimal.
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # un Decimal
-        texte = super().to_python(value)
-        if not texte:
-            return None
-        if self.max_length is not None and len(texte) > self.max_length:
-            raise forms.ValidationError(
-                f"Un montant s'écrit en {self.max_length} caractères au plus, par exemple 4 500,00."
-            )
+class ChampMontant(ChampMontantEnTexte):
+    def lire(self, texte: str) -> Decimal:
         try:
             return lire_montant(texte)
         except ValueError:

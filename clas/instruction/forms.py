@@ -10,11 +10,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from clas.core.fichiers import verifier_fichier
-from clas.core.forms import ChampDate, ChampMontant, FormulaireDsfr
+from clas.core.forms import ChampDate, ChampMontant, ChampMontantEnTexte, FormulaireDsfr
 from clas.dossiers.verification import ETAPES, LIBELLES_ETAPES
 
 from .actions import BORNES
@@ -210,24 +209,10 @@ CHAMPS_PROPOSITION = (
 )
 
 
-class ChampMontantPropose(forms.CharField):
+class ChampMontantPropose(ChampMontantEnTexte):
     """Un montant en euros : « 4 500,50 », « 4500.5 » ; deux décimales au plus."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
-        super().__init__(**kwargs)
-        # La longueur se contrôle sur le texte saisi (dans to_python), pas sur le Decimal lu.
-        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
-
-    # Un CharField (la saisie brute reste affichée telle quelle) qui rend un Decimal.
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # un Decimal
-        texte = super().to_python(value)
-        if not texte:
-            return None
-        if self.max_length is not None and len(texte) > self.max_length:
-            raise forms.ValidationError(
-                f"Un montant s'écrit en {self.max_length} caractères au plus, par exemple 4 500,00."
-            )
+    def lire(self, texte: str) -> Decimal:
         nettoye = "".join(texte.replace("€", "").split()).replace("\u202f", "").replace(",", ".")
         try:
             montant = Decimal(nettoye)
