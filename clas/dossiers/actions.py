@@ -375,35 +375,60 @@ def detacher_piece(sender: object, piece: PieceJustificative, **kwargs: object) 
     piece.dossiers.all().delete()
 
 
+# Un dossier qui n'est pas encore décidé suit la structure : la nouvelle Caf l'instruit et le
+# décide sur sa propre enveloppe. Un dossier décidé reste à la Caf qui l'a décidé : sa
+# convention, ses versements et leur recouvrement sont des engagements de cette Caf.
+ETATS_QUI_SUIVENT = frozenset(
+    {
+        EtatDossier.BROUILLON,
+        EtatDossier.DEPOSE,
+        EtatDossier.EN_INSTRUCTION,
+        EtatDossier.COMPLEMENTS_DEMANDES,
+    }
+)
+
+
 def suivre_le_transfert(
     sender: object, structure: Structure, transfert: TransfertStructure, auteur: Any, **kwargs: Any
 ) -> None:
-    """Reçoit `structure_transferee` (dans la transaction de la confirmation). Un brouillon
-    de la structure dans une campagne de l'ancienne Caf passe à la campagne de la même année
-    de la nouvelle Caf, quand elle existe : il y sera déposé. Un dossier déposé reste à la
-    Caf qui l'a reçu (son enveloppe, sa décision, ses versements) ; son historique le dit."""
+    """Reçoit `structure_transferee` (dans la transaction de la confirmation). Un dossier de
+    la structure pas encore décidé (brouillon, déposé, en instruction, compléments demandés)
+    passe à la campagne de la même année de la nouvelle Caf, quand elle existe, avec son
+    numéro, ses pièces, ses messages et son historique ; son instructeur de l'ancienne Caf lui
+    est retiré. Un dossier décidé reste à la Caf qui l'a décidé (convention, versements,
+    bilan) ; son historique le dit."""
     dossiers = Dossier.objects.filter(
         structure_id=structure.pk, campagne__caf_id=transfert.caf_origine_id
     ).select_related("campagne")
     nouvelle_caf = transfert.caf_destination.nom
+    ancienne_caf = transfert.caf_origine.nom
     for dossier in dossiers:
         cible = Campagne.objects.filter(
             caf_id=transfert.caf_destination_id, annee_scolaire=dossier.campagne.annee_scolaire
         ).first()
-        if dossier.etat == EtatDossier.BROUILLON and cible is not None:
-            if Dossier.objects.filter(structure_id=structure.pk, campagne=cible).exists():
-                continue  # la structure a déjà un dossier dans la nouvelle campagne
-            dossier.campagne = cible
-            dossier.save(update_fields=["campagne"])
+        debut = (
+            f"La structure relève désormais de la {nouvelle_caf} (transfert confirmé par {auteur})"
+        )
+        if dossier.etat not in ETATS_QUI_SUIVENT:
+            texte = f"{debut} ; ce dossier, décidé, reste suivi par la {ancienne_caf}."
+        elif cible is None:
             texte = (
-                f"La structure relève désormais de la {nouvelle_caf} (transfert confirmé par "
-                f"{auteur}) : ce brouillon est rattaché à sa campagne « {cible.titre} »."
+                f"{debut} ; la {nouvelle_caf} n'a pas de campagne {dossier.campagne.annee_scolaire}"
+                f" : ce dossier reste suivi par la {ancienne_caf}."
+            )
+        elif Dossier.objects.filter(structure_id=structure.pk, campagne=cible).exists():
+            texte = (
+                f"{debut} ; la structure a déjà un dossier dans sa campagne « {cible.titre} » : "
+                f"celui-ci reste suivi par la {ancienne_caf}."
             )
         else:
+            dossier.campagne = cible
+            dossier.instructeur = None
+            dossier.save(update_fields=["campagne", "instructeur"])
             texte = (
-                f"La structure relève désormais de la {nouvelle_caf} (transfert confirmé par "
-                f"{auteur}) ; ce dossier reste suivi par la {transfert.caf_origine.nom}, qui "
-                "l'a reçu."
+                f"{debut} : ce dossier passe de la {ancienne_caf} à sa campagne "
+                f"« {cible.titre} », qui le reçoit avec ses pièces, ses messages et son "
+                "historique."
             )
         Evenement.objects.create(
             dossier=dossier, auteur=auteur, type=TypeEvenement.NOTE, description=texte

@@ -7,12 +7,16 @@ class InstructionConfig(AppConfig):
 
     def ready(self) -> None:
         from clas.core.sections import inscrire
+        from clas.structures.signaux import structure_transferee
 
         from . import (
             etats,  # noqa: F401  (inscrit ses tables de transitions)
             sections,
         )
+        from .decisions import renvoyer_apres_transfert
 
+        # Après `dossiers` (installée avant) : les dossiers ont déjà suivi la structure.
+        structure_transferee.connect(renvoyer_apres_transfert, dispatch_uid="renvoyer_transfert")
         inscrire(
             "structure", 0, "instruction/_decision_structure.html", sections.decision_structure
         )

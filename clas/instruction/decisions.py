@@ -387,3 +387,23 @@ def valider_plusieurs(propositions: list[Proposition], valideur: Utilisateur) ->
         except ValidationError as erreur:
             compte_rendu.echecs.append((proposition, " ".join(erreur.messages)))
     return compte_rendu
+
+
+def renvoyer_apres_transfert(
+    sender: object, structure: Any, transfert: Any, auteur: Utilisateur, **kwargs: Any
+) -> None:
+    """Reçoit `structure_transferee`, après que les dossiers non décidés ont suivi la
+    structure (`dossiers.actions.suivre_le_transfert`) : une proposition encore en attente sur
+    l'un d'eux a été préparée par l'ancienne Caf ; elle est renvoyée, la nouvelle Caf instruit
+    et propose elle-même."""
+    en_attente = Proposition.objects.filter(
+        dossier__structure_id=structure.pk,
+        dossier__campagne__caf_id=transfert.caf_destination_id,
+        statut=StatutProposition.EN_ATTENTE,
+    )
+    for proposition in en_attente:
+        commentaire = (
+            f"Transfert de la structure à la {transfert.caf_destination.nom} : la proposition "
+            f"de la {transfert.caf_origine.nom} est renvoyée, la nouvelle Caf instruit le dossier."
+        )
+        traiter(proposition, "renvoyer", auteur, commentaire, commentaire)

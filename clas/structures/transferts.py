@@ -4,9 +4,11 @@ actuelle ; la nouvelle adresse est « à confirmer » par un agent de la Caf act
 l'administration nationale), qui confirme le transfert ou le refuse avec un motif. Chaque
 demande, confirmation, refus et annulation est au journal (qui, quand, de quelle Caf à
 quelle Caf). Confirmé, la structure passe à l'autre Caf avec tout ce qui lui est rattaché
-(membres, pièces, coordonnées et leur historique) ; ses brouillons passent à la campagne de
-la même année de la nouvelle Caf, ses dossiers déposés restent suivis par la Caf qui les a
-reçus (`dossiers.actions.suivre_le_transfert`)."""
+(membres, pièces, coordonnées et leur historique) ; ses dossiers pas encore décidés passent
+à la campagne de la même année de la nouvelle Caf (`dossiers.actions.suivre_le_transfert`),
+une proposition en attente est renvoyée (`instruction.decisions.renvoyer_apres_transfert`) ;
+ses dossiers décidés restent à la Caf qui les a décidés : convention et versements sont ses
+engagements."""
 
 from __future__ import annotations
 
@@ -132,7 +134,8 @@ def confirmer_transfert(transfert: TransfertStructure, agent: Utilisateur) -> St
         agent,
         f"Transfert confirmé par {agent} : de la {transfert.caf_origine.nom} à la "
         f"{transfert.caf_destination.nom} ({transfert.code_postal} {transfert.commune}). "
-        "Ses membres, pièces, coordonnées bancaires, brouillons et historique la suivent.",
+        "Ses membres, pièces, coordonnées bancaires, dossiers non décidés et historique la "
+        "suivent.",
         champs={"examine_par": agent, "examine_le": timezone.now()},
     )
     for nom in CHAMPS_ADRESSE:

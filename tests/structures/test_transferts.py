@@ -160,7 +160,56 @@ def test_le_refus_exige_un_motif_et_garde_la_caf(structure_a, utilisateurs):
     assert structure_a.caf.departement == "69"
 
 
-def test_le_brouillon_suit_la_structure_et_le_dossier_depose_reste_a_sa_caf(
+def test_les_dossiers_non_decides_suivent_la_structure_les_decides_restent(
+    structure_a, utilisateurs, caf_somme
+):
+    from clas.dossiers.models import Dossier, EtatDossier
+    from clas.instruction.models import StatutProposition
+    from tests.instruction.outils import creer_campagne, creer_proposition
+
+    valideur = utilisateurs["valideur"]
+    instructeur = utilisateurs["instructeur"]
+    rhone_2024 = creer_campagne(structure_a.caf, "2024-2025", cree_par=valideur)
+    rhone_2025 = creer_campagne(structure_a.caf, "2025-2026", cree_par=valideur)
+    rhone_2026 = creer_campagne(structure_a.caf, "2026-2027", cree_par=valideur)
+    somme_2025 = creer_campagne(caf_somme, "2025-2026", cree_par=valideur)
+    somme_2026 = creer_campagne(caf_somme, "2026-2027", cree_par=valideur)
+    porteur = utilisateurs["porteur"]
+    decide = Dossier.objects.create(
+        structure=structure_a, campagne=rhone_2024, cree_par=porteur, etat=EtatDossier.ACCEPTE
+    )
+    en_instruction = Dossier.objects.create(
+        structure=structure_a,
+        campagne=rhone_2025,
+        cree_par=porteur,
+        etat=EtatDossier.EN_INSTRUCTION,
+        instructeur=instructeur,
+    )
+    proposition = creer_proposition(en_instruction, instructeur)
+    brouillon = Dossier.objects.create(structure=structure_a, campagne=rhone_2026, cree_par=porteur)
+
+    transferts.confirmer_transfert(_demenager(structure_a, porteur), instructeur)
+
+    for dossier in (brouillon, en_instruction, decide):
+        dossier.refresh_from_db()
+    assert brouillon.campagne == somme_2026
+    assert en_instruction.campagne == somme_2025 and en_instruction.instructeur is None
+    assert en_instruction.etat == EtatDossier.EN_INSTRUCTION
+    assert decide.campagne == rhone_2024
+    assert "passe de la Caf du Rhône" in brouillon.evenements.get(type="note").description
+    assert "passe de la Caf du Rhône" in en_instruction.evenements.get(type="note").description
+    assert "reste suivi par la Caf du Rhône" in decide.evenements.get(type="note").description
+    # La proposition préparée par l'ancienne Caf est renvoyée : la nouvelle instruit.
+    proposition.refresh_from_db()
+    assert proposition.statut == StatutProposition.RENVOYEE
+    assert "Caf de la Somme" in proposition.commentaire
+    # La nouvelle Caf voit le dossier dans sa file ; l'ancienne ne le voit plus.
+    agent_somme = utilisateurs["instructeur_autre_caf"]
+    assert Dossier.objects.visibles_par(agent_somme).filter(pk=en_instruction.pk).exists()
+    assert not Dossier.objects.visibles_par(instructeur).filter(pk=en_instruction.pk).exists()
+
+
+def test_sans_campagne_de_la_meme_annee_le_dossier_reste_a_sa_caf(
     structure_a, utilisateurs, caf_somme
 ):
     from clas.dossiers.models import Dossier, EtatDossier
@@ -168,22 +217,21 @@ def test_le_brouillon_suit_la_structure_et_le_dossier_depose_reste_a_sa_caf(
 
     valideur = utilisateurs["valideur"]
     rhone_2025 = creer_campagne(structure_a.caf, "2025-2026", cree_par=valideur)
-    rhone_2026 = creer_campagne(structure_a.caf, "2026-2027", cree_par=valideur)
-    somme_2026 = creer_campagne(caf_somme, "2026-2027", cree_par=valideur)
-    porteur = utilisateurs["porteur"]
     depose = Dossier.objects.create(
-        structure=structure_a, campagne=rhone_2025, cree_par=porteur, etat=EtatDossier.DEPOSE
+        structure=structure_a,
+        campagne=rhone_2025,
+        cree_par=utilisateurs["porteur"],
+        etat=EtatDossier.DEPOSE,
     )
-    brouillon = Dossier.objects.create(structure=structure_a, campagne=rhone_2026, cree_par=porteur)
 
-    transferts.confirmer_transfert(_demenager(structure_a, porteur), utilisateurs["instructeur"])
+    transferts.confirmer_transfert(
+        _demenager(structure_a, utilisateurs["porteur"]), utilisateurs["instructeur"]
+    )
 
-    brouillon.refresh_from_db()
     depose.refresh_from_db()
-    assert brouillon.campagne == somme_2026
     assert depose.campagne == rhone_2025
-    assert "rattaché à sa campagne" in brouillon.evenements.get(type="note").description
-    assert "reste suivi par la Caf du Rhône" in depose.evenements.get(type="note").description
+    note = depose.evenements.get(type="note").description
+    assert "n'a pas de campagne 2025-2026 : ce dossier reste suivi par la Caf du Rhône" in note
 
 
 # --- Les pages ----------------------------------------------------------------------------
