@@ -38,17 +38,17 @@ from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import (
     COMPTES_DEPENSES_BAREME,
     Dossier,
-    EtatDossier,
     Evenement,
     Message,
     NatureLigne,
 )
-from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
+from clas.dossiers.permissions import ROLES_SIGNATAIRES
 from clas.versements.models import EtatVersement, Versement
 
 from . import recalcul
 from .etats import BILAN
 from .models import Bilan, BilanCollectif, EtatBilan, LigneBilan, PieceBilan
+from .permissions import capacites_bilan
 from .regularisation import Regularisation, regulariser
 
 __all__ = [
@@ -60,15 +60,12 @@ __all__ = [
     "Manque",
     "VersionPerimee",
     "accepter",
-    "capacites_bilan",
     "demander_corrections",
     "deposer",
     "donnees_enregistrees",
     "enregistrer",
     "manques",
 ]
-
-ETATS_MODIFIABLES = (EtatBilan.BROUILLON, EtatBilan.A_CORRIGER)
 
 
 @dataclass(frozen=True)
@@ -86,37 +83,6 @@ class BilanIncomplet(Exception):
 
 
 # --- Qui fait quoi -----------------------------------------------------------------------
-
-
-def capacites_bilan(
-    dossier: Dossier, convention: Convention, bilan: Bilan | None, utilisateur: Utilisateur
-) -> dict[str, bool]:
-    """La même réponse pour les vues, les gabarits et les actions."""
-    role = role_dans_structure(dossier, utilisateur) if utilisateur.is_authenticated else None
-    agent = agent_de(utilisateur)
-    etat = bilan.etat if bilan is not None else EtatBilan.BROUILLON
-    ouvert = (
-        convention.est_signee and dossier.etat == EtatDossier.ACCEPTE and etat in ETATS_MODIFIABLES
-    )
-    de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
-    examinateur = de_la_caf and agent is not None and (agent.est_instructeur or agent.est_valideur)
-    return {
-        "voir": role is not None,
-        "saisir": role is not None and ouvert,
-        "deposer": role in ROLES_SIGNATAIRES and ouvert,
-        "voir_caf": de_la_caf,
-        "examiner": examinateur and etat == EtatBilan.DEPOSE,
-    }
-
-
-def capacites_bilans_caf(utilisateur: Utilisateur) -> dict[str, bool]:
-    """La liste des bilans de la Caf (page et menu) : tout agent la lit ; l'instructeur et
-    le valideur examinent."""
-    agent = agent_de(utilisateur)
-    return {
-        "voir": agent is not None,
-        "examiner": agent is not None and (agent.est_instructeur or agent.est_valideur),
-    }
 
 
 # --- Les données du bilan, indépendantes du formulaire -----------------------------------

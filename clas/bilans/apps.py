@@ -11,9 +11,9 @@ class BilansConfig(AppConfig):
         from clas.versements.signaux import versements_payes
 
         from . import (
-            actions,
             etats,  # noqa: F401  (inscrit ses tables de transitions)
             frise,
+            permissions,
             regularisation,
             sections,
         )
@@ -30,6 +30,6 @@ class BilansConfig(AppConfig):
                 sections.regularisation_du_dossier,
             )
         inscrire_menu_agents(
-            10, "Bilans", "bilans_caf", lambda u: actions.capacites_bilans_caf(u)["voir"]
+            10, "Bilans", "bilans_caf", lambda u: permissions.capacites_bilans_caf(u)["voir"]
         )
         versements_payes.connect(regularisation.cloturer_apres_paiement, dispatch_uid="cloture")

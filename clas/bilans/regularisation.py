@@ -25,19 +25,19 @@ from clas.conventions.models import Convention
 from clas.core.exceptions import ActionImpossible
 from clas.dossiers.etats import TransitionImpossible, appliquer
 from clas.dossiers.evenements import TypeEvenement
-from clas.dossiers.models import Dossier, EtatDossier, Evenement
+from clas.dossiers.models import EtatDossier, Evenement
 from clas.versements import grand_livre
 from clas.versements.models import EtatVersement, NatureVersement, TypeMouvement, Versement
 
 from .etats import INDU
 from .models import Bilan, EtatBilan, EtatIndu, Indu, Remboursement
+from .permissions import capacites_indu
 
 __all__ = [
     "DELAI_REMBOURSEMENT",
     "ActionImpossible",
     "EnregistrementRemboursement",
     "Regularisation",
-    "capacites_indu",
     "cloturer_si_termine",
     "enregistrer_remboursement",
     "regulariser",
@@ -212,19 +212,6 @@ def cloturer_apres_paiement(
 
 
 # --- Les remboursements d'un indu -----------------------------------------------------------
-
-
-def capacites_indu(dossier: Dossier, utilisateur: Utilisateur) -> dict[str, bool]:
-    """Qui enregistre un remboursement : un comptable ou un valideur de la Caf du dossier,
-    tant que le dossier n'est pas clôturé (un dossier clôturé est en lecture seule)."""
-    agent = agent_de(utilisateur) if utilisateur.is_authenticated else None
-    de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
-    return {
-        "enregistrer_remboursement": de_la_caf
-        and agent is not None
-        and (agent.est_comptable or agent.est_valideur)
-        and dossier.etat == EtatDossier.ACCEPTE,
-    }
 
 
 def reste_a_rembourser(indu: Indu) -> Decimal:

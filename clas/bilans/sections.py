@@ -17,7 +17,7 @@ from clas.versements.models import EtatVersement, NatureVersement, Versement
 
 from .forms import FormulaireRemboursement
 from .models import Bilan, EtatBilan, Indu
-from .regularisation import capacites_indu
+from .permissions import capacites_indu
 
 ZERO = Decimal("0.00")
 ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)

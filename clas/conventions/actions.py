@@ -25,10 +25,10 @@ from clas.bareme import arrondir
 from clas.comptes.models import Utilisateur
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Dossier, Evenement
-from clas.dossiers.permissions import ROLES_SIGNATAIRES, role_dans_structure
 from clas.instruction.models import Decision, NatureDecision
 
 from .models import Convention
+from .permissions import peut_signer
 from .signaux import convention_signee
 
 __all__ = [
@@ -139,11 +139,6 @@ class Signature:
 
     convention: Convention
     deja_signee: bool
-
-
-def peut_signer(dossier: Dossier, utilisateur: Utilisateur) -> bool:
-    """Un signataire ou un administrateur de la structure du dossier."""
-    return role_dans_structure(dossier, utilisateur) in ROLES_SIGNATAIRES
 
 
 def signer(

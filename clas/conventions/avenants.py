@@ -51,7 +51,6 @@ from .models import Avenant, Convention, ProjetAvenant
 __all__ = [
     "CalculAvenant",
     "calculer_avenant",
-    "capacites_avenant",
     "collectifs_en_vigueur",
     "entree_en_vigueur",
     "generer_pdf_avenant",
@@ -157,38 +156,6 @@ def obstacle_avenant(dossier: Dossier, convention: Convention | None) -> str:
     if convention.montant_definitif is not None:  # arrêté à l'acceptation du bilan
         return "Le bilan est accepté : le montant définitif est fixé, plus d'avenant possible."
     return ""
-
-
-def capacites_avenant(
-    dossier: Dossier,
-    utilisateur: Utilisateur,
-    convention: Convention | None,
-    en_attente: Proposition | None,
-) -> dict[str, bool]:
-    """Proposer : un instructeur de la Caf du dossier, si l'avenant est possible et
-    qu'aucune proposition n'attend. Valider : un valideur de la Caf, autre que l'auteur."""
-    agent = agent_de(utilisateur) if utilisateur.is_authenticated else None
-    de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
-    possible = not obstacle_avenant(dossier, convention)
-    avenant_en_attente = (
-        en_attente is not None
-        and en_attente.objet == ObjetProposition.AVENANT
-        and en_attente.statut == StatutProposition.EN_ATTENTE
-    )
-    return {
-        "proposer": de_la_caf
-        and agent is not None
-        and agent.est_instructeur
-        and possible
-        and en_attente is None,
-        "valider": de_la_caf
-        and agent is not None
-        and agent.est_valideur
-        and possible
-        and avenant_en_attente
-        and en_attente is not None
-        and en_attente.auteur_id != utilisateur.pk,
-    }
 
 
 def _collectifs(dossier: Dossier) -> list[Collectif]:

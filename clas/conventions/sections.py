@@ -11,9 +11,9 @@ from typing import Any
 from clas.dossiers.models import Dossier, EtatDossier
 from clas.instruction.models import ObjetProposition, Proposition, StatutProposition
 
-from .actions import peut_signer
-from .avenants import capacites_avenant, collectifs_du_resultat, obstacle_avenant
+from .avenants import collectifs_du_resultat, obstacle_avenant
 from .models import Avenant, Convention, ProjetAvenant
+from .permissions import capacites_avenant, peut_signer
 
 ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
 

@@ -27,7 +27,7 @@ from clas.instruction.decisions import ActionImpossible
 from clas.instruction.models import Proposition, StatutProposition
 from clas.instruction.permissions import dossier_de_la_caf_ou_404
 
-from . import actions, avenants
+from . import actions, avenants, permissions
 from .forms import FormulaireAvenant, FormulaireSignature
 from .models import Avenant, Convention
 from .pdf import generer_pdf, nom_pdf
@@ -68,7 +68,7 @@ def convention_signer(request: RequeteConnectee, pk: int) -> HttpResponse:
         # Ici, ce ne peut être qu'un agent de la Caf du dossier.
         raise PermissionDenied("Seul un signataire de la structure signe la convention.")
     convention = _convention(dossier)
-    if not actions.peut_signer(dossier, utilisateur):
+    if not permissions.peut_signer(dossier, utilisateur):
         raise PermissionDenied(
             "Seul un signataire ou un administrateur de la structure signe la convention."
         )
@@ -150,7 +150,7 @@ def avenant_proposer(request: RequeteConnectee, pk: int) -> HttpResponse:
     if agent is None or not agent.est_instructeur:
         raise PermissionDenied("Seul un instructeur de la Caf du dossier propose un avenant.")
     url_dossier = reverse("instruction_dossier", args=[dossier.pk]) + "#avenants"
-    if not avenants.capacites_avenant(dossier, utilisateur, convention, en_attente)["proposer"]:
+    if not permissions.capacites_avenant(dossier, utilisateur, convention, en_attente)["proposer"]:
         raison = avenants.obstacle_avenant(dossier, convention) or (
             "Une proposition attend déjà d'être validée pour ce dossier."
         )

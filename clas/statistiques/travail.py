@@ -17,8 +17,8 @@ from clas.conventions.models import Convention
 from clas.dossiers.models import EtatDossier
 from clas.instruction.files import annoter_attente, complements_echus, condition_file
 from clas.instruction.permissions import dossiers_de_la_caf
-from clas.versements.actions import versements_de_la_caf
 from clas.versements.models import EtatVersement
+from clas.versements.permissions import versements_de_la_caf
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from clas.bareme import formater_euros
@@ -54,9 +53,7 @@ __all__ = [
     "ActionImpossible",
     "Ecarte",
     "ResultatLot",
-    "capacites_paiements",
     "creer_lot",
-    "lots_de_la_caf",
     "marquer_lot_paye",
     "raison_ecart",
     "reemettre",
@@ -64,7 +61,6 @@ __all__ = [
     "rejeter_versement",
     "revalider_apres_changement_de_compte",
     "valider_versements",
-    "versements_de_la_caf",
 ]
 
 logger = logging.getLogger("clas.paiements")
@@ -93,39 +89,6 @@ def erreur_date_execution(date_execution: dt.date, aujourd_hui: dt.date) -> str 
 
 
 # --- Qui voit, qui fait -------------------------------------------------------------------
-
-
-def capacites_paiements(utilisateur: Utilisateur) -> dict[str, bool]:
-    """Ce qu'un utilisateur peut faire dans les paiements de sa Caf (vues et gabarits)."""
-    agent = agent_de(utilisateur)
-    valideur = agent is not None and agent.est_valideur
-    comptable = agent is not None and agent.est_comptable
-    return {
-        "voir": agent is not None,
-        "valider": valideur,
-        "payer": comptable,
-        "reemettre": comptable or valideur,
-        "telecharger": comptable or valideur,
-        # Quatre yeux : un valideur propose le compte de la Caf, un autre valideur ou un
-        # comptable l'approuve (`compte_caf`).
-        "modifier_compte": valideur,
-        "approuver_compte": valideur or comptable,
-    }
-
-
-def versements_de_la_caf(utilisateur: Utilisateur) -> QuerySet[Versement]:
-    """Les versements des dossiers de la Caf de l'agent ; aucun pour les autres."""
-    agent = agent_de(utilisateur)
-    if agent is None:
-        return Versement.objects.none()
-    return Versement.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id)
-
-
-def lots_de_la_caf(utilisateur: Utilisateur) -> QuerySet[LotPaiement]:
-    agent = agent_de(utilisateur)
-    if agent is None:
-        return LotPaiement.objects.none()
-    return LotPaiement.objects.filter(caf_id=agent.caf_id)
 
 
 ROLES = {

@@ -14,6 +14,7 @@ class VersementsConfig(AppConfig):
         from . import (
             actions,
             etats,  # noqa: F401  (inscrit ses tables de transitions)
+            permissions,
             sections,
         )
 
@@ -22,7 +23,10 @@ class VersementsConfig(AppConfig):
         )
         inscrire("caf", 20, "versements/_versements_caf.html", sections.versements_caf)
         inscrire_menu_agents(
-            20, "Paiements", "paiements_accueil", lambda u: actions.capacites_paiements(u)["voir"]
+            20,
+            "Paiements",
+            "paiements_accueil",
+            lambda u: permissions.capacites_paiements(u)["voir"],
         )
         convention_signee.connect(actions.creer_acompte_a_la_signature, dispatch_uid="acompte")
         coordonnees_acceptees.connect(

@@ -13,8 +13,8 @@ from clas.conventions.models import Convention
 from clas.dossiers.models import Dossier, EtatDossier
 
 from . import grand_livre
-from .actions import capacites_paiements
 from .models import EtatVersement, NatureVersement, Versement
+from .permissions import capacites_paiements
 
 
 def _convention(dossier: Dossier) -> Convention | None:

@@ -32,7 +32,7 @@ from clas.referentiel.models import Caf, ChangementCompteCaf, EvenementCompteCaf
 from clas.structures.models import ChangementCoordonnees, EtatTransfert, TransfertStructure
 
 from . import actions as paiements
-from . import compte_caf, retour_banque
+from . import compte_caf, permissions, retour_banque
 from .forms import (
     FormulaireCompteCaf,
     FormulaireLot,
@@ -79,7 +79,7 @@ def _versements(request: RequeteConnectee) -> QuerySet[VersementCompte]:
         structure_id=OuterRef("convention__dossier__structure_id")
     )
     return (
-        paiements.versements_de_la_caf(request.user)
+        permissions.versements_de_la_caf(request.user)
         .select_related("convention__dossier__structure", "valide_par", "lot")
         .annotate(compte_en_attente=Exists(en_attente))
     )
@@ -110,7 +110,7 @@ VERSEMENTS_PAR_PAGE = 100
 def _lots(request: RequeteConnectee) -> Page[LotCompte]:
     """Les lots de la Caf, les plus récents d'abord, par pages (une Caf en crée chaque mois)."""
     lots: Page[LotCompte] = Paginator(
-        paiements.lots_de_la_caf(request.user)
+        permissions.lots_de_la_caf(request.user)
         .select_related("cree_par")
         .annotate(
             nb_en_paiement=Count("versements", filter=Q(versements__etat=E.MIS_EN_PAIEMENT)),
@@ -158,7 +158,7 @@ def _page_accueil(
     )
     for versement in a_payer:
         versement.compte_invalide = paiements.raison_ecart(versement)  # type: ignore[attr-defined]  # gabarit
-    capacites = paiements.capacites_paiements(utilisateur)
+    capacites = permissions.capacites_paiements(utilisateur)
     contexte: dict[str, Any] = {
         "titre": "Paiements",
         "caf": agent.caf,
@@ -181,7 +181,7 @@ def _page_accueil(
         or FormulaireLot(initial={"date_execution": timezone.localdate()}),
         "onglet": "a-payer"
         if formulaire_lot is not None
-        else _onglet(request, paiements.capacites_paiements(utilisateur)),
+        else _onglet(request, permissions.capacites_paiements(utilisateur)),
     }
     return render(request, "versements/accueil.html", contexte, status=status)
 
@@ -191,10 +191,10 @@ def _page_accueil(
 def paiements_valider(request: RequeteConnectee) -> HttpResponse:
     """Le valideur valide les versements cochés (ou celui d'un dossier)."""
     utilisateur = request.user
-    if not paiements.capacites_paiements(utilisateur)["valider"]:
+    if not permissions.capacites_paiements(utilisateur)["valider"]:
         raise PermissionDenied(paiements.ROLES["valideur"][1])
     ids = [i for i in request.POST.getlist("versements") if i.isdigit()]
-    choisis = list(paiements.versements_de_la_caf(utilisateur).filter(pk__in=ids))
+    choisis = list(permissions.versements_de_la_caf(utilisateur).filter(pk__in=ids))
     defaut = reverse("paiements_accueil") + "?onglet=a-valider"
     if not choisis:
         messages.error(request, "Cochez au moins un versement à valider.")
@@ -218,7 +218,7 @@ def paiements_valider(request: RequeteConnectee) -> HttpResponse:
 @require_POST
 def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
     utilisateur = request.user
-    if not paiements.capacites_paiements(utilisateur)["payer"]:
+    if not permissions.capacites_paiements(utilisateur)["payer"]:
         raise PermissionDenied(paiements.ROLES["comptable"][1])
     agent = agent_de(utilisateur)
     assert agent is not None
@@ -255,7 +255,7 @@ def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
 
 def _lot(request: RequeteConnectee, pk: int) -> LotPaiement:
     return get_object_or_404(
-        paiements.lots_de_la_caf(request.user).select_related("cree_par", "traite_par"),
+        permissions.lots_de_la_caf(request.user).select_related("cree_par", "traite_par"),
         pk=pk,
     )
 
@@ -285,7 +285,7 @@ def _page_lot(
         "lot": lot,
         "versements": versements,
         "totaux": totaux,
-        "capacites": paiements.capacites_paiements(request.user),
+        "capacites": permissions.capacites_paiements(request.user),
         "en_paiement": lot.versements.filter(etat=E.MIS_EN_PAIEMENT).exists(),
         "formulaire_paye": FormulaireLotPaye(initial={"date_paiement": timezone.localdate()}),
         "formulaire_retour": FormulaireRetour(),
@@ -303,7 +303,7 @@ def paiements_lot(request: RequeteConnectee, pk: int) -> HttpResponse:
 
 
 def _telechargement_permis(request: RequeteConnectee) -> None:
-    if not paiements.capacites_paiements(request.user)["telecharger"]:
+    if not permissions.capacites_paiements(request.user)["telecharger"]:
         raise PermissionDenied(
             "Les fichiers d'un lot (comptes bancaires des structures) sont réservés au "
             "comptable et au valideur de la Caf."
@@ -338,7 +338,7 @@ def paiements_lot_csv(request: RequeteConnectee, pk: int) -> HttpResponse:
 
 def _comptable(request: RequeteConnectee) -> Utilisateur:
     utilisateur = request.user
-    if not paiements.capacites_paiements(utilisateur)["payer"]:
+    if not permissions.capacites_paiements(utilisateur)["payer"]:
         raise PermissionDenied(paiements.ROLES["comptable"][1])
     return utilisateur
 
@@ -407,7 +407,7 @@ def paiements_lot_retour(request: RequeteConnectee, pk: int) -> HttpResponse:
 
 def _versement(request: RequeteConnectee, pk: int) -> Versement:
     return get_object_or_404(
-        paiements.versements_de_la_caf(request.user).select_related("lot"), pk=pk
+        permissions.versements_de_la_caf(request.user).select_related("lot"), pk=pk
     )
 
 
@@ -444,7 +444,7 @@ def paiements_versement_rejeter(request: RequeteConnectee, pk: int) -> HttpRespo
 @require_POST
 def paiements_versement_reemettre(request: RequeteConnectee, pk: int) -> HttpResponse:
     versement = _versement(request, pk)
-    if not paiements.capacites_paiements(request.user)["reemettre"]:
+    if not permissions.capacites_paiements(request.user)["reemettre"]:
         raise PermissionDenied("Seul un comptable ou un valideur de la Caf réémet un versement.")
     try:
         nouveau, cree = paiements.reemettre(versement, request.user)

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -16,15 +15,11 @@ from clas.bilans import regularisation
 from clas.bilans.models import Bilan, EtatBilan
 from clas.conventions import actions
 from clas.conventions.models import Convention
-from clas.versements.actions import payer as payer_versement
-from clas.versements.etats import VERSEMENT
 from clas.versements.models import (
-    EtatVersement,
-    LotPaiement,
     NatureVersement,
     Versement,
 )
-from tests.factories import MOT_DE_PASSE
+from tests.factories import MOT_DE_PASSE, payer_par_le_circuit
 
 
 def client_de(utilisateur) -> Client:
@@ -41,27 +36,7 @@ def signer(convention: Convention, porteur) -> Convention:
 
 def payer(versement: Versement, comptable) -> Versement:
     """Ce que fait le circuit des paiements : un lot, puis payé et inscrit au grand livre."""
-    caf = versement.convention.dossier.campagne.caf
-    lot = LotPaiement.objects.create(
-        caf=caf,
-        numero=f"LOT-TEST-{versement.pk}",
-        date_execution=timezone.localdate(),
-        nb_versements=1,
-        montant_total=versement.montant,
-        iban_emetteur="FR7630006000011234567890189",
-        bic_emetteur="AGRIFRPP",
-        titulaire_emetteur="Caf",
-        cree_par=comptable,
-    )
-    # Les transitions de la table, comme le circuit des paiements (sans ses contrôles de rôle).
-    if versement.etat == EtatVersement.A_VALIDER:
-        VERSEMENT.appliquer(versement, "valider", comptable)
-    VERSEMENT.appliquer(versement, "mettre_en_paiement", comptable, champs={"lot": lot})
-    with transaction.atomic():
-        (verrouille,) = Versement.objects.select_for_update().filter(pk=versement.pk)
-        payer_versement(verrouille, comptable, timezone.localdate(), "REF-TEST", lot)
-    versement.refresh_from_db()
-    return versement
+    return payer_par_le_circuit(versement, comptable)
 
 
 def accepter_bilan(

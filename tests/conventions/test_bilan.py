@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clas.bilans import actions as actions_bilan
 from clas.bilans.models import Bilan, EtatBilan, Indu
+from clas.bilans.permissions import capacites_bilan
 from clas.conventions.models import Convention
 from clas.dossiers.models import EtatDossier
 from tests.conventions.bilan_fabrique import (  # noqa: F401
@@ -34,7 +35,7 @@ def test_les_capacites_suivent_l_etat_du_bilan_et_le_role(
 
     def droits(nom_ou_utilisateur, bilan=None):
         utilisateur = utilisateurs.get(nom_ou_utilisateur, nom_ou_utilisateur)
-        return actions_bilan.capacites_bilan(dossier, convention_signee, bilan, utilisateur)
+        return capacites_bilan(dossier, convention_signee, bilan, utilisateur)
 
     assert droits("porteur")["deposer"] and droits("porteur")["saisir"]
     assert droits(convention_contributeur)["saisir"]

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 
 from clas.bilans import regularisation
-from clas.bilans.actions import capacites_bilan
 from clas.bilans.models import Bilan, Indu, Remboursement
-from clas.conventions.avenants import capacites_avenant
+from clas.bilans.permissions import capacites_bilan, capacites_indu
+from clas.conventions.permissions import capacites_avenant
 from clas.dossiers.models import EtatDossier, Message
 from clas.dossiers.permissions import capacites
 from clas.instruction.models import Annotation, Proposition
@@ -152,7 +152,7 @@ def test_un_dossier_cloture_n_ouvre_aucune_capacite_d_ecriture(cloture, utilisat
     assert not any(structure[c] for c in ECRITURE_STRUCTURE), structure
     caf = capacites_agent(dossier, utilisateur, None)
     assert not any(caf[c] for c in ECRITURE_CAF), caf
-    assert not regularisation.capacites_indu(dossier, utilisateur)["enregistrer_remboursement"]
+    assert not capacites_indu(dossier, utilisateur)["enregistrer_remboursement"]
     assert not any(capacites_avenant(dossier, utilisateur, cloture, None).values())
     bilan = capacites_bilan(dossier, cloture, cloture.bilan, utilisateur)
     assert not (bilan["saisir"] or bilan["deposer"] or bilan["examiner"])

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.bareme import formater_euros
-from clas.bilans import actions, recalcul
+from clas.bilans import actions, permissions, recalcul
 from clas.bilans.forms import SaisieBilan
 from clas.bilans.models import Bilan, BilanCollectif, EtatBilan, LigneBilan, PieceBilan
 from clas.bilans.retards import condition_bilan_en_retard
@@ -304,7 +304,7 @@ def bilan_saisie(request: RequeteConnectee, pk: int) -> HttpResponse:
     utilisateur = request.user
     dossier = _dossier_du_membre(request, pk)
     c = _charger(dossier)
-    droits = actions.capacites_bilan(dossier, c.convention, c.bilan, utilisateur)
+    droits = permissions.capacites_bilan(dossier, c.convention, c.bilan, utilisateur)
     if request.method == "POST":
         return _poster(request, c, droits)
     restauree = False
@@ -473,7 +473,7 @@ def _rendre_examen(
     message: str = "",
 ) -> HttpResponse:
     c = _charger(dossier)
-    droits = actions.capacites_bilan(dossier, c.convention, c.bilan, request.user)
+    droits = permissions.capacites_bilan(dossier, c.convention, c.bilan, request.user)
     return render(
         request,
         "bilans/examen.html",

@@ -4,7 +4,7 @@ indus de la Caf.
 Qui voit : l'avis aux membres de la structure et aux agents de la Caf du dossier
 (`Dossier.objects.echanges_par`), 404 pour les autres ; les pages de la Caf aux agents de
 la Caf du dossier (`dossiers_de_la_caf`), 404 pour les autres. Qui fait :
-`regularisation.capacites_indu`, vérifiée à nouveau par le cas d'usage sous verrou (403
+`permissions.capacites_indu`, vérifiée à nouveau par le cas d'usage sous verrou (403
 sinon)."""
 
 from __future__ import annotations
