@@ -2,7 +2,8 @@
 `clas simuler --lot FICHIER.jsonl` : un projet JSON par ligne, un résultat JSON par ligne.
 
 Elle tourne avec les réglages et la base de la plateforme, comme manage.py : elle applique
-donc les paramètres tels que l'administrateur national les a modifiés.
+donc les paramètres tels que l'administrateur national les a modifiés. Le lot ne démarre pas
+Django : il lit les paramètres dans la même base (DATABASE_URL), directement.
 Codes de sortie : 0 calcul fait (toutes les lignes d'un lot), 2 entrée refusée (au moins une
 ligne d'un lot), 1 problème d'environnement.
 """
@@ -102,38 +103,42 @@ def _refus_json(erreur: json.JSONDecodeError, ligne: int | None = None) -> dict[
 def simuler_lot(chemin: str) -> int:
     """Un projet par ligne (JSON Lines), un résultat par ligne, dans l'ordre : le même contrat
     que `clas simuler`, les paramètres lus une fois. Une ligne refusée a sa ligne de refus
-    (`{"erreurs": …}`) et n'arrête pas les suivantes ; une ligne vide est ignorée."""
-    from clas.bareme import EntreeInvalide, calculer, lire_entree, resultat_vers_json
-    from clas.referentiel.services import parametres_par_annee
+    (`{"erreurs": …}`) et n'arrête pas les suivantes ; une ligne vide est ignorée.
+
+    Sans Django (son démarrage coûterait plus que le calcul de milliers de collectifs) : les
+    paramètres sont lus directement dans la base des réglages
+    (`clas.referentiel.lecture_directe`)."""
+    from clas.bareme import EncodeurDeLot, EntreeInvalide, calculer, lire_entree
+    from clas.referentiel.lecture_directe import BaseIndisponible, lire_parametres
 
     try:
         lignes = sys.stdin if chemin == "-" else open(chemin, encoding="utf-8")  # noqa: SIM115
     except OSError as erreur:
         print(f"Impossible de lire « {chemin} » : {erreur.strerror}.", file=sys.stderr)
         return 1
-    probleme = _base_prete()
-    if probleme:
+    try:
+        parametres = lire_parametres()
+    except BaseIndisponible as probleme:
         print(probleme, file=sys.stderr)
         return 1
-    parametres = parametres_par_annee()
     annees = parametres.keys()
+    encodeur = EncodeurDeLot()
     ecrire, refusee = sys.stdout.write, False
     with lignes:
         for rang, ligne in enumerate(lignes, start=1):
             if not ligne.strip():
                 continue
-            sortie: Any
             try:
                 entree = lire_entree(json.loads(ligne), annees)
-                sortie = resultat_vers_json(calculer(entree, parametres[entree.annee_scolaire]))
+                texte = encodeur.resultat(calculer(entree, parametres[entree.annee_scolaire]))
             except json.JSONDecodeError as erreur:
-                sortie, refusee = _refus_json(erreur, rang), True
+                texte, refusee = encodeur.refus(_refus_json(erreur, rang)), True
             except RecursionError:
-                sortie = {"erreurs": [{"champ": "", "message": f"Ligne {rang} trop imbriquée."}]}
-                refusee = True
-            except EntreeInvalide as refus:
-                sortie, refusee = refus.vers_json(), True
-            ecrire(json.dumps(sortie, ensure_ascii=False, separators=(",", ":")) + "\n")
+                refus = {"erreurs": [{"champ": "", "message": f"Ligne {rang} trop imbriquée."}]}
+                texte, refusee = encodeur.refus(refus), True
+            except EntreeInvalide as refus_entree:
+                texte, refusee = encodeur.refus(refus_entree.vers_json()), True
+            ecrire(texte + "\n")
     return 2 if refusee else 0
 
 
@@ -162,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         help="FICHIER est en JSON Lines : un projet par ligne, un résultat par ligne",
     )
     arguments = analyseur.parse_args(argv)
+    if arguments.lot:
+        return simuler_lot(arguments.fichier)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
@@ -171,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as erreur:
         print(f"Configuration invalide : {erreur}", file=sys.stderr)
         return 1
-    if arguments.lot:
-        return simuler_lot(arguments.fichier)
     return simuler(arguments.fichier)
 
 

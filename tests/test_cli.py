@@ -238,3 +238,48 @@ def test_un_lot_sans_refus_sort_en_0(base: Path, tmp_path: Path) -> None:
         "8889.00",
         "8889.00",
     ]
+
+
+def test_le_lot_lit_les_parametres_modifies_comme_l_orm(base: Path) -> None:
+    """Le lot lit la base sans Django (`referentiel.lecture_directe`) : mêmes valeurs que
+    l'ORM, décimales et taux normalisés compris, mêmes sources."""
+    with sqlite3.connect(base) as connexion:
+        connexion.execute(
+            "UPDATE referentiel_parametresbareme SET montant_max_collectif = '2000.5', "
+            "taux = 0.33, taux_acompte = 0.6 WHERE annee_scolaire = '2025-2026'"
+        )
+    projet = json.dumps(exemple_clas())
+
+    unique = json.loads(clas(base, "simuler", "-", entree=projet).stdout)
+    lot = clas(base, "simuler", "--lot", "-", entree=projet + "\n")
+
+    assert lot.returncode == 0, lot.stderr
+    assert json.loads(lot.stdout) == unique
+    assert unique["parametres"]["montant_max_collectif"]["valeur"] == "2000.50"
+    assert unique["parametres"]["taux"]["valeur"] == "0.33"
+
+
+def test_un_lot_sur_une_base_non_migree_est_signale_sans_creer_la_base(tmp_path: Path) -> None:
+    vide = tmp_path / "vide.sqlite3"
+
+    resultat = clas(vide, "simuler", "--lot", "-", entree=json.dumps(exemple_clas()) + "\n")
+
+    assert resultat.returncode == 1
+    assert "La base de données n'est pas migrée" in resultat.stderr
+    assert resultat.stdout == ""
+    assert not vide.exists()
+
+
+def test_les_colonnes_lues_sans_django_sont_celles_du_modele() -> None:
+    from django.db import models
+
+    from clas.referentiel import lecture_directe
+    from clas.referentiel.models import ParametresBareme
+
+    assert ParametresBareme._meta.db_table == lecture_directe.TABLE
+    decimales = {
+        champ.name: (champ.max_digits, champ.decimal_places)
+        for champ in ParametresBareme._meta.get_fields()
+        if isinstance(champ, models.DecimalField)
+    }
+    assert decimales == lecture_directe.COLONNES_DECIMALES

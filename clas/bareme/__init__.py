@@ -16,6 +16,7 @@ from clas.bareme.calcul import (
     calculer,
 )
 from clas.bareme.contrat import (
+    EncodeurDeLot,
     EntreeInvalide,
     Erreur,
     entree_vers_json,
@@ -35,6 +36,7 @@ __all__ = [
     "NOMS_PARAMETRES",
     "PARAMETRES_ENTIERS",
     "CollectifEntree",
+    "EncodeurDeLot",
     "Entree",
     "EntreeInvalide",
     "Erreur",

@@ -14,9 +14,19 @@ def arrondir(montant: Decimal) -> Decimal:
     return montant.quantize(CENTIME, rounding=ROUND_HALF_UP)
 
 
+# « 8,889.00 » (format de Python) → « 8 889,00 ».
+_A_LA_FRANCAISE = str.maketrans({",": _ESPACE_INSECABLE, ".": ","})
+
+
 def formater_euros(montant: Decimal) -> str:
     """« 8 889,00 € » : arrondi au centime, espaces insécables, virgule décimale."""
-    return f"{formater_nombre(arrondir(montant))}{_ESPACE_INSECABLE}€"
+    arrondi = arrondir(montant)
+    # Le format de Python groupe les milliers (le barème en écrit des dizaines de milliers
+    # par seconde) ; même texte que `formater_nombre(arrondi)`, « -0,00 » compris.
+    texte = format(arrondi, ",f").translate(_A_LA_FRANCAISE)
+    if texte[0] == "-" and not arrondi < 0:
+        texte = texte[1:]
+    return f"{texte}{_ESPACE_INSECABLE}€"
 
 
 def formater_nombre(valeur: Decimal | int) -> str:

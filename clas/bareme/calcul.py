@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
-from fractions import Fraction
+from decimal import Context, Decimal
+from functools import lru_cache
 
 from clas.bareme.argent import CENTIME, arrondir, formater_euros, formater_nombre
 from clas.bareme.parametres import LIBELLES_PARAMETRES, Parametres, texte_valeur
 
 ZERO = Decimal("0.00")
+
+# Un nombre rationnel exact (numérateur, dénominateur > 0), non forcément réduit : le calcul
+# ne fait aucun arrondi intermédiaire, seul le montant de chaque collectif est arrondi.
+# Des entiers plutôt que `fractions.Fraction` : le même calcul exact, dix fois plus vite
+# (ni normalisation par le PGCD à chaque opération, ni répartition des types).
+Rationnel = tuple[int, int]
+_NUL: Rationnel = (0, 1)
+# Les décimales d'une valeur qui ne tombe pas au centime : 40 chiffres significatifs.
+_PRECISION_40 = Context(prec=40)
+_ZERO_TEXTE = texte_valeur(ZERO)
 
 # Au-delà, la somme avant plafonnement n'énumère plus chaque montant.
 _MONTANTS_ENUMERES_MAX = 12
@@ -91,9 +101,11 @@ class Resultat:
 def calculer(entree: Entree, parametres: Parametres) -> Resultat:
     """Calcule la prestation de service d'un projet et explique chaque étape."""
     _verifier(entree, parametres)
+    p = _prepares(parametres)
     nombre = len(entree.collectifs)
-    # Fractions : aucun arrondi intermédiaire, seul le montant de chaque collectif est arrondi.
-    prix_de_revient = Fraction(entree.depenses_totales) / nombre
+    numerateur, denominateur = entree.depenses_totales.as_integer_ratio()
+    prix_de_revient: Rationnel = (numerateur, denominateur * nombre)
+    texte_prix = _euros(prix_de_revient)
     etapes = [
         Etape(
             code="nombre_collectifs",
@@ -107,14 +119,14 @@ def calculer(entree: Entree, parametres: Parametres) -> Resultat:
             libelle="Prix de revient par collectif",
             valeur=_valeur_montant(prix_de_revient),
             formule=f"{formater_euros(entree.depenses_totales)} ÷ {formater_nombre(nombre)} "
-            f"= {_euros(prix_de_revient)}",
+            f"= {texte_prix}",
         ),
     ]
+    # La base ne dépend que du projet : la même pour chacun de ses collectifs éligibles.
+    base = _base(prix_de_revient, texte_prix, p)
     resultats = []
     for index, collectif in enumerate(entree.collectifs):
-        resultat, etapes_collectif = _calculer_collectif(
-            index, collectif, prix_de_revient, parametres
-        )
+        resultat, etapes_collectif = _calculer_collectif(index, collectif, base, p)
         resultats.append(resultat)
         etapes += etapes_collectif
     return _plafonner(entree, parametres, tuple(resultats), etapes)
@@ -130,7 +142,7 @@ def _verifier(entree: Entree, parametres: Parametres) -> None:
         raise ValueError("Déclarez au moins un collectif.")
     for nom in ("depenses_totales", "cofinancements"):
         montant: Decimal = getattr(entree, nom)
-        if not montant.is_finite() or montant < 0 or not _au_centime(Fraction(montant)):
+        if not montant.is_finite() or montant < 0 or not _au_centime(montant.as_integer_ratio()):
             raise ValueError(
                 f"« {nom} » doit être un montant positif ou nul, au centime ; {montant} reçu."
             )
@@ -144,38 +156,122 @@ def _verifier(entree: Entree, parametres: Parametres) -> None:
             raise ValueError(f"Le collectif « {collectif.nom} » a un nombre négatif.")
 
 
+class _Prepares:
+    """Ce qui ne dépend que des paramètres d'une année, calculé une fois : leurs valeurs en
+    rationnels, leurs textes, les paramètres utilisés de chaque étape."""
+
+    def __init__(self, p: Parametres) -> None:
+        self.p = p
+        self.taux: Rationnel = p.taux.as_integer_ratio()
+        self.montant_max: Rationnel = p.montant_max_collectif.as_integer_ratio()
+        self.texte_taux = formater_nombre(p.taux)
+        self.texte_montant_max = formater_euros(p.montant_max_collectif)
+        self._utilises: dict[tuple[str, ...], tuple[ParametreUtilise, ...]] = {}
+        self.eligibilites: dict[tuple[int, int, bool, int, bool], _Eligibilite] = {}
+        self.bonus: dict[str, Rationnel] = {
+            nom: getattr(p, nom).as_integer_ratio() for nom in _BONUS
+        }
+        self.etapes_bonus: dict[
+            tuple[str, bool], tuple[str, str, tuple[ParametreUtilise, ...]]
+        ] = {}
+        for nom in _BONUS:
+            for demande in (False, True):
+                montant = self.bonus[nom] if demande else _NUL
+                self.etapes_bonus[nom, demande] = (
+                    _valeur_montant(montant),
+                    _euros(montant),
+                    self.utilises(nom) if demande else (),
+                )
+
+    def utilises(self, *noms: str) -> tuple[ParametreUtilise, ...]:
+        utilises = self._utilises.get(noms)
+        if utilises is None:
+            utilises = self._utilises[noms] = _utilises(self.p, *noms)
+        return utilises
+
+
+# Les paramètres préparés des derniers `Parametres` vus (le même objet d'un projet à
+# l'autre dans un lot) ; l'objet est gardé avec sa préparation, comparé par identité.
+_PREPARATIONS: dict[int, _Prepares] = {}
+_PREPARATIONS_MAX = 32
+
+
+def _prepares(parametres: Parametres) -> _Prepares:
+    prepares = _PREPARATIONS.get(id(parametres))
+    if prepares is None or prepares.p is not parametres:
+        if len(_PREPARATIONS) >= _PREPARATIONS_MAX:
+            _PREPARATIONS.clear()
+        prepares = _PREPARATIONS[id(parametres)] = _Prepares(parametres)
+    return prepares
+
+
+class _Base:
+    """La base d'un collectif éligible du projet, avec l'étape qui l'explique."""
+
+    def __init__(self, valeur: Rationnel, euros: str, formule: str) -> None:
+        self.valeur = valeur
+        self.euros = euros
+        self.formule = formule
+        self.decimal = _decimal(valeur)
+        self.valeur_texte = texte_valeur(self.decimal)
+
+
+def _base(prix_de_revient: Rationnel, texte_prix: str, p: _Prepares) -> _Base:
+    """min(taux × prix de revient ; montant maximal par collectif)."""
+    (tn, td), (pn, pd), (mn, md) = p.taux, prix_de_revient, p.montant_max
+    # Comparaison en produits croisés (dénominateurs positifs) ; à égalité, le produit.
+    base = (tn * pn, td * pd) if tn * pn * md <= mn * td * pd else p.montant_max
+    euros = _euros(base)
+    formule = f"min({p.texte_taux} × {texte_prix} ; {p.texte_montant_max}) = {euros}"
+    return _Base(base, euros, formule)
+
+
 def _calculer_collectif(
-    index: int, collectif: CollectifEntree, prix_de_revient: Fraction, parametres: Parametres
+    index: int, collectif: CollectifEntree, base: _Base, p: _Prepares
 ) -> tuple[ResultatCollectif, list[Etape]]:
-    motifs, etape_eligibilite = _eligibilite(index, collectif, parametres)
-    if motifs:
-        return _collectif_ineligible(collectif, motifs), [
+    controle, etape_eligibilite = _eligibilite(index, collectif, p)
+    if controle.motifs:
+        return _collectif_ineligible(collectif, controle.motifs), [
             etape_eligibilite,
-            _etape_montant_nul(index, collectif, motifs),
+            _etape_montant_nul(index, collectif, controle.formule_montant_nul),
         ]
-    p = parametres
-    base = min(Fraction(p.taux) * prix_de_revient, Fraction(p.montant_max_collectif))
-    bonus_culturel = Fraction(p.bonus_projets_culturels if collectif.bonus_projets_culturels else 0)
-    bonus_parents = Fraction(
-        p.bonus_accompagnement_parents if collectif.bonus_accompagnement_parents else 0
-    )
-    semaines = min(collectif.semaines_de_fonctionnement, p.semaines_reference)
-    exact = (base + bonus_culturel + bonus_parents) * semaines / p.semaines_reference
+    parametres = p.p
+    culturel = collectif.bonus_projets_culturels
+    parents = collectif.bonus_accompagnement_parents
+    bonus_culturel = p.bonus["bonus_projets_culturels"] if culturel else _NUL
+    bonus_parents = p.bonus["bonus_accompagnement_parents"] if parents else _NUL
+    reference = parametres.semaines_reference
+    semaines = min(collectif.semaines_de_fonctionnement, reference)
+    (bn, bd), (cn, cd), (an, ad) = base.valeur, bonus_culturel, bonus_parents
+    bonus: Rationnel = (cn * ad + an * cd, cd * ad)
+    somme = (bn * bonus[1] + bonus[0] * bd, bd * bonus[1])
+    exact: Rationnel = (somme[0] * semaines, somme[1] * reference)
     montant = arrondir(_decimal(exact))
     etapes = [
         etape_eligibilite,
-        _etape_base(index, collectif, prix_de_revient, base, p),
-        _etape_bonus(index, collectif, "bonus_projets_culturels", bonus_culturel, p),
-        _etape_bonus(index, collectif, "bonus_accompagnement_parents", bonus_parents, p),
+        Etape(
+            code="base",
+            libelle=f"Base — {collectif.nom}",
+            valeur=base.valeur_texte,
+            formule=base.formule,
+            collectif=index,
+            parametres=p.utilises("taux", "montant_max_collectif"),
+        ),
+        _etape_bonus(index, collectif, "bonus_projets_culturels", culturel, p),
+        _etape_bonus(index, collectif, "bonus_accompagnement_parents", parents, p),
         _etape_semaines(index, collectif, semaines, p),
         _etape_montant(
             index,
             collectif,
-            termes=(base, bonus_culturel, bonus_parents),
+            termes=(
+                base.euros,
+                p.etapes_bonus["bonus_projets_culturels", culturel][1],
+                p.etapes_bonus["bonus_accompagnement_parents", parents][1],
+            ),
             semaines=semaines,
             exact=exact,
             montant=montant,
-            p=p,
+            p=parametres,
         ),
     ]
     resultat = ResultatCollectif(
@@ -183,8 +279,8 @@ def _calculer_collectif(
         eligible=True,
         montant=montant,
         motifs_ineligibilite=(),
-        base=_decimal(base),
-        bonus=_decimal(bonus_culturel + bonus_parents),
+        base=base.decimal,
+        bonus=_decimal(bonus),
         semaines_retenues=semaines,
     )
     return resultat, etapes
@@ -204,27 +300,75 @@ def _collectif_ineligible(
     )
 
 
-def _etape_montant_nul(
-    index: int, collectif: CollectifEntree, motifs: tuple[MotifIneligibilite, ...]
-) -> Etape:
-    raisons = " ".join(motif.message for motif in motifs)
+def _etape_montant_nul(index: int, collectif: CollectifEntree, formule: str) -> Etape:
     return Etape(
         code="montant_collectif",
         libelle=f"Montant — {collectif.nom}",
-        valeur=texte_valeur(ZERO),
-        formule=f"Collectif non éligible → {formater_euros(ZERO)}. {raisons}",
+        valeur=_ZERO_TEXTE,
+        formule=formule,
         collectif=index,
     )
 
 
+def _formule_montant_nul(motifs: tuple[MotifIneligibilite, ...]) -> str:
+    raisons = " ".join(motif.message for motif in motifs)
+    return f"Collectif non éligible → {formater_euros(ZERO)}. {raisons}"
+
+
+@dataclass(frozen=True)
+class _Eligibilite:
+    """Le contrôle d'éligibilité d'un collectif, qui ne dépend que de ses nombres, de ses
+    critères dérogatoires et de la décision de la Caf : calculé une fois par combinaison."""
+
+    motifs: tuple[MotifIneligibilite, ...]
+    formule: str
+    parametres: tuple[ParametreUtilise, ...]
+    formule_montant_nul: str
+
+
 def _eligibilite(
-    index: int, collectif: CollectifEntree, p: Parametres
-) -> tuple[tuple[MotifIneligibilite, ...], Etape]:
+    index: int, collectif: CollectifEntree, prepares: _Prepares
+) -> tuple[_Eligibilite, Etape]:
+    derogatoire = collectif.milieu_rural or collectif.enfant_en_situation_de_handicap
+    cle = (
+        collectif.nb_intervenants,
+        collectif.nb_enfants,
+        derogatoire,
+        collectif.semaines_de_fonctionnement,
+        collectif.retenu,
+    )
+    controle = prepares.eligibilites.get(cle)
+    if controle is None:
+        if len(prepares.eligibilites) >= _ELIGIBILITES_MAX:
+            prepares.eligibilites.clear()
+        controle = prepares.eligibilites[cle] = _controler(*cle, prepares)
+    etape = Etape(
+        code="eligibilite",
+        libelle=f"Éligibilité — {collectif.nom}",
+        valeur="false" if controle.motifs else "true",
+        formule=controle.formule,
+        collectif=index,
+        parametres=controle.parametres,
+    )
+    return controle, etape
+
+
+_ELIGIBILITES_MAX = 4096
+
+
+def _controler(
+    intervenants: int,
+    enfants: int,
+    derogatoire: bool,
+    semaines: int,
+    retenu: bool,
+    prepares: _Prepares,
+) -> _Eligibilite:
+    p = prepares.p
     motifs: list[MotifIneligibilite] = []
     controles: list[str] = []
     noms_parametres = ["intervenants_min"]
 
-    intervenants = collectif.nb_intervenants
     suffisant = intervenants >= p.intervenants_min
     controles.append(
         f"{_compte(intervenants, 'intervenant')} {'≥' if suffisant else '<'} {p.intervenants_min}"
@@ -238,13 +382,11 @@ def _eligibilite(
             )
         )
 
-    derogatoire = collectif.milieu_rural or collectif.enfant_en_situation_de_handicap
     minimum = p.effectif_min_derogatoire if derogatoire else p.effectif_min
     noms_parametres += [
         "effectif_min_derogatoire" if derogatoire else "effectif_min",
         "effectif_max",
     ]
-    enfants = collectif.nb_enfants
     texte_minimum = f"{minimum} (minimum dérogatoire)" if derogatoire else str(minimum)
     if enfants < minimum:
         controles.append(f"{_compte(enfants, 'enfant')} < {texte_minimum}")
@@ -263,7 +405,6 @@ def _eligibilite(
     else:
         controles.append(f"{_compte(enfants, 'enfant')} entre {texte_minimum} et {p.effectif_max}")
 
-    semaines = collectif.semaines_de_fonctionnement
     controles.append(f"{_compte(semaines, 'semaine')} {'≥' if semaines >= 1 else '<'} 1")
     if semaines < 1:
         motifs.append(
@@ -274,7 +415,7 @@ def _eligibilite(
             )
         )
 
-    if not collectif.retenu:
+    if not retenu:
         controles.append("non retenu par la Caf")
         motifs.append(
             MotifIneligibilite(
@@ -285,15 +426,12 @@ def _eligibilite(
         )
 
     conclusion = "non éligible" if motifs else "éligible"
-    etape = Etape(
-        code="eligibilite",
-        libelle=f"Éligibilité — {collectif.nom}",
-        valeur="false" if motifs else "true",
+    return _Eligibilite(
+        motifs=tuple(motifs),
         formule=" ; ".join(controles) + f" → {conclusion}",
-        collectif=index,
-        parametres=_utilises(p, *noms_parametres),
+        parametres=prepares.utilises(*noms_parametres),
+        formule_montant_nul=_formule_montant_nul(tuple(motifs)) if motifs else "",
     )
-    return tuple(motifs), etape
 
 
 def _motif_effectif_insuffisant(
@@ -313,24 +451,6 @@ def _motif_effectif_insuffisant(
     return MotifIneligibilite("effectif_insuffisant", message)
 
 
-def _etape_base(
-    index: int,
-    collectif: CollectifEntree,
-    prix_de_revient: Fraction,
-    base: Fraction,
-    p: Parametres,
-) -> Etape:
-    return Etape(
-        code="base",
-        libelle=f"Base — {collectif.nom}",
-        valeur=_valeur_montant(base),
-        formule=f"min({formater_nombre(p.taux)} × {_euros(prix_de_revient)} ; "
-        f"{formater_euros(p.montant_max_collectif)}) = {_euros(base)}",
-        collectif=index,
-        parametres=_utilises(p, "taux", "montant_max_collectif"),
-    )
-
-
 _BONUS = {
     "bonus_projets_culturels": ("Bonus projets culturels", "Projets culturels et éducatifs"),
     "bonus_accompagnement_parents": (
@@ -341,21 +461,24 @@ _BONUS = {
 
 
 def _etape_bonus(
-    index: int, collectif: CollectifEntree, nom: str, montant: Fraction, p: Parametres
+    index: int, collectif: CollectifEntree, nom: str, demande: bool, p: _Prepares
 ) -> Etape:
     libelle, action = _BONUS[nom]
-    demande: bool = getattr(collectif, nom)
+    valeur, euros, parametres = p.etapes_bonus[nom, demande]
     return Etape(
         code=nom,
         libelle=f"{libelle} — {collectif.nom}",
-        valeur=_valeur_montant(montant),
-        formule=f"{action} : {'oui' if demande else 'non'} → + {_euros(montant)}",
+        valeur=valeur,
+        formule=f"{action} : {'oui' if demande else 'non'} → + {euros}",
         collectif=index,
-        parametres=_utilises(p, nom) if demande else (),
+        parametres=parametres,
     )
 
 
-def _etape_semaines(index: int, collectif: CollectifEntree, semaines: int, p: Parametres) -> Etape:
+def _etape_semaines(
+    index: int, collectif: CollectifEntree, semaines: int, prepares: _Prepares
+) -> Etape:
+    p = prepares.p
     return Etape(
         code="semaines_retenues",
         libelle=f"Semaines retenues — {collectif.nom}",
@@ -363,7 +486,7 @@ def _etape_semaines(index: int, collectif: CollectifEntree, semaines: int, p: Pa
         formule=f"min({collectif.semaines_de_fonctionnement} ; {p.semaines_reference}) "
         f"= {_compte(semaines, 'semaine')} retenue{_s(semaines)} sur {p.semaines_reference}",
         collectif=index,
-        parametres=_utilises(p, "semaines_reference"),
+        parametres=prepares.utilises("semaines_reference"),
     )
 
 
@@ -371,13 +494,13 @@ def _etape_montant(
     index: int,
     collectif: CollectifEntree,
     *,
-    termes: tuple[Fraction, ...],
+    termes: tuple[str, ...],
     semaines: int,
-    exact: Fraction,
+    exact: Rationnel,
     montant: Decimal,
     p: Parametres,
 ) -> Etape:
-    somme = " + ".join(_euros(terme) for terme in termes)
+    somme = " + ".join(termes)
     formule = f"({somme}) × {semaines} ÷ {p.semaines_reference} = {_euros(exact)}"
     if not _au_centime(exact):
         formule += f", arrondi au centime : {formater_euros(montant)}"
@@ -473,26 +596,27 @@ def _utilises(p: Parametres, *noms: str) -> tuple[ParametreUtilise, ...]:
     )
 
 
-def _decimal(valeur: Fraction) -> Decimal:
+def _decimal(valeur: Rationnel) -> Decimal:
     """« 8000.00 » si la valeur tombe au centime, sinon ses décimales exactes (40 chiffres)."""
-    if _au_centime(valeur):
-        return Decimal(int(valeur / Fraction(CENTIME))) * CENTIME
+    numerateur, denominateur = valeur
+    if numerateur * 100 % denominateur == 0:
+        return Decimal(numerateur * 100 // denominateur) * CENTIME
     # Une seule division, en haute précision : un quotient non décimal ne peut pas tomber
-    # pile sur un demi-centime, donc l'arrondi final reste celui de la valeur exacte.
-    with localcontext() as contexte:
-        contexte.prec = 40
-        return Decimal(valeur.numerator) / Decimal(valeur.denominator)
+    # pile sur un demi-centime, donc l'arrondi final reste celui de la valeur exacte. Le
+    # quotient arrondi ne dépend que de la valeur : réduite ou non, la fraction donne le
+    # même Decimal.
+    return _PRECISION_40.divide(Decimal(numerateur), Decimal(denominateur))
 
 
-def _au_centime(valeur: Fraction) -> bool:
-    return (valeur / Fraction(CENTIME)).denominator == 1
+def _au_centime(valeur: Rationnel) -> bool:
+    return valeur[0] * 100 % valeur[1] == 0
 
 
-def _valeur_montant(valeur: Fraction) -> str:
+def _valeur_montant(valeur: Rationnel) -> str:
     return texte_valeur(_decimal(valeur))
 
 
-def _euros(valeur: Fraction) -> str:
+def _euros(valeur: Rationnel) -> str:
     """Affiche un montant exact ; « … » signale des décimales tronquées à l'affichage."""
     if _au_centime(valeur):
         return formater_euros(_decimal(valeur))
@@ -508,6 +632,7 @@ def _s(nombre: int) -> str:
     return "s" if nombre >= 2 else ""
 
 
+@lru_cache(maxsize=4096)
 def _compte(nombre: int, nom: str) -> str:
     return f"{formater_nombre(nombre)} {nom}{_s(nombre)}"
 

@@ -141,16 +141,9 @@ def _montant(valeur: object) -> Decimal:
 
 
 def _nombre_decimal(valeur: object) -> Decimal:
-    invalide = _Invalide(
-        f"Montant invalide : « {_afficher(valeur)} ». Saisissez un nombre, par exemple 24000.00"
-    )
-    if isinstance(valeur, bool):
-        raise invalide
-    if isinstance(valeur, int):
+    if isinstance(valeur, int) and not isinstance(valeur, bool):
         return Decimal(valeur)
-    if isinstance(valeur, float):
-        if not math.isfinite(valeur):
-            raise invalide
+    if isinstance(valeur, float) and math.isfinite(valeur):
         # str() donne l'écriture la plus courte : 0.1 reste 0.1.
         return Decimal(str(valeur))
     if isinstance(valeur, str):
@@ -158,7 +151,10 @@ def _nombre_decimal(valeur: object) -> Decimal:
         texte = texte.replace(",", ".")
         if _NOMBRE_DECIMAL.fullmatch(texte):
             return Decimal(texte)
-    raise invalide
+    # Le message n'est écrit qu'en cas de refus : le lot en valide des dizaines de milliers.
+    raise _Invalide(
+        f"Montant invalide : « {_afficher(valeur)} ». Saisissez un nombre, par exemple 24000.00"
+    )
 
 
 def _lire_collectifs(
@@ -252,13 +248,7 @@ def _entier_pour(champ: str) -> Callable[[object], int]:
 
 
 def _entier(valeur: object) -> int:
-    invalide = _Invalide(
-        f"Nombre entier invalide : « {_afficher(valeur)} ». Saisissez un nombre entier, "
-        "par exemple 10."
-    )
-    if isinstance(valeur, bool):
-        raise invalide
-    if isinstance(valeur, int):
+    if isinstance(valeur, int) and not isinstance(valeur, bool):
         return valeur
     if isinstance(valeur, float) and valeur.is_integer():
         return int(valeur)
@@ -266,7 +256,10 @@ def _entier(valeur: object) -> int:
     texte = valeur.strip() if isinstance(valeur, str) else ""
     if _NOMBRE_ENTIER.fullmatch(texte) and len(texte) <= _CHIFFRES_MAX:
         return int(texte)
-    raise invalide
+    raise _Invalide(
+        f"Nombre entier invalide : « {_afficher(valeur)} ». Saisissez un nombre entier, "
+        "par exemple 10."
+    )
 
 
 def _booleen(valeur: object) -> bool:
@@ -289,6 +282,10 @@ def _texte_montant(montant: Decimal) -> str:
 
 
 def resultat_vers_json(resultat: Resultat) -> dict[str, object]:
+    return _resultat_sans_parametres(resultat) | {"parametres": resultat.parametres.vers_dict()}
+
+
+def _resultat_sans_parametres(resultat: Resultat) -> dict[str, object]:
     return {
         "annee_scolaire": resultat.annee_scolaire,
         "montant_total": _texte_montant(resultat.montant_total),
@@ -321,8 +318,33 @@ def resultat_vers_json(resultat: Resultat) -> dict[str, object]:
             }
             for e in resultat.explication
         ],
-        "parametres": resultat.parametres.vers_dict(),
     }
+
+
+class EncodeurDeLot:
+    """Une ligne JSON par résultat (ou refus) d'un lot : le texte de
+    `json.dumps(resultat_vers_json(r), ensure_ascii=False, separators=(",", ":"))`, les
+    paramètres de chaque année encodés une seule fois pour tout le lot."""
+
+    def __init__(self) -> None:
+        self._encodeur = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), check_circular=False
+        )
+        # Par objet Parametres (gardé avec son texte : l'identité ne peut pas être reprise).
+        self._parametres: dict[int, tuple[object, str]] = {}
+
+    def resultat(self, resultat: Resultat) -> str:
+        parametres = resultat.parametres
+        connu = self._parametres.get(id(parametres))
+        if connu is None or connu[0] is not parametres:
+            connu = (parametres, self._encodeur.encode(parametres.vers_dict()))
+            self._parametres[id(parametres)] = connu
+        corps = self._encodeur.encode(_resultat_sans_parametres(resultat))
+        # « parametres » est la dernière clé de `resultat_vers_json`.
+        return f'{corps[:-1]},"parametres":{connu[1]}}}'
+
+    def refus(self, refus: Mapping[str, object]) -> str:
+        return self._encodeur.encode(refus)
 
 
 def entree_vers_json(entree: Entree) -> dict[str, object]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from clas.conventions.models import Avenant, Convention
+from clas.conventions.sections import convention_du_dossier
 from clas.dossiers.models import Dossier, EtatDossier, Evenement
 from clas.versements.models import EtatVersement, NatureVersement, Versement
 
@@ -27,9 +28,7 @@ def bilan_du_dossier(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """La convention signée et son bilan (None s'il n'est pas commencé)."""
-    if dossier.etat not in (EtatDossier.ACCEPTE, EtatDossier.CLOTURE):
-        return None
-    convention = Convention.objects.filter(dossier_id=dossier.pk).first()
+    convention = convention_du_dossier(dossier)
     if convention is None or not convention.est_signee:
         return None
     bilan = (
@@ -69,7 +68,7 @@ def _cloture_le(dossier: Dossier) -> Any:
 
 
 def _convention(dossier: Dossier) -> Convention | None:
-    return Convention.objects.select_related("decision").filter(dossier_id=dossier.pk).first()
+    return convention_du_dossier(dossier)
 
 
 def regularisation_du_dossier(

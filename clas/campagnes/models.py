@@ -28,7 +28,11 @@ class CampagneQuerySet(models.QuerySet["Campagne"]):
         agent = agent_de(utilisateur)
         if agent is not None:
             return self.filter(caf_id=agent.caf_id)
-        return self.filter(caf__structures__membres__utilisateur=utilisateur).distinct()
+        from clas.structures.models import MembreStructure
+
+        # Sous-requête plutôt que jointure : pas de doublons, donc pas de DISTINCT.
+        cafs = MembreStructure.objects.filter(utilisateur=utilisateur).values("structure__caf_id")
+        return self.filter(caf_id__in=cafs)
 
     def ouvertes(self, maintenant: dt.datetime | None = None) -> CampagneQuerySet:
         maintenant = maintenant or timezone.now()

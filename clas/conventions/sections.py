@@ -18,10 +18,21 @@ from .permissions import capacites_avenant, peut_signer
 ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
 
 
-def _convention(dossier: Dossier, *relations: str) -> Convention | None:
+def convention_du_dossier(dossier: Dossier) -> Convention | None:
+    """La convention d'un dossier accepté (ou clôturé), lue une seule fois par page : la
+    relation inverse la garde sur l'objet dossier, que la page passe à chaque section
+    (convention, avenants, versements, bilan, régularisation) ; ses propres relations
+    (décision…), lues à la demande, sont donc elles aussi partagées."""
     if dossier.etat not in ETATS_APRES_ACCORD:
         return None
-    return Convention.objects.select_related(*relations).filter(dossier_id=dossier.pk).first()
+    try:
+        return dossier.convention
+    except Convention.DoesNotExist:
+        return None
+
+
+def _convention(dossier: Dossier, *relations: str) -> Convention | None:
+    return convention_du_dossier(dossier)
 
 
 def convention_structure(

@@ -14,7 +14,7 @@ Payé ») sans importer l'application qui le déclare.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -43,6 +43,8 @@ class TransitionImpossible(ActionImpossible):
 
 # Écrit l'événement d'historique : (objet, transition, état avant, auteur, description).
 Journal = Callable[[Any, Transition, str, Any, str], Any]
+# Écrit en une fois les événements de plusieurs objets : [(objet, état avant, description)].
+JournalEnMasse = Callable[[Sequence[tuple[Any, str, str]], Transition, Any], list[Any]]
 
 
 def journal_dans(modele: type[models.Model], lien: str, proprietaire: str) -> Journal:
@@ -80,6 +82,7 @@ class Table(Generic[M]):
         transitions: Iterable[Transition],
         journal: Journal,
         horodatage: str | None = None,
+        journal_en_masse: JournalEnMasse | None = None,
     ) -> None:
         self.objet = objet
         self.horodatage = horodatage  # le champ `auto_now` que chaque transition met à jour
@@ -88,6 +91,7 @@ class Table(Generic[M]):
         self.etats = etats
         self.designation = designation  # « le versement » : pour les messages de refus
         self.journal = journal
+        self.journal_en_masse = journal_en_masse
         self.transitions: dict[str, Transition] = {}
         for transition in transitions:
             self._verifier(transition)
@@ -151,6 +155,59 @@ class Table(Generic[M]):
         horodatage = [self.horodatage] if self.horodatage else []
         instance.save(update_fields=[*champs, *horodatage])
         return self.journal(instance, transition, avant, auteur, description)
+
+    @transaction.atomic
+    def appliquer_en_masse(
+        self,
+        instances: Sequence[M],
+        nom: str,
+        auteur: Any,
+        descriptions: Sequence[str],
+        champs: Sequence[Mapping[str, Any]],
+    ) -> list[Any]:
+        """`appliquer` pour des centaines d'objets (un lot de paiement), en un nombre de
+        requêtes qui ne dépend pas de leur nombre : les états sont relus sous verrou en une
+        requête, tous vérifiés avant toute écriture (un seul refusé : rien n'est écrit),
+        puis écrits en une mise à jour groupée, et les événements en une insertion groupée
+        (`journal_en_masse` de la table). Chaque objet reçoit sa description et ses champs."""
+        transition = self.transitions[nom]
+        if not (len(instances) == len(descriptions) == len(champs)):
+            raise ValueError("Une description et des champs par objet.")
+        if not instances:
+            return []
+        etats = dict(
+            self.modele._default_manager.select_for_update()
+            .filter(pk__in=[instance.pk for instance in instances])
+            .values_list("pk", self.champ)
+        )
+        for instance in instances:
+            avant = etats.get(instance.pk)
+            if avant not in transition.sources:
+                raise TransitionImpossible(
+                    f"Action impossible : {self.designation} est « {self.libelle(str(avant))} »."
+                )
+        noms_champs: set[str] = {self.champ}
+        horodatage = self.modele._meta.get_field(self.horodatage) if self.horodatage else None
+        for instance, valeurs in zip(instances, champs, strict=True):
+            for nom_champ, valeur in valeurs.items():
+                setattr(instance, nom_champ, valeur)
+                noms_champs.add(nom_champ)
+            setattr(instance, self.champ, transition.cible)
+            if isinstance(horodatage, models.Field):
+                # bulk_update n'appelle pas `pre_save` : l'horodatage `auto_now` à la main.
+                horodatage.pre_save(instance, False)
+        if self.horodatage:
+            noms_champs.add(self.horodatage)
+        self.modele._default_manager.bulk_update(instances, sorted(noms_champs), batch_size=500)
+        lignes = [
+            (instance, etats[instance.pk], description)
+            for instance, description in zip(instances, descriptions, strict=True)
+        ]
+        if self.journal_en_masse is not None:
+            return self.journal_en_masse(lignes, transition, auteur)
+        return [
+            self.journal(objet, transition, avant, auteur, texte) for objet, avant, texte in lignes
+        ]
 
 
 def libelle_etat(objet: str, code: str) -> str:

@@ -6,15 +6,23 @@ l'état et écrit l'événement d'historique dans la même transaction. Les effe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from clas.comptes.models import Utilisateur
 from clas.core.etats import Table, Transition, TransitionImpossible
 
 from .evenements import TypeEvenement as T
+from .evenements import fiche
 from .models import Dossier, EtatDossier, Evenement
 
-__all__ = ["DOSSIER", "TransitionImpossible", "appliquer", "journal_du_dossier"]
+__all__ = [
+    "DOSSIER",
+    "TransitionImpossible",
+    "appliquer",
+    "journal_du_dossier",
+    "journaux_du_dossier",
+]
 
 E = EtatDossier
 
@@ -34,6 +42,30 @@ def journal_du_dossier(
         etat_apres=transition.cible,
         description=description,
     )
+
+
+def journaux_du_dossier(
+    lignes: Sequence[tuple[Any, str, str]], transition: Transition, auteur: Any
+) -> list[Evenement]:
+    """`journal_du_dossier` pour plusieurs objets, en une insertion : l'objet et la
+    visibilité viennent du catalogue, comme dans `Evenement.save` (que bulk_create
+    n'appelle pas)."""
+    fiche_ = fiche(transition.evenement)
+    evenements = [
+        Evenement(
+            dossier=objet if isinstance(objet, Dossier) else _dossier_de(objet),
+            auteur=auteur,
+            type=transition.evenement,
+            objet=fiche_.objet,
+            public=fiche_.public,
+            objet_id=objet.pk,
+            etat_avant=avant,
+            etat_apres=transition.cible,
+            description=description,
+        )
+        for objet, avant, description in lignes
+    ]
+    return Evenement.objects.bulk_create(evenements, batch_size=500)
 
 
 def _dossier_de(objet: Any) -> Dossier:

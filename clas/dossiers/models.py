@@ -26,6 +26,16 @@ class EtatDossier(models.TextChoices):
     CLOTURE = "cloture", "Clôturé"
 
 
+def _de_ses_structures(utilisateur: Utilisateur) -> models.Q:
+    """Les dossiers des structures dont la personne est membre, par une sous-requête : une
+    jointure sur les membres dédoublerait les lignes (et demanderait un DISTINCT sur toutes
+    les colonnes, trié sur disque à l'échelle nationale)."""
+    from clas.structures.models import MembreStructure
+
+    siennes = MembreStructure.objects.filter(utilisateur=utilisateur).values("structure_id")
+    return models.Q(structure_id__in=siennes)
+
+
 class DossierQuerySet(models.QuerySet["Dossier"]):
     def visibles_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Un membre voit les dossiers de ses structures ; un agent ceux de sa Caf (hors
@@ -34,7 +44,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 
         if not utilisateur.is_authenticated:
             return self.none()
-        filtre = models.Q(structure__membres__utilisateur=utilisateur)
+        filtre = _de_ses_structures(utilisateur)
         agent = agent_de(utilisateur)
         if agent is not None:
             filtre |= models.Q(campagne__caf_id=agent.caf_id) & ~models.Q(
@@ -42,7 +52,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             )
         if utilisateur.est_admin_national:
             filtre |= ~models.Q(etat=EtatDossier.BROUILLON)
-        return self.filter(filtre).distinct()
+        return self.filter(filtre)
 
     def echanges_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Les dossiers dont une personne reçoit les documents échangés avec la Caf (lettre
@@ -51,11 +61,11 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 
         if not utilisateur.is_authenticated:
             return self.none()
-        filtre = models.Q(structure__membres__utilisateur=utilisateur)
+        filtre = _de_ses_structures(utilisateur)
         agent = agent_de(utilisateur)
         if agent is not None:
             filtre |= models.Q(campagne__caf_id=agent.caf_id)
-        return self.filter(filtre).distinct()
+        return self.filter(filtre)
 
     def avec_contenu(self) -> DossierQuerySet:
         """Collectifs (et intervenants), budget et pièces préchargés : la page d'un dossier

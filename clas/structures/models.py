@@ -41,13 +41,15 @@ class StructureQuerySet(models.QuerySet["Structure"]):
             return self.none()
         if utilisateur.est_admin_national:
             return self.all()
-        filtre = models.Q(membres__utilisateur=utilisateur)
+        # Sous-requête plutôt que jointure : pas de doublons, donc pas de DISTINCT.
+        siennes = MembreStructure.objects.filter(utilisateur=utilisateur).values("structure_id")
+        filtre = models.Q(pk__in=siennes)
         from clas.comptes.roles import agent_de
 
         agent = agent_de(utilisateur)
         if agent is not None:
             filtre |= models.Q(caf_id=agent.caf_id)
-        return self.filter(filtre).distinct()
+        return self.filter(filtre)
 
 
 class Structure(models.Model):

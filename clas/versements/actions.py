@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -299,10 +300,31 @@ def reference_de(versement: Versement) -> str:
     """La référence de bout en bout (EndToEndId, 35 caractères au plus), unique : le numéro
     du dossier, la nature (A acompte, S solde) et le rang d'émission (2 pour une réémission) :
     CLAS-069-2026-00001 → « CLAS069-2026-00001-A1 »."""
-    dossier = versement.convention.dossier
     rang = Versement.objects.filter(
         convention_id=versement.convention_id, nature=versement.nature, pk__lte=versement.pk
     ).count()
+    return _reference(versement, rang)
+
+
+def references_de(versements: Sequence[Versement]) -> dict[int, str]:
+    """`reference_de` de chaque versement, en une requête pour tous : le rang d'émission
+    compte les versements de même convention et nature jusqu'à celui-ci."""
+    emis: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, convention_id, nature in Versement.objects.filter(
+        convention_id__in={v.convention_id for v in versements}
+    ).values_list("pk", "convention_id", "nature"):
+        emis[convention_id, nature].append(pk)
+    references = {}
+    for versement in versements:
+        rang = sum(
+            1 for pk in emis[versement.convention_id, versement.nature] if pk <= versement.pk
+        )
+        references[versement.pk] = _reference(versement, rang)
+    return references
+
+
+def _reference(versement: Versement, rang: int) -> str:
+    dossier = versement.convention.dossier
     lettre = "A" if versement.nature == NatureVersement.ACOMPTE else "S"
     numero = (dossier.numero or f"CLAS-D{dossier.pk}").replace("-", "", 1)
     reference = f"{numero}-{lettre}{rang}"
@@ -430,19 +452,22 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             titulaire_emetteur=caf.titulaire_compte,
             cree_par=comptable,
         )
-        for versement in retenus:
-            # Le compte payé est celui enregistré à la validation (`raison_ecart` a vérifié
-            # qu'il est toujours le compte accepté), jamais celui tapé depuis.
-            VERSEMENT.appliquer(
-                versement,
-                "mettre_en_paiement",
-                comptable,
+        # Le compte payé est celui enregistré à la validation (`raison_ecart` a vérifié
+        # qu'il est toujours le compte accepté), jamais celui tapé depuis. En masse : un
+        # nombre de requêtes qui ne dépend pas du nombre de versements (Caf verrouillée).
+        references = references_de(retenus)
+        VERSEMENT.appliquer_en_masse(
+            retenus,
+            "mettre_en_paiement",
+            comptable,
+            [
                 f"{_quoi(versement)} mis en paiement par {comptable} (lot {lot.numero}, "
                 f"virement demandé pour le {date_execution:%d/%m/%Y}, compte "
-                f"{masquer_iban(versement.iban_beneficiaire)}).",
-                champs={"lot": lot, "reference": reference_de(versement)},
-                verrouille=True,
-            )
+                f"{masquer_iban(versement.iban_beneficiaire)})."
+                for versement in retenus
+            ],
+            [{"lot": lot, "reference": references[versement.pk]} for versement in retenus],
+        )
         lot.fichier_sepa.save(
             f"{lot.numero}.xml", ContentFile(generer_pain001(lot, retenus)), save=True
         )

@@ -6,7 +6,7 @@ nouveau versement « à valider ». Le mécanisme commun `clas.core.etats` l'app
 from __future__ import annotations
 
 from clas.core.etats import Table, Transition
-from clas.dossiers.etats import journal_du_dossier
+from clas.dossiers.etats import journal_du_dossier, journaux_du_dossier
 from clas.dossiers.evenements import TypeEvenement as T
 
 from .models import EtatVersement, Versement
@@ -34,4 +34,5 @@ VERSEMENT: Table[Versement] = Table(
         Transition("rejeter", frozenset({E.MIS_EN_PAIEMENT}), E.REJETE, T.VERSEMENT_REJETE),
     ),
     journal_du_dossier,
+    journal_en_masse=journaux_du_dossier,
 )

@@ -10,7 +10,8 @@ from typing import Any
 
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
-from clas.dossiers.models import Dossier, EtatDossier
+from clas.conventions.sections import convention_du_dossier
+from clas.dossiers.models import Dossier
 
 from . import grand_livre
 from .models import EtatVersement, NatureVersement, Versement
@@ -18,9 +19,7 @@ from .permissions import capacites_paiements
 
 
 def _convention(dossier: Dossier) -> Convention | None:
-    if dossier.etat not in (EtatDossier.ACCEPTE, EtatDossier.CLOTURE):
-        return None
-    return Convention.objects.filter(dossier_id=dossier.pk).first()
+    return convention_du_dossier(dossier)
 
 
 def _versements(convention: Convention) -> list[Versement]:

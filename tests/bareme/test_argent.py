@@ -3,6 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clas.bareme import arrondir, formater_euros, formater_nombre
 
@@ -55,3 +57,18 @@ def test_formater_euros_a_la_francaise(montant: str, attendu: str) -> None:
 )
 def test_formater_nombre_ecrit_la_valeur_telle_quelle(valeur: Decimal | int, attendu: str) -> None:
     assert formater_nombre(valeur) == attendu
+
+
+@given(
+    montant=st.decimals(
+        allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12
+    )
+)
+def test_formater_euros_ecrit_le_nombre_arrondi_a_la_francaise(montant: Decimal) -> None:
+    """Le format rapide (groupement de Python) écrit le même texte que `formater_nombre`."""
+    assert formater_euros(montant) == f"{formater_nombre(arrondir(montant))}\u00a0€"
+
+
+def test_formater_euros_n_ecrit_pas_moins_zero() -> None:
+    assert formater_euros(Decimal("-0.001")) == "0,00\u00a0€"
+    assert formater_euros(Decimal("-0.005")) == "-0,01\u00a0€"

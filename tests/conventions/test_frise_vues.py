@@ -160,3 +160,30 @@ def test_l_accueil_garde_un_nombre_constant_de_requetes_quel_que_soit_le_nombre_
     assert len(beaucoup) == len(peu), [q["sql"] for q in beaucoup.captured_queries]
     # Cinq dossiers par structure, les autres sur « Mes dossiers » (paginée).
     assert "Voir les 4 autres dossiers" in page
+
+
+def test_la_page_caf_d_un_dossier_accepte_garde_un_nombre_borne_de_requetes(
+    regul_indu, utilisateurs
+) -> None:
+    """Côté Caf, la page d'un dossier accepté (convention, versements, bilan, indu) : la
+    convention est lue une fois pour toutes les sections, et l'historique qui s'allonge
+    n'ajoute aucune requête."""
+    from clas.dossiers.evenements import TypeEvenement
+    from clas.dossiers.models import Evenement
+
+    client = client_de(utilisateurs["instructeur"])
+    url = f"/instruction/dossiers/{regul_indu.convention.dossier_id}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as avant:
+        assert client.get(url).status_code == 200
+    dossier = regul_indu.convention.dossier
+    for rang in range(30):
+        Evenement.noter(
+            dossier, TypeEvenement.MODIFICATION, f"Modification {rang}", utilisateurs["porteur"]
+        )
+    with CaptureQueriesContext(connection) as apres:
+        assert client.get(url).status_code == 200
+
+    assert len(apres) == len(avant) <= 40
+    conventions = [q for q in apres.captured_queries if 'FROM "conventions_convention"' in q["sql"]]
+    assert len(conventions) <= 1, [q["sql"] for q in conventions]

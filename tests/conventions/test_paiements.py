@@ -452,3 +452,34 @@ def test_un_acompte_rejete_n_est_plus_reemis_apres_l_acceptation_du_bilan(
     with pytest.raises(paiements.ActionImpossible, match="Le bilan est accepté"):
         paiements.reemettre(versement, utilisateurs["comptable"])
     assert not Versement.objects.filter(reemission_de=versement).exists()
+
+
+def test_creer_un_lot_fait_autant_de_requetes_pour_deux_ou_huit_versements(
+    fabrique, caf_rhone, utilisateurs
+):
+    """Les versements d'un lot sont écrits en masse (état, lot, référence, historique) : le
+    nombre de requêtes, sous le verrou de la Caf, ne dépend pas de leur nombre."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def requetes_du_lot(nombre: int) -> tuple[int, LotPaiement]:
+        versements = [fabrique("1000.00", etat=E.VALIDE) for _ in range(nombre)]
+        with CaptureQueriesContext(connection) as capture:
+            lot = paiements.creer_lot(caf_rhone, utilisateurs["comptable"], AUJOURD_HUI()).lot
+        for versement in versements:
+            versement.refresh_from_db()
+            assert versement.etat == E.MIS_EN_PAIEMENT and versement.lot == lot
+        return len(capture.captured_queries), lot
+
+    requetes_du_lot(1)  # le premier lot remplit des caches de Django (types de contenu…)
+    petit, _ = requetes_du_lot(2)
+    grand, lot = requetes_du_lot(8)
+
+    assert grand == petit
+    evenements = Evenement.objects.filter(
+        type="versement_mis_en_paiement", description__contains=lot.numero
+    )
+    assert evenements.count() == 8
+    assert {(e.etat_avant, e.etat_apres, e.objet, e.public) for e in evenements} == {
+        (E.VALIDE, E.MIS_EN_PAIEMENT, "versement", True)
+    }

@@ -10,6 +10,12 @@ from django.test.utils import CaptureQueriesContext
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def migrations_a_verifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chaque test part d'un processus qui n'a pas encore vérifié les migrations."""
+    monkeypatch.setattr("clas.core.views._migrations_appliquees", False)
+
+
 def test_la_sonde_repond_ok_apres_avoir_interroge_la_base(anonyme: Client) -> None:
     with CaptureQueriesContext(connection) as requetes:
         reponse = anonyme.get("/sante/")
@@ -54,3 +60,28 @@ def test_la_sonde_repond_503_quand_des_migrations_manquent(
 
 def test_la_sonde_refuse_un_post(anonyme: Client) -> None:
     assert anonyme.post("/sante/").status_code == 405
+
+
+def test_une_fois_les_migrations_verifiees_la_sonde_ne_fait_qu_un_select_1(
+    anonyme: Client,
+) -> None:
+    assert anonyme.get("/sante/").status_code == 200
+
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = anonyme.get("/sante/")
+
+    assert reponse.status_code == 200
+    assert [requete["sql"] for requete in requetes.captured_queries] == ["SELECT 1"]
+
+
+def test_des_migrations_manquantes_sont_reverifiees_a_chaque_appel(
+    anonyme: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plans = iter([[("migration", False)], []])
+    monkeypatch.setattr(
+        "django.db.migrations.executor.MigrationExecutor.migration_plan",
+        lambda self, cibles: next(plans),
+    )
+
+    assert anonyme.get("/sante/").status_code == 503
+    assert anonyme.get("/sante/").status_code == 200
