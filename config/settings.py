@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "clas.statistiques",
     "clas.api",
     "clas.demo",
+    "clas.journal",
 ]
 
 MIDDLEWARE = [

@@ -13,3 +13,9 @@ class DossiersConfig(AppConfig):
 
         piece_a_supprimer.connect(detacher_piece, dispatch_uid="detacher_piece")
         structure_transferee.connect(suivre_le_transfert, dispatch_uid="suivre_le_transfert")
+        from clas.journal.chaine import inscrire
+
+        from .models import Evenement
+
+        # Chaque ligne d'historique est recopiée dans le journal infalsifiable.
+        inscrire(Evenement)

@@ -19,6 +19,7 @@ from clas.comptes import double_facteur
 from clas.comptes.models import Utilisateur
 from clas.core.courriels import apres_validation, envoyer
 from clas.core.exceptions import ActionImpossible, VersionPerimee
+from clas.journal.chaine import ajouter, champs_de
 
 from .etats import PARAMETRES
 from .models import (
@@ -106,7 +107,24 @@ def _appliquer(
         actuel.sources = dict(sources)
         actuel.save()
         ModificationParametre.objects.bulk_create(modifications)
+        _journaliser_parametres(actuel, modifications, auteur)
     return modifications
+
+
+def _journaliser_parametres(
+    parametres: ParametresBareme, modifications: list[ModificationParametre], auteur: Utilisateur
+) -> None:
+    """Les bulk_create n'envoient pas post_save : le journal reçoit les changements ici."""
+    ajouter(
+        "referentiel.parametresbareme",
+        "parametres_modifies",
+        {
+            "annee_scolaire": parametres.annee_scolaire,
+            "modifications": [champs_de(modification) for modification in modifications],
+        },
+        source_id=parametres.pk,
+        acteur_id=auteur.pk,
+    )
 
 
 def _national(utilisateur: Utilisateur) -> None:
@@ -291,7 +309,7 @@ def ajouter_annee(annee_scolaire: str, auteur: Utilisateur) -> ParametresBareme:
     nouvelle = ParametresBareme.objects.create(
         annee_scolaire=annee_scolaire, sources=dict(modele.sources), **modele.valeurs()
     )
-    ModificationParametre.objects.create(
+    creation = ModificationParametre.objects.create(
         parametres=nouvelle,
         parametre="annee_scolaire",
         ancienne_valeur="",
@@ -299,6 +317,7 @@ def ajouter_annee(annee_scolaire: str, auteur: Utilisateur) -> ParametresBareme:
         motif=f"Création de l'année, valeurs reprises de {modele.annee_scolaire}.",
         auteur=auteur,
     )
+    _journaliser_parametres(nouvelle, [creation], auteur)
     return nouvelle
 
 

@@ -21,6 +21,8 @@ from clas.core.courriels import envoyer
 from clas.core.exceptions import ActionImpossible
 from clas.core.fichiers import verifier_fichier
 from clas.core.validators import departement_du_code_postal, masquer_email
+from clas.journal import chaine as journal
+from clas.journal.chaine import champs_de
 from clas.referentiel.models import Caf
 
 from .coordonnees import proposer_coordonnees
@@ -113,6 +115,13 @@ def inscrire_structure(
     MembreStructure.objects.create(
         utilisateur=utilisateur, structure=structure, role=RoleMembre.ADMINISTRATEUR
     )
+    journal.ajouter(
+        "structures.structure",
+        "structure_inscrite",
+        {**champs_de(structure), "administrateur_id": utilisateur.pk},
+        source_id=structure.pk,
+        acteur_id=utilisateur.pk,
+    )
     if compte is not None:
         proposer_coordonnees(structure, utilisateur, compte.iban, compte.bic, compte.rib)
     return structure
@@ -133,6 +142,7 @@ def modifier_structure(
     donnees = {nom: valeur for nom, valeur in donnees.items() if nom not in ("iban", "bic")}
     departement, caf = caf_du_code_postal(donnees["code_postal"])
     structure = Structure.objects.select_for_update().get(pk=structure.pk)
+    avant = champs_de(structure)
     donnees, transfert = retenir_changement_de_caf(structure, par, donnees, departement, caf)
     for nom, valeur in donnees.items():
         setattr(structure, nom, valeur)
@@ -141,6 +151,7 @@ def modifier_structure(
         structure.caf = caf
     structure.full_clean()
     structure.save()
+    journal.noter_changements(structure, avant, "structure_modifiee", par.pk)
     if compte is not None:
         proposer_coordonnees(structure, par, compte.iban, compte.bic, compte.rib)
     return transfert
@@ -209,14 +220,28 @@ def accepter_invitation(invitation: Invitation, utilisateur: Utilisateur) -> Mem
         )
     if invitation.acceptee_le is not None:
         raise ActionImpossible("Cette invitation a déjà été acceptée.")
-    membre, _ = MembreStructure.objects.get_or_create(
+    membre, cree = MembreStructure.objects.get_or_create(
         utilisateur=utilisateur,
         structure_id=invitation.structure_id,
         defaults={"role": invitation.role},
     )
+    if cree:
+        _journaliser_membre(membre, "membre_ajoute", invitation.invitee_par_id)
     invitation.acceptee_le = timezone.now()
     invitation.save(update_fields=["acceptee_le"])
     return membre
+
+
+def _journaliser_membre(
+    membre: MembreStructure, type_: str, par_id: int | None, avant: str = ""
+) -> None:
+    contenu = {
+        "structure_id": membre.structure_id,
+        "utilisateur_id": membre.utilisateur_id,
+        "role_avant": avant,
+        "role": membre.role,
+    }
+    journal.ajouter("structures.membrestructure", type_, contenu, membre.pk, par_id)
 
 
 def _verrouiller_administrateurs(structure: Structure) -> int:
@@ -245,8 +270,10 @@ def changer_role(membre: MembreStructure, par: Utilisateur, role: str) -> Membre
     membre = MembreStructure.objects.select_related("utilisateur").get(pk=membre.pk)
     if membre.role == RoleMembre.ADMINISTRATEUR and role != membre.role and nb_admins <= 1:
         raise ActionImpossible(DERNIER_ADMIN.format(nom=membre.utilisateur))
+    avant = membre.role
     membre.role = role
     membre.save(update_fields=["role"])
+    _journaliser_membre(membre, "role_membre_modifie", par.pk, avant=avant)
     return membre
 
 
@@ -259,6 +286,7 @@ def retirer_membre(membre: MembreStructure, par: Utilisateur) -> None:
     membre = MembreStructure.objects.select_related("utilisateur").get(pk=membre.pk)
     if membre.role == RoleMembre.ADMINISTRATEUR and nb_admins <= 1:
         raise ActionImpossible(DERNIER_ADMIN.format(nom=membre.utilisateur))
+    _journaliser_membre(membre, "membre_retire", par.pk)
     membre.delete()
 
 

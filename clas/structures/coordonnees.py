@@ -27,6 +27,7 @@ from clas.core.courriels import apres_validation, envoyer
 from clas.core.exceptions import ActionImpossible
 from clas.core.fichiers import verifier_fichier
 from clas.core.validators import masquer_iban, normaliser_iban, valider_bic, valider_iban
+from clas.journal.chaine import champs_de, noter_changements
 
 from .etats import COORDONNEES
 from .models import (
@@ -218,8 +219,10 @@ def accepter_coordonnees(
         "Les versements validés sur l'ancien compte sont à valider de nouveau.",
         champs={"examine_par": valideur, "examine_le": maintenant},
     )
+    avant = champs_de(structure)
     structure.iban, structure.bic = nouveau.iban, nouveau.bic
     structure.save(update_fields=["iban", "bic"])
+    noter_changements(structure, avant, "coordonnees_bancaires_changees", valideur.pk)
     changement.structure = structure
     coordonnees_acceptees.send(
         ChangementCoordonnees, structure=structure, changement=changement, auteur=valideur

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clas.journal.chaine import champs_de, noter_changements
 from clas.referentiel.models import Caf
 
 from .etats import TRANSFERT
@@ -138,11 +139,13 @@ def confirmer_transfert(transfert: TransfertStructure, agent: Utilisateur) -> St
         "suivent.",
         champs={"examine_par": agent, "examine_le": timezone.now()},
     )
+    avant = champs_de(structure)
     for nom in CHAMPS_ADRESSE:
         setattr(structure, nom, getattr(transfert, nom))
     structure.departement = transfert.departement
     structure.caf_id = transfert.caf_destination_id
     structure.save(update_fields=[*CHAMPS_ADRESSE, "departement", "caf"])
+    noter_changements(structure, avant, "structure_transferee", agent.pk)
     structure_transferee.send(
         TransfertStructure, structure=structure, transfert=transfert, auteur=agent
     )

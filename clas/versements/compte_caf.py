@@ -18,6 +18,7 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
 from clas.core.validators import masquer_iban, normaliser_iban, valider_bic, valider_iban
+from clas.journal.chaine import champs_de, noter_changements
 from clas.referentiel.etats import COMPTE_CAF
 from clas.referentiel.models import (
     Caf,
@@ -199,12 +200,14 @@ def approuver_compte_caf(changement: ChangementCompteCaf, agent: Utilisateur) ->
         "Les prochains lots partent de ce compte.",
         champs={"examine_par": agent, "examine_le": maintenant},
     )
+    avant = champs_de(caf)
     caf.titulaire_compte, caf.iban, caf.bic = nouveau.titulaire, nouveau.iban, nouveau.bic
     caf.compte_modifie_par = agent
     caf.compte_modifie_le = maintenant
     caf.save(
         update_fields=["titulaire_compte", "iban", "bic", "compte_modifie_par", "compte_modifie_le"]
     )
+    noter_changements(caf, avant, "compte_caf_change", agent.pk)
     logger.info(
         "Compte bancaire de la Caf %s approuvé par %s (proposé par %s) : %s → %s.",
         caf.code,

@@ -1,0 +1,357 @@
+"""Le journal infalsifiable (clas.journal) : chaque événement métier y est ajouté, chaîné
+par empreintes SHA-256 ; l'application et la base refusent de modifier ou supprimer une
+entrée ; `verifier_journal` nomme la première entrée modifiée, supprimée ou réordonnée
+(altérations faites en SQL, trigger désactivé le temps de l'altération) ; le journal
+survit à ce qu'il décrit ; le condensé quotidien de la tête s'exporte."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from io import StringIO
+from itertools import pairwise
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+
+from clas.dossiers.evenements import TypeEvenement
+from clas.dossiers.models import Evenement
+from clas.journal.chaine import ORIGINE, ajouter, empreinte
+from clas.journal.models import Entree, JournalImmuable
+from clas.referentiel.actions import modifier_parametres
+from clas.referentiel.models import ParametresBareme
+from clas.structures import actions as structures
+from clas.structures.models import MembreStructure, RoleMembre
+
+pytestmark = pytest.mark.django_db
+
+CHAMPS_FICHE = (
+    *("nom", "type_structure", "forme_juridique", "siret", "rna", "adresse", "code_postal"),
+    *("commune", "representant_prenom", "representant_nom", "representant_qualite"),
+    *("email", "telephone"),
+)
+
+
+def fiche(structure, **changements) -> dict:
+    """Les champs du formulaire de la fiche de la structure, avec `changements`."""
+    return {nom: getattr(structure, nom) for nom in CHAMPS_FICHE} | changements
+
+
+MIGRATION = importlib.import_module("clas.journal.migrations.0002_journal_ajout_seul")
+
+
+@contextmanager
+def sans_trigger() -> Iterator[None]:
+    """Le temps d'une altération « à la main » : le trigger d'ajout seul est levé, puis
+    remis (dans la transaction du test, annulée à la fin)."""
+    with connection.cursor() as curseur:
+        if connection.vendor == "postgresql":
+            curseur.execute("ALTER TABLE journal_entree DISABLE TRIGGER journal_entree_immuable")
+        else:
+            curseur.execute(MIGRATION.SQLITE_RETIRER)
+        yield
+        if connection.vendor == "postgresql":
+            curseur.execute("ALTER TABLE journal_entree ENABLE TRIGGER journal_entree_immuable")
+        else:
+            curseur.execute(MIGRATION.SQLITE_CREER)
+
+
+def sql(requete: str, *parametres: object) -> None:
+    with connection.cursor() as curseur:
+        curseur.execute(requete, parametres)
+
+
+def verifier() -> str:
+    sortie = StringIO()
+    call_command("verifier_journal", stdout=sortie)
+    return sortie.getvalue()
+
+
+def quatre_entrees() -> list[Entree]:
+    for rang in range(4):
+        ajouter("essai", "essai", {"rang": rang, "texte": "é€"}, source_id=rang)
+    return list(Entree.objects.order_by("numero"))
+
+
+# --- La chaîne --------------------------------------------------------------------------------
+
+
+def test_les_entrees_sont_numerotees_et_chainees_par_empreinte() -> None:
+    entrees = quatre_entrees()
+
+    assert [entree.numero for entree in entrees] == [1, 2, 3, 4]
+    assert entrees[0].precedent == ORIGINE
+    for avant, apres in pairwise(entrees):
+        assert apres.precedent == avant.empreinte
+    for entree in entrees:
+        assert empreinte(entree) == entree.empreinte and len(entree.empreinte) == 64
+    assert json.loads(entrees[0].contenu) == {"rang": 0, "texte": "é€"}
+    assert "Journal intact : 4 entrée(s)" in verifier()
+
+
+def test_un_journal_vide_est_intact() -> None:
+    assert "Journal intact : 0 entrée(s)" in verifier()
+
+
+def test_ajouter_une_entree_coute_au_plus_trois_requetes(django_assert_max_num_queries) -> None:
+    ajouter("essai", "essai", {})
+    # Verrou (PostgreSQL), lecture de la tête, insertion.
+    with django_assert_max_num_queries(3):
+        ajouter("essai", "essai", {})
+
+
+# --- Ajout seul -----------------------------------------------------------------------------
+
+
+def test_l_application_refuse_de_modifier_ou_supprimer_une_entree() -> None:
+    (entree, *_) = quatre_entrees()
+
+    entree.type = "autre"
+    with pytest.raises(JournalImmuable):
+        entree.save()
+    with pytest.raises(JournalImmuable):
+        entree.delete()
+    with pytest.raises(JournalImmuable):
+        Entree.objects.filter(numero=1).update(type="autre")
+    with pytest.raises(JournalImmuable):
+        Entree.objects.all().delete()
+    assert Entree.objects.count() == 4
+    assert "Journal intact" in verifier()
+
+
+def test_la_base_refuse_une_modification_en_sql() -> None:
+    quatre_entrees()
+
+    with pytest.raises(DatabaseError, match="ajout seul"), transaction.atomic():
+        sql("UPDATE journal_entree SET type = 'autre' WHERE numero = 2")
+
+    assert Entree.objects.get(numero=2).type == "essai"
+
+
+@pytest.mark.postgres
+def test_postgresql_refuse_aussi_une_suppression_en_sql() -> None:
+    quatre_entrees()
+
+    with pytest.raises(DatabaseError, match="ajout seul"), transaction.atomic():
+        sql("DELETE FROM journal_entree WHERE numero = 2")
+
+    assert Entree.objects.count() == 4
+
+
+# --- verifier_journal nomme la première entrée fautive ------------------------------------
+
+
+def test_une_entree_modifiee_en_sql_est_nommee() -> None:
+    quatre_entrees()
+    with sans_trigger():
+        sql("UPDATE journal_entree SET contenu = %s WHERE numero = 2", '{"rang":99}')
+
+    with pytest.raises(CommandError, match=r"Entrée n° 2 : son contenu ne correspond plus"):
+        verifier()
+
+
+def test_une_entree_modifiee_avec_une_empreinte_recalculee_est_vue_a_la_suivante() -> None:
+    entrees = quatre_entrees()
+    falsifiee = entrees[1]
+    falsifiee.contenu = '{"rang":99}'
+    with sans_trigger():
+        sql(
+            "UPDATE journal_entree SET contenu = %s, empreinte = %s WHERE numero = 2",
+            falsifiee.contenu,
+            empreinte(falsifiee),
+        )
+
+    with pytest.raises(CommandError, match=r"Entrée n° 3 : ne suit pas l'entrée précédente"):
+        verifier()
+
+
+def test_une_entree_supprimee_en_sql_est_nommee() -> None:
+    quatre_entrees()
+    with sans_trigger():
+        sql("DELETE FROM journal_entree WHERE numero = 3")
+
+    with pytest.raises(CommandError, match=r"Entrée n° 3 : absente"):
+        verifier()
+
+
+def test_deux_entrees_echangees_en_sql_sont_nommees() -> None:
+    quatre_entrees()
+    with sans_trigger():
+        sql("UPDATE journal_entree SET numero = 0 WHERE numero = 2")
+        sql("UPDATE journal_entree SET numero = 2 WHERE numero = 3")
+        sql("UPDATE journal_entree SET numero = 3 WHERE numero = 0")
+
+    with pytest.raises(CommandError, match=r"Entrée n° 2 : ne suit pas l'entrée précédente"):
+        verifier()
+
+
+def test_une_fin_de_chaine_supprimee_est_vue_grace_au_condense_exporte(tmp_path) -> None:
+    quatre_entrees()
+    sortie = StringIO()
+    call_command("exporter_tete_journal", stdout=sortie)
+    condenses = tmp_path / "tetes.jsonl"
+    condenses.write_text(sortie.getvalue(), encoding="utf-8")
+    condense = json.loads(sortie.getvalue())
+    assert condense["numero"] == 4
+    assert condense["empreinte"] == Entree.objects.get(numero=4).empreinte
+    call_command("verifier_journal", condenses=condenses, stdout=StringIO())
+
+    with sans_trigger():
+        sql("DELETE FROM journal_entree WHERE numero = 4")
+
+    assert "Journal intact" in verifier()  # la chaîne seule ne peut pas le voir
+    with pytest.raises(CommandError, match=r"Entrée n° 4 : absente, alors que le condensé"):
+        call_command("verifier_journal", condenses=condenses, stdout=StringIO())
+
+
+def test_le_condense_d_un_jour_passe_et_un_jour_illisible() -> None:
+    quatre_entrees()
+    sortie = StringIO()
+    call_command("exporter_tete_journal", jour="2000-01-01", stdout=sortie)
+    assert json.loads(sortie.getvalue()) == {
+        "jour": "2000-01-01",
+        "numero": 0,
+        "empreinte": ORIGINE,
+        "horodatage": "",
+    }
+    with pytest.raises(CommandError, match="écrivez-le AAAA-MM-JJ"):
+        call_command("exporter_tete_journal", jour="01/01/2000")
+
+
+# --- Ce qui est journalisé --------------------------------------------------------------------
+
+
+def derniere(source: str) -> Entree:
+    entree = Entree.objects.filter(source=source).order_by("numero").last()
+    assert entree is not None, f"aucune entrée de {source}"
+    return entree
+
+
+def test_une_transition_du_dossier_est_journalisee_et_survit_au_dossier(
+    dossier, utilisateurs
+) -> None:
+    from clas.dossiers.etats import DOSSIER
+
+    evenement = DOSSIER.appliquer(dossier, "deposer", utilisateurs["porteur"], "Déposé.")
+
+    entree = derniere("dossiers.evenement")
+    contenu = json.loads(entree.contenu)
+    assert (entree.type, entree.source_id, entree.acteur_id) == (
+        "deposer",
+        str(evenement.pk),
+        utilisateurs["porteur"].pk,
+    )
+    assert contenu["dossier_id"] == dossier.pk
+    assert (contenu["etat_avant"], contenu["etat_apres"]) == ("brouillon", "depose")
+
+    dossier.delete()
+    assert not Evenement.objects.exists()
+    assert Entree.objects.filter(source="dossiers.evenement").count() == 1
+    assert "Journal intact" in verifier()
+
+
+def test_un_evenement_note_est_journalise(dossier, utilisateurs) -> None:
+    Evenement.noter(dossier, TypeEvenement.NOTE, "Une note.", auteur=utilisateurs["instructeur"])
+
+    entree = derniere("dossiers.evenement")
+    assert entree.type == "note" and json.loads(entree.contenu)["description"] == "Une note."
+
+
+def test_le_nom_et_le_code_postal_d_une_structure_changes_sont_journalises(
+    structure_a, utilisateurs
+) -> None:
+    ancien = structure_a.nom
+    structures.modifier_structure(
+        structure_a,
+        utilisateurs["porteur"],
+        fiche(structure_a, nom="Nouveau nom", code_postal="69100", commune="Villeurbanne"),
+    )
+
+    entree = derniere("structures.structure")
+    changements = json.loads(entree.contenu)["changements"]
+    assert entree.type == "structure_modifiee" and entree.acteur_id == utilisateurs["porteur"].pk
+    assert changements["nom"] == [ancien, "Nouveau nom"]
+    assert changements["code_postal"][1] == "69100"
+
+
+def test_l_iban_accepte_par_la_caf_est_journalise(structure_a, utilisateurs) -> None:
+    from clas.structures import coordonnees
+    from tests.structures.conftest import rib_pdf
+    from tests.structures.test_coordonnees import NOUVEAU
+
+    changement = coordonnees.proposer_coordonnees(
+        structure_a, utilisateurs["porteur"], NOUVEAU, "CMCIFR2A", rib_pdf()
+    )
+    coordonnees.accepter_coordonnees(changement, utilisateurs["valideur"])
+
+    types = list(Entree.objects.values_list("type", flat=True))
+    assert "coordonnees_proposees" in types and "coordonnees_acceptees" in types
+    entree = derniere("structures.structure")
+    assert entree.type == "coordonnees_bancaires_changees"
+    assert json.loads(entree.contenu)["changements"]["iban"][1] == NOUVEAU.replace(" ", "")
+
+
+def test_un_changement_de_role_d_un_membre_est_journalise(structure_a, utilisateurs) -> None:
+    membre = MembreStructure.objects.create(
+        utilisateur=utilisateurs["porteur_autre"], structure=structure_a
+    )
+
+    structures.changer_role(membre, utilisateurs["porteur"], RoleMembre.ADMINISTRATEUR)
+    structures.retirer_membre(membre, utilisateurs["porteur"])
+
+    modifie, retire = Entree.objects.filter(source="structures.membrestructure")
+    assert modifie.type == "role_membre_modifie"
+    assert json.loads(modifie.contenu)["role"] == RoleMembre.ADMINISTRATEUR
+    assert retire.type == "membre_retire" and retire.acteur_id == utilisateurs["porteur"].pk
+
+
+def test_les_roles_d_un_agent_sont_journalises(utilisateurs) -> None:
+    agent = utilisateurs["instructeur"].agent
+    agent.est_valideur = True
+    agent.save()
+
+    entree = derniere("comptes.agentcaf")
+    assert entree.type == "roles_agent_modifies"
+    assert json.loads(entree.contenu)["roles"] == ["instructeur", "valideur"]
+
+
+def test_un_changement_de_parametres_est_journalise(utilisateurs) -> None:
+    parametres = ParametresBareme.objects.get(annee_scolaire="2025-2026")
+    modifier_parametres(
+        parametres,
+        parametres.valeurs() | {"taux": Decimal("0.4")},
+        parametres.sources,
+        "Nouvelle circulaire.",
+        utilisateurs["national"],
+        parametres.updated_at.isoformat(),
+    )
+
+    entree = derniere("referentiel.parametresbareme")
+    (modification,) = json.loads(entree.contenu)["modifications"]
+    assert entree.type == "parametres_modifies"
+    assert (modification["parametre"], modification["nouvelle_valeur"]) == ("taux", "0.4")
+
+
+def test_la_suppression_d_un_document_est_journalisee(structure_a, utilisateurs) -> None:
+    from tests.structures.test_corbeille import deposee
+
+    piece = deposee(structure_a, utilisateurs["porteur"])
+    structures.supprimer_piece(piece, utilisateurs["porteur"])
+
+    entree = derniere("structures.evenementpiece")
+    assert entree.type == "supprimee" and entree.acteur_id == utilisateurs["porteur"].pk
+    assert json.loads(entree.contenu)["nom_fichier"] == "assurance-2026.pdf"
+
+
+def test_la_connexion_d_un_agent_est_journalisee_pas_celle_d_un_porteur(utilisateurs) -> None:
+    for persona in ("instructeur", "porteur"):
+        Client().force_login(utilisateurs[persona])
+
+    (entree,) = Entree.objects.filter(source="comptes.connexion")
+    assert entree.acteur_id == utilisateurs["instructeur"].pk
+    assert json.loads(entree.contenu)["caf_id"] == utilisateurs["instructeur"].agent.caf_id
