@@ -410,3 +410,7 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Un dossier compte jusqu'à 200 collectifs d'une cinquantaine de champs chacun (intervenants,
 # horaires, niveaux) : la limite par défaut de Django (1 000 champs) refusait le formulaire.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 12000
+
+# Au-delà de ce nombre de lignes, un export de liste (file d'instruction, collectifs,
+# versements, indus) est produit en tâche de fond, avec une page de suivi (core.exports_differes).
+CLAS_EXPORT_SEUIL_TACHE = env_int("CLAS_EXPORT_SEUIL_TACHE", 5000)

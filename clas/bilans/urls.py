@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import exports
 from .views import bilan, indus
 
 urlpatterns = [
@@ -26,4 +27,5 @@ urlpatterns = [
         name="indu_remboursement",
     ),
     path("paiements/indus/", indus.indus_liste, name="indus_liste"),
+    path("paiements/indus/export.<str:format_>", exports.export_indus, name="indus_export"),
 ]

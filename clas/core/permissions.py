@@ -47,3 +47,8 @@ agent_requis = _garde(
     lambda u: agent_de(u) is not None, "Cette page est réservée aux agents des Caf."
 )
 connexion_requise = _garde(lambda u: True, "")
+# Les exports des listes : les agents pour leur Caf, l'administration nationale pour toutes.
+agent_ou_national_requis = _garde(
+    lambda u: u.est_admin_national or agent_de(u) is not None,
+    "Cette page est réservée aux agents des Caf et à l'administration nationale.",
+)

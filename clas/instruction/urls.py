@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import exports
 from .views import decision, dossier, files
 
 urlpatterns = [
@@ -60,5 +61,11 @@ urlpatterns = [
         "dossiers/<int:pk>/decision.pdf",
         decision.dossier_lettre_decision,
         name="dossier_lettre_decision",
+    ),
+    path("instruction/export.<str:format_>", exports.export_dossiers, name="instruction_export"),
+    path(
+        "instruction/export-collectifs.<str:format_>",
+        exports.export_collectifs,
+        name="instruction_export_collectifs",
     ),
 ]

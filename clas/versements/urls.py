@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import exports
 from . import views as vues
 
 urlpatterns = [
@@ -38,4 +39,5 @@ urlpatterns = [
         vues.caf_compte_refuser,
         name="caf_compte_refuser",
     ),
+    path("paiements/export.<str:format_>", exports.export_versements, name="paiements_export"),
 ]
