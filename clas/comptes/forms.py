@@ -213,3 +213,74 @@ class FormulaireReinitialisationNationale(FormulaireDsfrComptes, forms.Form):
         "Le motif est inscrit au journal.",
         error_messages={"required": "Indiquez le motif : il est inscrit au journal."},
     )
+
+
+# --- L'équipe d'une Caf ----------------------------------------------------------------------
+
+
+def _champ_roles(avec_responsable: bool) -> forms.MultipleChoiceField:
+    from .equipes import ROLES
+
+    return forms.MultipleChoiceField(
+        label="Rôles",
+        choices=[
+            (r.champ, f"{r.libelle} — {r.aide}")
+            for r in ROLES
+            if avec_responsable or r.champ != "est_responsable"
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Un agent a au moins un rôle ; il peut en cumuler plusieurs.",
+        error_messages={
+            "required": "Choisissez au moins un rôle.",
+            "invalid_choice": "« %(value)s » n'est pas un rôle que vous pouvez donner.",
+        },
+    )
+
+
+class FormulaireRoles(FormulaireDsfrComptes, forms.Form):
+    """`avec_responsable` : seule l'administration nationale nomme un responsable."""
+
+    def __init__(self, *args: Any, avec_responsable: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["roles"] = _champ_roles(avec_responsable)
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self.cleaned_data.get("roles") or ())
+
+
+class FormulaireInvitationAgent(FormulaireRoles):
+    email = forms.EmailField(
+        label="Adresse électronique professionnelle",
+        max_length=254,
+        help_text="L'invitation y est envoyée ; c'est l'identifiant de l'agent. "
+        "Format attendu : prenom.nom@caf.fr",
+        error_messages={
+            "required": "Indiquez l'adresse électronique de l'agent.",
+            "invalid": "Saisissez une adresse électronique valide, par exemple prenom.nom@caf.fr.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    prenom = forms.CharField(
+        label="Prénom", max_length=100, error_messages={"required": "Indiquez le prénom."}
+    )
+    nom = forms.CharField(
+        label="Nom", max_length=100, error_messages={"required": "Indiquez le nom."}
+    )
+    field_order = ["email", "prenom", "nom", "roles"]
+
+    def __init__(self, *args: Any, avec_responsable: bool, **kwargs: Any) -> None:
+        super().__init__(*args, avec_responsable=avec_responsable, **kwargs)
+        self.order_fields(self.field_order)
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class FormulaireDesactivation(FormulaireDsfrComptes, forms.Form):
+    motif = forms.CharField(
+        label="Motif de la désactivation",
+        max_length=500,
+        help_text="Par exemple : départ de la Caf le 30/11/2026. Le motif est inscrit au journal.",
+        error_messages={"required": "Indiquez le motif : il est inscrit au journal."},
+    )

@@ -74,6 +74,16 @@ class AgentCaf(models.Model):
     est_instructeur = models.BooleanField("instructeur", default=False)
     est_valideur = models.BooleanField("valideur", default=False)
     est_comptable = models.BooleanField("comptable", default=False)
+    est_responsable = models.BooleanField(
+        "responsable",
+        default=False,
+        help_text="Invite et gère les agents de sa Caf, attribue les dossiers aux instructeurs.",
+    )
+    actif = models.BooleanField(
+        "actif",
+        default=True,
+        help_text="Un agent désactivé ne se connecte plus ; son historique reste.",
+    )
 
     class Meta:
         verbose_name = "agent de Caf"
@@ -82,7 +92,8 @@ class AgentCaf(models.Model):
             models.CheckConstraint(
                 condition=models.Q(est_instructeur=True)
                 | models.Q(est_valideur=True)
-                | models.Q(est_comptable=True),
+                | models.Q(est_comptable=True)
+                | models.Q(est_responsable=True),
                 name="agent_a_au_moins_un_role",
                 violation_error_message="Un agent doit avoir au moins un rôle.",
             )
@@ -97,8 +108,56 @@ class AgentCaf(models.Model):
             (self.est_instructeur, "instructeur"),
             (self.est_valideur, "valideur"),
             (self.est_comptable, "comptable"),
+            (self.est_responsable, "responsable"),
         ]
         return [libelle for actif, libelle in libelles if actif]
+
+    @property
+    def invitation_en_attente(self) -> bool:
+        """Invité, il n'a pas encore choisi son mot de passe."""
+        return not self.utilisateur.has_usable_password()
+
+
+class EvenementAgent(models.Model):
+    """Le journal de l'équipe d'une Caf : invitations, rôles, désactivations."""
+
+    class Type(models.TextChoices):
+        INVITATION = "invitation", "Agent invité"
+        INVITATION_RENVOYEE = "invitation_renvoyee", "Invitation renvoyée"
+        INVITATION_ACCEPTEE = "invitation_acceptee", "Invitation acceptée"
+        ROLES_CHANGES = "roles_changes", "Rôles changés"
+        DESACTIVATION = "desactivation", "Agent désactivé"
+        REACTIVATION = "reactivation", "Agent réactivé"
+
+    agent = models.ForeignKey(
+        AgentCaf,
+        on_delete=models.CASCADE,
+        related_name="evenements",
+        verbose_name="agent concerné",
+    )
+    caf = models.ForeignKey(
+        "referentiel.Caf", on_delete=models.PROTECT, related_name="+", verbose_name="Caf"
+    )
+    type = models.CharField("événement", max_length=40, choices=Type.choices)
+    auteur = models.ForeignKey(
+        Utilisateur,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="fait par",
+    )
+    roles_avant = models.CharField("rôles avant", max_length=200, blank=True)
+    roles_apres = models.CharField("rôles après", max_length=200, blank=True)
+    motif = models.CharField("motif", max_length=500, blank=True)
+    created_at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "événement de l'équipe"
+        verbose_name_plural = "événements de l'équipe"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} — {self.agent}"
 
 
 class DoubleFacteur(models.Model):

@@ -80,6 +80,8 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Tableau de bord national", "national_accueil"),
             ("Paramètres du barème", "parametres_liste"),
             ("Campagnes", "campagnes_liste"),
+            ("Dossiers des Caf", "instruction_files"),
+            ("Équipes des Caf", "equipes_accueil"),
             ("Simulateur", "simulateur"),
         ]
     elif agent_de(utilisateur) is not None:

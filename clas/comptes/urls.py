@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .views import deblocage, double_facteur, sessions_ouvertes
+from .views import deblocage, double_facteur, invitation, sessions_ouvertes
 
 urlpatterns = [
     path("connexion/", views.Connexion.as_view(), name="connexion"),
@@ -72,4 +72,5 @@ urlpatterns = [
         name="sessions_fermer_les_autres",
     ),
     path("mot-de-passe/change/", views.MotDePasseChange.as_view(), name="mot_de_passe_change"),
+    path("invitation/<uidb64>/<jeton>/", invitation.accepter, name="invitation_accepter"),
 ]

@@ -11,6 +11,7 @@ dans la même transaction. Deux agents qui agissent en même temps : le second r
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -37,13 +38,14 @@ from clas.dossiers.models import (
 
 from .calcul import CHAMPS_BOOLEENS, CHAMPS_MONTANTS, comparer, texte
 from .models import CHAMPS_DU_DOSSIER, Annotation, ChampCorrige, Correction, Proposition
-from .permissions import capacites_agent
+from .permissions import capacites_agent, peut_attribuer
 
 E = EtatDossier
 
 __all__ = [
     "ActionImpossible",
     "annoter",
+    "attribuer",
     "corriger",
     "demander_complements",
     "ecrire_a_la_structure",
@@ -195,6 +197,75 @@ def prendre(
             )
     dossier.refresh_from_db(fields=["etat", "instructeur"])
     return dossier
+
+
+# --- Attribuer des dossiers (le responsable de la Caf) ----------------------------------------
+
+ETATS_ATTRIBUABLES = (E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    attribues: list[Dossier]
+    ignores: list[tuple[Dossier, str]]  # le dossier et pourquoi il n'a pas changé
+
+
+def attribuer(
+    dossiers: list[Dossier], instructeur: Utilisateur, responsable: Utilisateur
+) -> Attribution:
+    """Le responsable de la Caf confie des dossiers à un instructeur actif de sa Caf. Un
+    dossier déposé passe « en instruction » (l'instructeur n'a pas à le prendre) ; un
+    dossier déjà attribué à cet instructeur, ou décidé, est laissé tel quel et dit."""
+    profil = agent_de(responsable)
+    cible = agent_de(instructeur)
+    if profil is None or not peut_attribuer(responsable, profil.caf_id):
+        raise PermissionDenied("Seul le responsable de la Caf attribue ses dossiers.")
+    if (
+        cible is None
+        or cible.caf_id != profil.caf_id
+        or not cible.actif
+        or not cible.est_instructeur
+    ):
+        raise ValidationError({"instructeur": "Choisissez un instructeur actif de votre Caf."})
+    resultat = Attribution([], [])
+    for dossier in dossiers:
+        with transaction.atomic():
+            verrouille = _verrouiller(dossier)
+            refus = _refus_attribution(verrouille, profil.caf_id, instructeur)
+            if refus:
+                resultat.ignores.append((verrouille, refus))
+                continue
+            _attribuer_un(verrouille, instructeur, responsable)
+            resultat.attribues.append(verrouille)
+    return resultat
+
+
+def _refus_attribution(dossier: Dossier, caf_id: int, instructeur: Utilisateur) -> str:
+    if dossier.campagne.caf_id != caf_id:
+        return "ce dossier n'est pas un dossier de votre Caf"
+    if dossier.etat not in ETATS_ATTRIBUABLES:
+        return f"le dossier est « {E(dossier.etat).label} »"
+    if dossier.instructeur_id == instructeur.pk:
+        return f"il est déjà attribué à {_nom(instructeur)}"
+    return ""
+
+
+def _attribuer_un(dossier: Dossier, instructeur: Utilisateur, responsable: Utilisateur) -> None:
+    ancien = dossier.instructeur
+    depose = dossier.etat == E.DEPOSE
+    texte = f"Dossier attribué à {_nom(instructeur)} par {_nom(responsable)}"
+    if depose:
+        appliquer(dossier, "prendre_en_instruction", responsable, f"{texte} (pris en instruction).")
+    Dossier.objects.filter(pk=dossier.pk).update(instructeur=instructeur)
+    if ancien is not None:
+        Evenement.noter(
+            dossier,
+            TypeEvenement.REATTRIBUTION,
+            f"Dossier réattribué de {_nom(ancien)} à {_nom(instructeur)} par {_nom(responsable)}.",
+            auteur=responsable,
+        )
+    elif not depose:
+        Evenement.noter(dossier, TypeEvenement.ATTRIBUTION, f"{texte}.", auteur=responsable)
 
 
 # --- Corrections ------------------------------------------------------------------------------

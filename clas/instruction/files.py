@@ -228,15 +228,20 @@ class FiltresFiles(forms.Form):
     montant_max = ChampMontant(label="Prestation demandée (maximum)", required=False)
     instructeur = forms.ChoiceField(label="Instructeur", required=False)
     tri = forms.ChoiceField(label="Tri", required=False, choices=choix_tris())
+    # L'administration nationale seulement : les dossiers d'une Caf.
+    caf = forms.ChoiceField(label="Caf", required=False)
 
     def __init__(
         self,
         *args: Any,
         campagnes: Sequence[CampagneAvecEnveloppe],
         instructeurs: list[AgentCaf],
+        cafs: Sequence[tuple[int, str]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["caf"]).choices = [(str(pk), nom) for pk, nom in cafs]
+        self.fields["caf"].error_messages["invalid_choice"] = "cette Caf n'existe pas"
         self.campagnes = {str(c.pk): c for c in campagnes}
         cast(forms.ChoiceField, self.fields["campagne"]).choices = [
             (str(c.pk), c.titre) for c in campagnes
@@ -287,6 +292,7 @@ class FiltresFiles(forms.Form):
         """Combien de filtres (hors file, tri, recherche) sont appliqués."""
         valeurs = self.valeurs()
         noms = (
+            "caf",
             "campagne",
             "etat",
             "type_structure",
@@ -304,6 +310,8 @@ class FiltresFiles(forms.Form):
 def filtrer(dossiers: QuerySet[Dossier], valeurs: dict[str, Any]) -> QuerySet[Dossier]:
     """Applique les filtres et la recherche (pas la file) : sans doublon, sans jointure
     multiple (les conditions sur les collectifs passent par EXISTS)."""
+    if valeurs.get("caf"):
+        dossiers = dossiers.filter(campagne__caf_id=int(valeurs["caf"]))
     if valeurs["campagne"]:
         dossiers = dossiers.filter(campagne_id=int(valeurs["campagne"]))
     if valeurs["etat"]:
@@ -335,8 +343,13 @@ def filtrer(dossiers: QuerySet[Dossier], valeurs: dict[str, Any]) -> QuerySet[Do
 
 
 def recherche(texte: str) -> Q:
-    """Par numéro de dossier, nom de structure ou SIRET (les espaces du SIRET sont ignorés)."""
-    condition = Q(numero__icontains=texte) | Q(structure__nom__icontains=texte)
+    """Par numéro de dossier, nom ou commune de la structure, ou SIRET (les espaces du SIRET
+    sont ignorés)."""
+    condition = (
+        Q(numero__icontains=texte)
+        | Q(structure__nom__icontains=texte)
+        | Q(structure__commune__icontains=texte)
+    )
     chiffres = re.sub(r"[\s\u00a0\u202f]", "", texte)
     if chiffres.isdigit():
         condition |= Q(structure__siret__contains=chiffres)

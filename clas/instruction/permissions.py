@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from clas.comptes.equipes import est_responsable_de
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
 from clas.dossiers.models import Dossier, DossierQuerySet, EtatDossier
@@ -19,6 +21,36 @@ def dossiers_de_la_caf(utilisateur: Utilisateur) -> DossierQuerySet:
     if agent is None:
         return Dossier.objects.none()
     return Dossier.objects.filter(campagne__caf_id=agent.caf_id).exclude(etat=E.BROUILLON)
+
+
+LECTURE_SEULE = (
+    "L'administration nationale consulte les files et les dossiers de toutes les Caf en "
+    "lecture seule : cette action revient aux agents de la Caf du dossier."
+)
+
+
+def en_lecture_seule(utilisateur: Utilisateur) -> bool:
+    """L'administration nationale lit les dossiers de toutes les Caf sans y agir."""
+    return bool(utilisateur.est_admin_national) and agent_de(utilisateur) is None
+
+
+def refuser_en_lecture_seule(utilisateur: Utilisateur) -> None:
+    """Toute action de l'instruction la refuse d'abord, avec un message clair (403)."""
+    if en_lecture_seule(utilisateur):
+        raise PermissionDenied(LECTURE_SEULE)
+
+
+def peut_attribuer(utilisateur: Utilisateur, caf_id: int) -> bool:
+    """Le responsable de la Caf attribue ses dossiers aux instructeurs (un ou plusieurs)."""
+    return est_responsable_de(utilisateur, caf_id)
+
+
+def dossiers_lisibles(utilisateur: Utilisateur) -> DossierQuerySet:
+    """Ce que la file et la page du dossier montrent : les dossiers de la Caf de l'agent ;
+    pour l'administration nationale, ceux de toutes les Caf (hors brouillons)."""
+    if en_lecture_seule(utilisateur):
+        return Dossier.objects.exclude(etat=E.BROUILLON)
+    return dossiers_de_la_caf(utilisateur)
 
 
 def dossier_de_la_caf_ou_404(utilisateur: Utilisateur, pk: int) -> Dossier:
@@ -40,7 +72,8 @@ def capacites_agent(
     en_instruction = dossier.etat == E.EN_INSTRUCTION
     en_attente = proposition is not None and proposition.statut == StatutProposition.EN_ATTENTE
     return {
-        "voir": de_la_caf and dossier.etat != E.BROUILLON,
+        "voir": (de_la_caf or en_lecture_seule(utilisateur)) and dossier.etat != E.BROUILLON,
+        "lecture_seule": en_lecture_seule(utilisateur),
         "prendre": instructeur
         and dossier.etat in {E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES}
         and not attribue,

@@ -3,10 +3,11 @@
 from django.urls import path
 
 from . import exports
-from .views import decision, dossier, files
+from .views import decision, dossier, equipe, files
 
 urlpatterns = [
     path("instruction/", files.files, name="instruction_files"),
+    path("instruction/attribuer/", files.attribuer, name="instruction_attribuer"),
     path(
         "instruction/dossiers/<int:pk>/",
         dossier.instruction_dossier,
@@ -67,5 +68,17 @@ urlpatterns = [
         "instruction/export-collectifs.<str:format_>",
         exports.export_collectifs,
         name="instruction_export_collectifs",
+    ),
+    path("equipes/", equipe.equipes_accueil, name="equipes_accueil"),
+    path("equipes/<int:caf_id>/", equipe.equipe_caf, name="equipe_caf"),
+    path("equipes/<int:caf_id>/inviter/", equipe.equipe_inviter, name="equipe_inviter"),
+    path("equipes/agents/<int:pk>/", equipe.equipe_agent, name="equipe_agent"),
+    path("equipes/agents/<int:pk>/roles/", equipe.equipe_roles, name="equipe_roles"),
+    path("equipes/agents/<int:pk>/desactiver/", equipe.equipe_desactiver, name="equipe_desactiver"),
+    path("equipes/agents/<int:pk>/reactiver/", equipe.equipe_reactiver, name="equipe_reactiver"),
+    path(
+        "equipes/agents/<int:pk>/renvoyer-l-invitation/",
+        equipe.equipe_renvoyer,
+        name="equipe_renvoyer",
     ),
 ]

@@ -31,7 +31,14 @@ NAVIGATION = {
         ]
         for agent in ("instructeur", "instructeur_autre_caf", "valideur", "comptable")
     },
-    "national": ["Tableau de bord national", "Paramètres du barème", "Campagnes", "Simulateur"],
+    "national": [
+        "Tableau de bord national",
+        "Paramètres du barème",
+        "Campagnes",
+        "Dossiers des Caf",
+        "Équipes des Caf",
+        "Simulateur",
+    ],
 }
 
 

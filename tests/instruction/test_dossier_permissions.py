@@ -1,5 +1,6 @@
 """Qui atteint la page d'un dossier côté Caf et ses actions : tous les personas, toutes
-les URL (DESIGN.md §6). Un agent d'une autre Caf, un porteur et le national reçoivent 404 ;
+les URL (DESIGN.md §6). Un agent d'une autre Caf et un porteur reçoivent 404 ; le national
+lit la page et chaque action lui est refusée (403, lecture seule) ;
 le valideur et le comptable voient, annotent et écrivent, mais ne prennent ni ne corrigent
 le dossier (403)."""
 
@@ -31,15 +32,25 @@ DONNEES = {
 }
 
 # Ce que reçoit chaque persona connecté, agent de la Caf ou non.
-REFUS_404 = {"porteur", "porteur_autre", "instructeur_autre_caf", "national"}
+REFUS_404 = {"porteur", "porteur_autre", "instructeur_autre_caf"}
 ATTENDU = {
     # url: {persona: statut} pour les agents de la Caf du dossier
-    "instruction_dossier": {"instructeur": 200, "valideur": 200, "comptable": 200},
-    "instruction_prendre": {"instructeur": 302, "valideur": 403, "comptable": 403},
-    "instruction_corriger": {"instructeur": 302, "valideur": 403, "comptable": 403},
-    "instruction_annoter": {"instructeur": 302, "valideur": 302, "comptable": 302},
-    "instruction_message": {"instructeur": 302, "valideur": 302, "comptable": 302},
-    "instruction_complements": {"instructeur": 302, "valideur": 403, "comptable": 403},
+    "instruction_dossier": {"instructeur": 200, "valideur": 200, "comptable": 200, "national": 200},
+    "instruction_prendre": {"instructeur": 302, "valideur": 403, "comptable": 403, "national": 403},
+    "instruction_corriger": {
+        "instructeur": 302,
+        "valideur": 403,
+        "comptable": 403,
+        "national": 403,
+    },
+    "instruction_annoter": {"instructeur": 302, "valideur": 302, "comptable": 302, "national": 403},
+    "instruction_message": {"instructeur": 302, "valideur": 302, "comptable": 302, "national": 403},
+    "instruction_complements": {
+        "instructeur": 302,
+        "valideur": 403,
+        "comptable": 403,
+        "national": 403,
+    },
 }
 
 

@@ -20,9 +20,9 @@ ACCES = dict.fromkeys(PERSONAS, 200) | {
     "anonyme": "connexion",
     "porteur": 403,
     "porteur_autre": 403,
-    # Le national n'est pas un agent de Caf : refusé pour l'instant (pas de lecture
-    # transversale de toutes les Caf dans les files).
-    "national": 403,
+    # L'administration nationale lit les files de toutes les Caf (lecture seule,
+    # tests/instruction/test_supervision_nationale.py).
+    "national": 200,
 }
 
 
@@ -45,11 +45,11 @@ def test_qui_ouvre_les_files_de_travail(client_de, persona, attendu, files_jeu) 
         assert reponse.status_code == attendu
 
 
-@pytest.mark.parametrize("persona", ["porteur", "porteur_autre", "national"])
+@pytest.mark.parametrize("persona", ["porteur", "porteur_autre"])
 def test_un_non_agent_recoit_un_refus_clair_meme_avec_des_filtres(client_de, persona) -> None:
     reponse = client_de(persona).get(URL + "?file=a_valider&q=Lyon")
     assert reponse.status_code == 403
-    assert "réservée aux agents des Caf" in texte(reponse)
+    assert "réservée aux agents des Caf et à l'administration nationale" in texte(reponse)
 
 
 def test_un_anonyme_est_renvoye_vers_la_connexion_avec_ses_filtres(anonyme) -> None:

@@ -212,7 +212,7 @@ ATTENDU_PROPOSER = {
     "instructeur_autre_caf": 404,
     "valideur": 403,
     "comptable": 403,
-    "national": 404,
+    "national": 403,  # lecture seule
 }
 
 

@@ -245,7 +245,7 @@ ATTENDU = {
     "instructeur_autre_caf": 404,
     "valideur": 302,
     "comptable": 403,
-    "national": 404,
+    "national": 403,  # lecture seule
 }
 
 

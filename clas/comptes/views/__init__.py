@@ -23,7 +23,7 @@ from ..forms import (
     FormulaireNouveauLien,
     FormulaireNouveauMotDePasse,
 )
-from ..models import Utilisateur
+from ..models import AgentCaf, Utilisateur
 from ..roles import nom_page_accueil
 
 
@@ -140,7 +140,7 @@ def inscription(request: HttpRequest) -> HttpResponse:
             # dit pas si l'adresse a un compte ; le courriel, lui, le dit à la seule personne
             # qui tient la boîte.
             make_password(donnees["password1"])
-            if existant.is_active or existant.last_login is not None:
+            if existant.is_active or existant.last_login is not None or _est_agent(existant):
                 envoyer_compte_existant(request, existant)
             else:
                 envoyer_confirmation(request, existant)
@@ -201,7 +201,8 @@ def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
             "Il est peut-être incomplet : vérifiez que vous avez copié tout le lien reçu par "
             "courriel, ou demandez-en un nouveau ci-dessous.",
         )
-    if utilisateur.is_active or utilisateur.last_login is not None:
+    # Un agent désactivé ne se réactive pas par ce lien : seule son équipe le réactive.
+    if utilisateur.is_active or utilisateur.last_login is not None or _est_agent(utilisateur):
         messages.info(
             request, "Votre adresse est déjà confirmée : connectez-vous avec votre mot de passe."
         )
@@ -213,6 +214,10 @@ def inscription_confirmer(request: HttpRequest, jeton: str) -> HttpResponse:
     # La suite (une invitation qui attend, sinon l'inscription d'une structure) est l'affaire
     # des structures : les comptes n'importent aucune application du dessus.
     return redirect("structure_bienvenue")
+
+
+def _est_agent(utilisateur: Utilisateur) -> bool:
+    return AgentCaf.objects.filter(utilisateur_id=utilisateur.pk).exists()
 
 
 def _lien_invalide(request: HttpRequest, titre: str, explication: str) -> HttpResponse:
@@ -234,7 +239,7 @@ def inscription_nouveau_lien(request: HttpRequest) -> HttpResponse:
             return refus
         force_brute.compter_essai(request, email)
         utilisateur = Utilisateur.objects.filter(
-            email=email, is_active=False, last_login__isnull=True
+            email=email, is_active=False, last_login__isnull=True, agent__isnull=True
         ).first()
         if utilisateur is not None:
             envoyer_confirmation(request, utilisateur)

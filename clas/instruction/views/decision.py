@@ -31,7 +31,11 @@ from clas.instruction import decisions
 from clas.instruction.forms import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
 from clas.instruction.lettre import generer_lettre, nom_lettre
 from clas.instruction.models import Decision, Proposition, StatutProposition
-from clas.instruction.permissions import capacites_agent, dossiers_de_la_caf
+from clas.instruction.permissions import (
+    capacites_agent,
+    dossiers_de_la_caf,
+    refuser_en_lecture_seule,
+)
 from clas.referentiel.models import ParametresBareme
 
 
@@ -96,6 +100,7 @@ def _en_attente(dossier: Dossier) -> Proposition | None:
 @require_POST
 def instruction_proposer(request: RequeteConnectee, pk: int) -> HttpResponse:
     """L'instructeur propose un accord, un refus ou un classement sans suite."""
+    refuser_en_lecture_seule(request.user)
     dossier = get_object_or_404(
         dossiers_de_la_caf(request.user).select_related("campagne__caf", "structure"),
         pk=pk,
@@ -132,6 +137,7 @@ def instruction_proposer(request: RequeteConnectee, pk: int) -> HttpResponse:
 
 def _proposition(request: RequeteConnectee, pid: int) -> Proposition:
     """Une proposition d'un dossier de la Caf de l'agent ; 404 sinon."""
+    refuser_en_lecture_seule(request.user)
     return get_object_or_404(
         Proposition.objects.select_related("auteur", "dossier__campagne__caf"),
         pk=pid,

@@ -1,8 +1,9 @@
 """La page d'un dossier côté Caf et ses actions : prendre le dossier, corriger les chiffres
 retenus, annoter, écrire à la structure, demander des compléments.
 
-Chaque vue lit le dossier par `dossiers_de_la_caf(user)` : un agent d'une autre Caf, un
-porteur ou le national reçoivent 404 ; ce que l'agent peut faire vient de
+Chaque vue lit le dossier par `dossiers_de_la_caf(user)` : un agent d'une autre Caf ou un
+porteur reçoivent 404 ; l'administration nationale lit la page (`dossiers_lisibles`) et
+chaque action lui est refusée (lecture seule) ; ce que l'agent peut faire vient de
 `capacites_agent` (403 sinon). Les actions sont dans `actions.py`.
 """
 
@@ -57,7 +58,12 @@ from clas.instruction.models import (
     Proposition,
     StatutProposition,
 )
-from clas.instruction.permissions import capacites_agent, dossiers_de_la_caf
+from clas.instruction.permissions import (
+    capacites_agent,
+    dossiers_de_la_caf,
+    dossiers_lisibles,
+    refuser_en_lecture_seule,
+)
 from clas.referentiel.models import ParametresBareme
 
 # Au-delà, une pièce « expire bientôt » (même règle que le coffre-fort de la structure).
@@ -87,7 +93,9 @@ class LigneComparee:
 
 
 def _dossier(request: RequeteConnectee, pk: int, *relations: str) -> Dossier:
-    """Le dossier, s'il est l'un de ceux de la Caf de l'agent ; 404 sinon."""
+    """Le dossier, s'il est l'un de ceux de la Caf de l'agent ; 404 sinon. Les vues qui
+    agissent passent par ici : l'administration nationale y est refusée (lecture seule)."""
+    refuser_en_lecture_seule(request.user)
     return get_object_or_404(
         dossiers_de_la_caf(request.user).select_related("campagne__caf", *relations),
         pk=pk,
@@ -263,7 +271,7 @@ def rendre_dossier(
     décision pour réafficher leur formulaire en erreur (`decision_valeurs`…)."""
     formulaires = formulaires or {}
     dossier = get_object_or_404(
-        dossiers_de_la_caf(request.user)
+        dossiers_lisibles(request.user)
         .select_related("campagne__caf", "structure__caf", "instructeur", "attestation_par")
         .avec_contenu(),
         pk=pk,

@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from clas.campagnes.models import Campagne
-from clas.comptes.models import AgentCaf
+from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.permissions import RequeteConnectee, agent_requis
+from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.dossiers.models import Dossier, EtatDossier
+from clas.instruction import actions
 from clas.instruction.enveloppe import Enveloppe, Situation, avec_enveloppe, situation_de
 from clas.instruction.files import (
     BONUS,
@@ -34,7 +40,13 @@ from clas.instruction.files import (
     trier,
 )
 from clas.instruction.models import Proposition, StatutProposition
-from clas.instruction.permissions import dossiers_de_la_caf
+from clas.instruction.permissions import (
+    dossiers_lisibles,
+    en_lecture_seule,
+    peut_attribuer,
+    refuser_en_lecture_seule,
+)
+from clas.referentiel.models import Caf
 from clas.structures.models import TypeStructure
 
 if TYPE_CHECKING:
@@ -104,39 +116,57 @@ def dater(dossiers: list[Dossier]) -> None:
         )
 
 
-@agent_requis
+def _caf_choisie(texte: str | None, cafs: Sequence[tuple[int, str]]) -> int | None:
+    """La Caf choisie par l'administration nationale dans l'URL, si elle existe."""
+    return next((pk for pk, _nom in cafs if str(pk) == texte), None)
+
+
+@connexion_requise
 def files(request: RequeteConnectee) -> HttpResponse:
-    """Les files de travail : seulement les dossiers de la Caf de l'agent. Un nombre
-    constant de requêtes, quel que soit le nombre de dossiers (aucun calcul du barème ici)."""
+    """Les files de travail : les dossiers de la Caf de l'agent ; pour l'administration
+    nationale, ceux de toutes les Caf, en lecture seule. Un nombre constant de requêtes,
+    quel que soit le nombre de dossiers (aucun calcul du barème ici)."""
     utilisateur = request.user
     agent = agent_de(utilisateur)
-    assert agent is not None
-
-    campagnes = list(
-        avec_enveloppe(Campagne.objects.filter(caf_id=agent.caf_id))
-        .annotate(
-            a_traiter=Exists(
-                Dossier.objects.filter(campagne_id=OuterRef("pk"), etat__in=ETATS_A_TRAITER)
-            )
+    national = en_lecture_seule(utilisateur)
+    if agent is None and not national:
+        raise PermissionDenied(
+            "Cette page est réservée aux agents des Caf et à l'administration nationale."
         )
-        .order_by("-annee_scolaire")
-    )
-    instructeurs = list(
-        AgentCaf.objects.filter(caf_id=agent.caf_id, est_instructeur=True)
-        .select_related("utilisateur")
-        .order_by("utilisateur__nom", "utilisateur__prenom", "utilisateur__email")
-    )
-    formulaire = FiltresFiles(request.GET, campagnes=campagnes, instructeurs=instructeurs)
-    valeurs = formulaire.valeurs()
-    file = valeurs["file"] or file_par_defaut(agent)
-    mes = bool(valeurs["mes"]) and file == "en_instruction"
-    tri = valeurs["tri"] or TRI_PAR_DEFAUT
+    cafs = list(Caf.objects.order_by("nom").values_list("pk", "nom")) if national else []
+    caf_id = agent.caf_id if agent is not None else _caf_choisie(request.GET.get("caf"), cafs)
 
-    filtres = annoter_attente(filtrer(dossiers_de_la_caf(utilisateur), valeurs))
+    campagnes: list[CampagneDeLaFile] = []
+    instructeurs: list[AgentCaf] = []
+    if caf_id is not None:
+        campagnes = list(
+            avec_enveloppe(Campagne.objects.filter(caf_id=caf_id))
+            .annotate(
+                a_traiter=Exists(
+                    Dossier.objects.filter(campagne_id=OuterRef("pk"), etat__in=ETATS_A_TRAITER)
+                )
+            )
+            .order_by("-annee_scolaire")
+        )
+        instructeurs = list(
+            AgentCaf.objects.filter(caf_id=caf_id, est_instructeur=True)
+            .select_related("utilisateur")
+            .order_by("-actif", "utilisateur__nom", "utilisateur__prenom", "utilisateur__email")
+        )
+    formulaire = FiltresFiles(
+        request.GET, campagnes=campagnes, instructeurs=instructeurs, cafs=cafs
+    )
+    valeurs = formulaire.valeurs()
+    file = valeurs["file"] or (file_par_defaut(agent) if agent is not None else "tous")
+    mes = bool(valeurs["mes"]) and file == "en_instruction" and agent is not None
+    tri = valeurs["tri"] or TRI_PAR_DEFAUT
+    attribution = caf_id is not None and peut_attribuer(utilisateur, caf_id)
+
+    filtres = annoter_attente(filtrer(dossiers_lisibles(utilisateur), valeurs))
     compteurs = compter_files(filtres, utilisateur)
     dossiers = annoter_echeance(
         filtres.filter(condition_file(file, utilisateur if mes else None))
-    ).select_related("structure", "campagne", "instructeur")
+    ).select_related("structure", "campagne__caf", "instructeur")
     # Les textes du projet ne sont pas affichés dans la liste : inutile de les charger.
     dossiers = dossiers.defer(*TEXTES_NON_AFFICHES)
     if file == "a_valider":
@@ -158,8 +188,16 @@ def files(request: RequeteConnectee) -> HttpResponse:
         request,
         "instruction/files.html",
         {
-            "titre": f"Instruction — {agent.caf.nom}",
+            "titre": f"Instruction — {agent.caf.nom}"
+            if agent is not None
+            else "Dossiers des Caf — lecture seule",
             "agent": agent,
+            "lecture_seule": national,
+            "cafs": cafs,
+            "caf_choisie": caf_id,
+            "attribution": attribution,
+            "instructeurs_actifs": [a for a in instructeurs if a.actif],
+            "retour": request.get_full_path(),
             "onglets": [(f, compteurs[f.code], f.code == file) for f in FILES],
             "file": file,
             "file_active": next(f for f in FILES if f.code == file),
@@ -184,3 +222,44 @@ def files(request: RequeteConnectee) -> HttpResponse:
             "bonus": BONUS,
         },
     )
+
+
+@connexion_requise
+@require_POST
+def attribuer(request: RequeteConnectee) -> HttpResponse:
+    """Le responsable attribue les dossiers cochés dans la file à un instructeur ; il revient
+    sur la file telle qu'il l'avait filtrée."""
+    refuser_en_lecture_seule(request.user)
+    agent = agent_de(request.user)
+    if agent is None or not peut_attribuer(request.user, agent.caf_id):
+        raise PermissionDenied("Seul le responsable de la Caf attribue ses dossiers.")
+    retour = request.POST.get("retour", "")
+    if not url_has_allowed_host_and_scheme(retour, allowed_hosts={request.get_host()}) or (
+        not retour.startswith(reverse("instruction_files"))
+    ):
+        retour = reverse("instruction_files")
+    ids = [int(i) for i in request.POST.getlist("dossiers") if i.isdigit()]
+    dossiers = list(dossiers_lisibles(request.user).select_related("campagne").filter(pk__in=ids))
+    if not dossiers:
+        messages.error(request, "Cochez au moins un dossier à attribuer.")
+        return HttpResponseRedirect(retour)
+    choisi = request.POST.get("instructeur", "")
+    instructeur = Utilisateur.objects.filter(pk=int(choisi)).first() if choisi.isdigit() else None
+    if instructeur is None:
+        messages.error(request, "Choisissez l'instructeur à qui attribuer les dossiers cochés.")
+        return HttpResponseRedirect(retour)
+    try:
+        resultat = actions.attribuer(dossiers, instructeur, request.user)
+    except ValidationError as erreur:
+        messages.error(request, " ".join(erreur.messages))
+        return HttpResponseRedirect(retour)
+    if resultat.attribues:
+        nombre = len(resultat.attribues)
+        messages.success(
+            request,
+            f"{nombre} dossier{'s' if nombre > 1 else ''} attribué{'s' if nombre > 1 else ''} "
+            f"à {instructeur} : {', '.join(d.numero or str(d.pk) for d in resultat.attribues)}.",
+        )
+    for dossier, raison in resultat.ignores:
+        messages.warning(request, f"Dossier {dossier.numero or dossier.pk} inchangé : {raison}.")
+    return HttpResponseRedirect(retour)

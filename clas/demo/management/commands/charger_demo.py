@@ -124,6 +124,16 @@ COMPTES: list[dict[str, Any]] = [
         "montre": "acompte validé à mettre dans un lot, lots payés, indu en partie remboursé",
     },
     {
+        "email": "responsable@demo.clas.fr",
+        "prenom": "Isabelle",
+        "nom": "Fontaine",
+        "caf": "69",
+        "roles": {"est_responsable"},
+        "page": "/caf/",
+        "montre": "l'équipe de la Caf du Rhône (inviter un agent, changer ses rôles, le "
+        "désactiver), les dossiers à attribuer aux instructeurs depuis la file",
+    },
+    {
         "email": "instructeur.somme@demo.clas.fr",
         "prenom": "Thomas",
         "nom": "Petit",
@@ -272,7 +282,7 @@ class Command(BaseCommand):
         if "caf" in compte:
             roles = {
                 r: r in compte["roles"]
-                for r in ("est_instructeur", "est_valideur", "est_comptable")
+                for r in ("est_instructeur", "est_valideur", "est_comptable", "est_responsable")
             }
             AgentCaf.objects.update_or_create(
                 utilisateur=utilisateur,
