@@ -49,6 +49,7 @@ PUBLIQUES = {
     "inscription_nouveau_lien": "inscription : redemander le lien",
     "inscription_confirmer": "lien signé de confirmation d'inscription",
     "invitation": "lien signé d'invitation dans une structure (connexion demandée pour accepter)",
+    "invitation_accepter": "lien signé d'invitation d'un agent de Caf (il y choisit son mot de passe)",
     "api_documentation": "documentation de l'API",
     "api/v1/docs": "ancienne adresse de la documentation de l'API (redirection)",
     "openapi-json": "schéma OpenAPI de l'API",
@@ -58,6 +59,12 @@ PUBLIQUES = {
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
+    "export_suivi": "tests/instruction/test_exports.py::test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande",
+    "export_telecharger": "tests/instruction/test_exports.py::test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande",
+    "indus_export": "tests/conventions/test_exports_paiements.py::test_chaque_persona_recoit_l_export_ou_un_refus",
+    "paiements_export": "tests/conventions/test_exports_paiements.py::test_chaque_persona_recoit_l_export_ou_un_refus",
+    "instruction_export": "tests/instruction/test_exports.py::test_chaque_persona_recoit_l_export_ou_un_refus",
+    "instruction_export_collectifs": "tests/instruction/test_exports.py::test_chaque_persona_recoit_l_export_ou_un_refus",
     "accessibilite": "tests/core/test_pages.py::test_chaque_page_a_l_en_tete_le_pied_et_les_liens_d_evitement",
     "accueil": "tests/core/test_permissions.py::test_la_page_d_accueil_est_publique",
     "accueil_role": "tests/core/test_permissions.py::test_mon_accueil_redirige_chacun_vers_sa_page",

@@ -198,3 +198,26 @@ def test_la_page_de_suivi_montre_la_progression_et_se_rafraichit(
     assert fragment.lstrip().startswith("{#") is False and "<html" not in fragment
     assert "2000 lignes écrites sur 8000" in fragment
     assert instructeur.get(reverse("export_telecharger", args=[demande.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("nom", ["export_suivi", "export_telecharger"])
+def test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande(
+    client_de, utilisateurs, persona, nom
+):
+    demande = ExportDemande.objects.create(
+        demandeur=utilisateurs["instructeur"],
+        export="clas.instruction.exports.DOSSIERS",
+        format="csv",
+        nom_fichier="dossiers.csv",
+        lignes_total=10,
+        lignes_ecrites=5,
+    )
+    reponse = client_de(persona).get(reverse(nom, args=[demande.pk]))
+    if persona == "anonyme":
+        assert reponse.status_code == 302
+    elif persona == "instructeur":
+        # Le suivi s'ouvre ; le fichier, pas encore prêt, n'existe pas encore.
+        assert reponse.status_code == (200 if nom == "export_suivi" else 404)
+    else:
+        assert reponse.status_code in (403, 404)
