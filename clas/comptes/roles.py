@@ -81,6 +81,7 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Paramètres du barème", "parametres_liste"),
             ("Campagnes", "campagnes_liste"),
             ("Simulateur", "simulateur"),
+            ("Statistiques", "statistiques"),
         ]
     elif agent_de(utilisateur) is not None:
         liens = [

@@ -19,19 +19,27 @@ NAVIGATION = {
     "porteur": ["Ma structure", "Mes dossiers", "Simulateur"],
     "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur"],
     # Le menu montre ce que les pages permettent (capacites_bilans_caf,
-    # capacites_paiements) : tout agent lit les bilans et les paiements de sa Caf.
+    # capacites_paiements, capacites_statistiques) : tout agent lit les bilans, les
+    # paiements et les statistiques de sa Caf.
     **{
         agent: [
             "Instruction",
             "Bilans",
             "Paiements",
+            "Statistiques",
             "Accueil de la Caf",
             "Campagnes",
             "Simulateur",
         ]
         for agent in ("instructeur", "instructeur_autre_caf", "valideur", "comptable")
     },
-    "national": ["Tableau de bord national", "Paramètres du barème", "Campagnes", "Simulateur"],
+    "national": [
+        "Tableau de bord national",
+        "Paramètres du barème",
+        "Campagnes",
+        "Simulateur",
+        "Statistiques",
+    ],
 }
 
 
