@@ -48,6 +48,8 @@ PAGES_OUVERTES = frozenset(
         "plan_du_site",
         "aide",
         "api_documentation",
+        "chiffres",
+        "chiffres_csv",
     }
 )
 

@@ -83,6 +83,7 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Dossiers des Caf", "instruction_files"),
             ("Équipes des Caf", "equipes_accueil"),
             ("Simulateur", "simulateur"),
+            ("Statistiques", "statistiques"),
         ]
     elif agent_de(utilisateur) is not None:
         liens = [

@@ -1,5 +1,11 @@
 from django.urls import path
 
 from . import views
+from .views import chiffres, tableau_de_bord
 
-urlpatterns = [path("caf/", views.caf_accueil, name="caf_accueil")]
+urlpatterns = [
+    path("caf/", views.caf_accueil, name="caf_accueil"),
+    path("statistiques/", tableau_de_bord.statistiques, name="statistiques"),
+    path("chiffres/", chiffres.chiffres, name="chiffres"),
+    path("chiffres/chiffres-clas.csv", chiffres.chiffres_csv, name="chiffres_csv"),
+]

@@ -19,12 +19,14 @@ NAVIGATION = {
     "porteur": ["Ma structure", "Mes dossiers", "Simulateur"],
     "porteur_autre": ["Ma structure", "Mes dossiers", "Simulateur"],
     # Le menu montre ce que les pages permettent (capacites_bilans_caf,
-    # capacites_paiements) : tout agent lit les bilans et les paiements de sa Caf.
+    # capacites_paiements, capacites_statistiques) : tout agent lit les bilans, les
+    # paiements et les statistiques de sa Caf.
     **{
         agent: [
             "Instruction",
             "Bilans",
             "Paiements",
+            "Statistiques",
             "Accueil de la Caf",
             "Campagnes",
             "Simulateur",
@@ -38,6 +40,7 @@ NAVIGATION = {
         "Dossiers des Caf",
         "Équipes des Caf",
         "Simulateur",
+        "Statistiques",
     ],
 }
 

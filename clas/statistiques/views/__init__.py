@@ -13,7 +13,7 @@ from clas.comptes.roles import agent_de
 from clas.core.permissions import RequeteConnectee, agent_requis
 from clas.structures.models import Structure
 
-from .travail import groupes_de_travail
+from ..travail import groupes_de_travail
 
 STRUCTURES_PAR_PAGE = 25
 
