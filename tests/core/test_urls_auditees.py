@@ -55,10 +55,15 @@ PUBLIQUES = {
     "openapi-json": "schéma OpenAPI de l'API",
     "simulations": "API publique du simulateur",
     "api-root": "racine de l'API (ne répond rien)",
+    "chiffres": "chiffres publics du programme, agrégés par département",
+    "chiffres_csv": "les mêmes chiffres publics en CSV",
 }
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
+    "statistiques": "tests/statistiques/test_tableau_de_bord.py::test_qui_ouvre_le_tableau_de_bord",
+    "chiffres": "tests/statistiques/test_chiffres.py::test_les_chiffres_sont_publics",
+    "chiffres_csv": "tests/statistiques/test_chiffres.py::test_les_chiffres_sont_publics",
     "export_suivi": "tests/instruction/test_exports.py::test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande",
     "export_telecharger": "tests/instruction/test_exports.py::test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande",
     "indus_export": "tests/conventions/test_exports_paiements.py::test_chaque_persona_recoit_l_export_ou_un_refus",
