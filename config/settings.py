@@ -409,3 +409,6 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Un dossier compte jusqu'à 200 collectifs d'une cinquantaine de champs chacun (intervenants,
 # horaires, niveaux) : la limite par défaut de Django (1 000 champs) refusait le formulaire.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 12000
+
+# API : requêtes par minute et par jeton personnel (au-delà : 429 avec Retry-After).
+CLAS_API_REQUETES_PAR_MINUTE = env_int("CLAS_API_REQUETES_PAR_MINUTE", 120)
