@@ -414,3 +414,6 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 12000
 # Au-delà de ce nombre de lignes, un export de liste (file d'instruction, collectifs,
 # versements, indus) est produit en tâche de fond, avec une page de suivi (core.exports_differes).
 CLAS_EXPORT_SEUIL_TACHE = env_int("CLAS_EXPORT_SEUIL_TACHE", 5000)
+
+# API : requêtes par minute et par jeton personnel (au-delà : 429 avec Retry-After).
+CLAS_API_REQUETES_PAR_MINUTE = env_int("CLAS_API_REQUETES_PAR_MINUTE", 120)

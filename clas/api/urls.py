@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from clas.bareme import EntreeInvalide, resultat_vers_json
 from clas.referentiel.services import simuler
 
+from . import ecriture, erreurs, lecture
 from .schemas import RefusSchema, SimulationEntreeSchema, SimulationSortieSchema
 
 SANS_ECHAPPEMENT = {"ensure_ascii": False}
@@ -21,12 +22,18 @@ api = NinjaAPI(
     version="1.0.0",
     description=(
         "Calcul et explication de la prestation de service Clas (contrat local "
-        "d'accompagnement à la scolarité). Les montants sont des chaînes à deux décimales."
+        "d'accompagnement à la scolarité), et les données de la plateforme avec un jeton "
+        "personnel (« Authorization: Bearer <jeton> », créé dans Mon compte › Jetons d'API), "
+        "avec exactement les droits de son propriétaire. Les montants sont des chaînes à "
+        'deux décimales. Toute erreur a la forme `{"erreurs": [{"champ", "message"}]}`.'
     ),
     # Pas de Swagger : son interface est en anglais ; la documentation est une page du site.
     docs_url=None,
     openapi_url="/openapi.json",
 )
+erreurs.brancher(api)
+api.add_router("", lecture.routeur)
+api.add_router("", ecriture.routeur)
 
 
 def _refus(champ: str, message: str) -> JsonResponse:

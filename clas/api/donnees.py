@@ -1,0 +1,212 @@
+"""Les schémas des réponses de lecture (OpenAPI). Montants en chaînes à deux décimales
+(« 2563.00 »), dates et heures ISO 8601 ; les états ont leur code et leur libellé français."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class CafSchema(Schema):
+    code: str = Field(..., examples=["691"])
+    departement: str = Field(..., examples=["69"])
+    nom: str = Field(..., examples=["Caf du Rhône"])
+
+
+class ListeCafSchema(Schema):
+    resultats: list[CafSchema]
+
+
+class ParametresAnneeSchema(Schema):
+    annee_scolaire: str = Field(..., examples=["2025-2026"])
+    parametres: dict[str, Any] = Field(
+        ..., description="Pour chaque paramètre : libellé, valeur (chaîne) et source."
+    )
+
+
+class ListeParametresSchema(Schema):
+    resultats: list[ParametresAnneeSchema]
+
+
+class CampagneSchema(Schema):
+    id: int
+    titre: str
+    annee_scolaire: str
+    caf: CafSchema
+    ouverture: dt.datetime
+    cloture: dt.datetime
+    ouverte: bool = Field(..., description="Les dépôts sont ouverts en ce moment.")
+    enveloppe: str = Field(..., examples=["120000.00"])
+    date_limite_bilan: dt.date | None
+
+
+class PageCampagnesSchema(Schema):
+    resultats: list[CampagneSchema]
+    suivant: str | None = Field(None, description="Curseur de la page suivante (null : fin).")
+
+
+class EtatSchema(Schema):
+    code: str = Field(..., examples=["en_instruction"])
+    libelle: str = Field(..., examples=["En instruction"])
+
+
+class StructureResumeSchema(Schema):
+    id: int
+    nom: str
+    siret: str
+    commune: str
+
+
+class DossierResumeSchema(Schema):
+    id: int
+    numero: str | None = Field(..., examples=["CLAS-691-2025-0001"])
+    titre: str
+    etat: EtatSchema
+    structure: StructureResumeSchema
+    campagne_id: int
+    annee_scolaire: str
+    caf: str = Field(..., description="Code de la Caf", examples=["691"])
+    ps_demandee: str | None
+    montant_decide: str | None = Field(None, description="Montant de la décision, s'il y en a une.")
+    depose_le: dt.datetime | None
+    modifie_le: dt.datetime
+
+
+class PageDossiersSchema(Schema):
+    resultats: list[DossierResumeSchema]
+    suivant: str | None = Field(None, description="Curseur de la page suivante (null : fin).")
+
+
+class CollectifSchema(Schema):
+    id: int
+    nom: str
+    lieu: str
+    niveaux: list[str]
+    nb_enfants: int | None
+    milieu_rural: bool
+    enfant_en_situation_de_handicap: bool
+    semaines_de_fonctionnement: int | None
+    bonus_projets_culturels: bool
+    bonus_accompagnement_parents: bool
+    nb_intervenants: int
+
+
+class LigneBudgetSchema(Schema):
+    nature: str = Field(..., examples=["charge"])
+    compte: str = Field(..., examples=["64"])
+    financeur: str
+    libelle: str
+    montant: str
+
+
+class DecisionSchema(Schema):
+    nature: str = Field(..., examples=["accord"])
+    montant: str
+    decidee_le: dt.datetime
+    entree_bareme: dict[str, Any] = Field(..., description="L'entrée du barème figée.")
+    parametres: dict[str, Any] = Field(..., description="Les paramètres appliqués, figés.")
+    explication: list[Any] = Field(..., description="Les étapes du calcul, figées.")
+
+
+class ConventionSchema(Schema):
+    id: int
+    montant_maximal: str
+    taux_acompte: str
+    date_limite_bilan: dt.date
+    signee_le: dt.datetime | None
+    montant_definitif: str | None
+
+
+class VersementSchema(Schema):
+    id: int
+    dossier_id: int
+    nature: str = Field(..., examples=["acompte"])
+    montant: str
+    etat: EtatSchema
+    lot_id: int | None
+    reference: str
+    paye_le: dt.date | None
+    cree_le: dt.datetime
+
+
+class BilanSchema(Schema):
+    etat: EtatSchema
+    depose_le: dt.datetime | None
+    accepte_le: dt.datetime | None
+    montant_recalcule: str | None
+    montant_definitif: str | None
+
+
+class DossierDetailSchema(DossierResumeSchema):
+    resume: str
+    collectifs: list[CollectifSchema]
+    budget: list[LigneBudgetSchema]
+    decision: DecisionSchema | None
+    convention: ConventionSchema | None
+    versements: list[VersementSchema]
+    bilan: BilanSchema | None
+
+
+class PageVersementsSchema(Schema):
+    resultats: list[VersementSchema]
+    suivant: str | None = Field(None, description="Curseur de la page suivante (null : fin).")
+
+
+class LotSchema(Schema):
+    id: int
+    numero: str
+    caf: str
+    date_execution: dt.date
+    nb_versements: int
+    montant_total: str
+    traite_le: dt.datetime | None = Field(
+        ..., description="Quand le retour de la banque a été traité (null : en attente)."
+    )
+    cree_le: dt.datetime
+
+
+class PageLotsSchema(Schema):
+    resultats: list[LotSchema]
+    suivant: str | None = Field(None, description="Curseur de la page suivante (null : fin).")
+
+
+class StatistiquesSchema(Schema):
+    nb_dossiers: int = Field(..., description="Dossiers visibles (filtres appliqués).")
+    par_etat: list[dict[str, Any]] = Field(..., description="code, libelle, nombre")
+    ps_demandee: str = Field(..., description="Somme des prestations demandées.")
+    montant_accorde: str = Field(..., description="Somme des montants des accords.")
+    nb_collectifs: int
+    nb_enfants: int
+
+
+class MessageEntreeSchema(Schema):
+    texte: str = Field(..., min_length=1, max_length=10_000)
+
+
+class MessageSchema(Schema):
+    id: int
+    dossier_id: int
+    texte: str
+    de_la_caf: bool
+    envoye_le: dt.datetime
+
+
+class AnnotationEntreeSchema(Schema):
+    texte: str = Field(..., min_length=1, max_length=10_000)
+
+
+class AnnotationSchema(Schema):
+    id: int
+    dossier_id: int
+    texte: str
+    cree_le: dt.datetime
+
+
+class PriseEntreeSchema(Schema):
+    motif: str = Field(
+        "",
+        max_length=10_000,
+        description="Obligatoire pour reprendre un dossier instruit par un autre agent.",
+    )
