@@ -17,7 +17,7 @@ from clas.campagnes.models import Campagne
 from clas.dossiers.models import Collectif, Dossier, DossierQuerySet, EtatDossier
 from clas.instruction.models import NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
-from clas.versements.actions import capacites_paiements, lots_de_la_caf, versements_de_la_caf
+from clas.versements.permissions import capacites_paiements, lots_de_la_caf, versements_de_la_caf
 from clas.versements.models import EtatVersement, LotPaiement, Versement
 
 from . import donnees as s
