@@ -61,6 +61,18 @@ PUBLIQUES = {
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
+    "jetons_api": "tests/api/test_pages_jetons.py::test_chaque_personne_connectee_a_sa_page_de_jetons",
+    "jeton_api_revoquer": "tests/api/test_pages_jetons.py::test_personne_ne_voit_ni_ne_revoque_le_jeton_d_un_autre",
+    "liste_dossiers": "tests/api/test_permissions_api.py::test_la_liste_des_dossiers_montre_exactement_ceux_que_voit_la_personne",
+    "detail_dossier": "tests/api/test_permissions_api.py::test_le_detail_d_un_dossier_suit_les_droits_des_pages",
+    "liste_versements": "tests/api/test_permissions_api.py::test_versements_et_lots_sont_reserves_aux_agents_de_la_caf",
+    "liste_lots": "tests/api/test_permissions_api.py::test_versements_et_lots_sont_reserves_aux_agents_de_la_caf",
+    "liste_campagnes": "tests/api/test_permissions_api.py::test_les_campagnes_visibles_sont_celles_des_pages",
+    "liste_caf": "tests/api/test_permissions_api.py::test_referentiel_et_statistiques_demandent_un_jeton",
+    "liste_parametres": "tests/api/test_permissions_api.py::test_referentiel_et_statistiques_demandent_un_jeton",
+    "annoter": "tests/api/test_permissions_api.py::test_les_ecritures_suivent_les_droits_des_pages",
+    "ecrire_message": "tests/api/test_permissions_api.py::test_les_ecritures_suivent_les_droits_des_pages",
+    "prendre": "tests/api/test_permissions_api.py::test_les_ecritures_suivent_les_droits_des_pages",
     "statistiques": "tests/statistiques/test_tableau_de_bord.py::test_qui_ouvre_le_tableau_de_bord",
     "chiffres": "tests/statistiques/test_chiffres.py::test_les_chiffres_sont_publics",
     "chiffres_csv": "tests/statistiques/test_chiffres.py::test_les_chiffres_sont_publics",
