@@ -17,8 +17,8 @@ from clas.campagnes.models import Campagne
 from clas.dossiers.models import Collectif, Dossier, DossierQuerySet, EtatDossier
 from clas.instruction.models import NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
-from clas.versements.permissions import capacites_paiements, lots_de_la_caf, versements_de_la_caf
 from clas.versements.models import EtatVersement, LotPaiement, Versement
+from clas.versements.permissions import capacites_paiements, lots_de_la_caf, versements_de_la_caf
 
 from . import donnees as s
 from .auth import JetonPersonnel, RequeteApi
@@ -383,6 +383,7 @@ class FiltreStatistiques(Schema):
 
 @routeur.get(
     "/statistiques",
+    url_name="api_statistiques",
     response={200: s.StatistiquesSchema, **LECTURE},
     summary="Les chiffres des dossiers visibles",
     description="Comptés sur les dossiers que le jeton voit (les mêmes que `/dossiers`).",

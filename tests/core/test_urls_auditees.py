@@ -61,6 +61,7 @@ PUBLIQUES = {
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
+    "api_statistiques": "tests/api/test_permissions_api.py::test_les_statistiques_comptent_les_dossiers_visibles",
     "jetons_api": "tests/api/test_pages_jetons.py::test_chaque_personne_connectee_a_sa_page_de_jetons",
     "jeton_api_revoquer": "tests/api/test_pages_jetons.py::test_personne_ne_voit_ni_ne_revoque_le_jeton_d_un_autre",
     "liste_dossiers": "tests/api/test_permissions_api.py::test_la_liste_des_dossiers_montre_exactement_ceux_que_voit_la_personne",
