@@ -214,3 +214,24 @@ def dossier(structure_a: Structure, campagne_rhone, utilisateurs: dict[str, Util
     return Dossier.objects.create(
         structure=structure_a, campagne=campagne_rhone, cree_par=utilisateurs["porteur"]
     )
+
+
+# --- Le responsable de l'équipe de la Caf du Rhône (hors PERSONAS : tests des équipes) ------
+
+
+@pytest.fixture
+def utilisateur_responsable(utilisateurs: dict[str, Utilisateur], caf_rhone: Caf) -> Utilisateur:
+    utilisateur: Utilisateur = AgentCafFactory(
+        utilisateur__email="responsable@rhone.exemple.fr",
+        utilisateur__prenom="Isabelle",
+        utilisateur__nom="Fontaine",
+        caf=caf_rhone,
+        est_instructeur=False,
+        est_responsable=True,
+    ).utilisateur
+    return utilisateur
+
+
+@pytest.fixture
+def responsable(utilisateur_responsable: Utilisateur) -> Client:
+    return _client_de(utilisateur_responsable)

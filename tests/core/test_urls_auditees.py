@@ -61,6 +61,16 @@ PUBLIQUES = {
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
+    "equipes_accueil": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_caf": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_inviter": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_agent": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_roles": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_desactiver": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_reactiver": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipe_renvoyer": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "instruction_attribuer": "tests/comptes/test_equipes_personas.py::test_qui_attribue_des_dossiers_depuis_la_file",
+    "invitation_accepter": "tests/comptes/test_equipes_personas.py::test_un_lien_d_invitation_faux_est_refuse_a_tous",
     "api_statistiques": "tests/api/test_permissions_api.py::test_les_statistiques_comptent_les_dossiers_visibles",
     "jetons_api": "tests/api/test_pages_jetons.py::test_chaque_personne_connectee_a_sa_page_de_jetons",
     "jeton_api_revoquer": "tests/api/test_pages_jetons.py::test_personne_ne_voit_ni_ne_revoque_le_jeton_d_un_autre",
