@@ -90,4 +90,4 @@ def prendre(request: RequeteApi, dossier_id: int, corps: s.PriseEntreeSchema) ->
     exiger_ecriture(request)
     dossier = _dossier(request, dossier_id)
     actions_instruction.prendre(dossier, request.user, corps.motif)
-    return _dossier_resume(get_object_or_404(_dossiers_visibles(request), pk=dossier.pk))
+    return _dossier_resume(_dossier(request, dossier.pk))  # relu après la transition

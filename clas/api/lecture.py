@@ -395,9 +395,8 @@ def statistiques(request: RequeteApi, filtres: Query[FiltreStatistiques]) -> Any
         visibles = visibles.filter(campagne_id=filtres.campagne)
     if filtres.annee_scolaire:
         visibles = visibles.filter(campagne__annee_scolaire=filtres.annee_scolaire)
-    # Les agrégats portent sur les identifiants visibles : la jointure de visibilité
-    # (membres de la structure) ne double aucune somme.
-    dossiers = Dossier.objects.filter(pk__in=visibles.values("pk"))
+    # `visibles_par` filtre par sous-requêtes, sans jointure : aucune somme n'est doublée.
+    dossiers = visibles
     par_etat = dict(
         dossiers.order_by().values_list("etat").annotate(n=Count("pk")).values_list("etat", "n")
     )

@@ -15,7 +15,8 @@ from clas.comptes.roles import agent_de
 from clas.core.exports import Colonne, Export, jour, oui_non, perimetre_caf
 from clas.core.exports_differes import repondre
 from clas.core.permissions import RequeteConnectee, agent_ou_national_requis
-from clas.dossiers.models import NIVEAUX_SCOLAIRES, Collectif, Dossier, EtatDossier
+from clas.dossiers.models import NIVEAUX_SCOLAIRES, Collectif, Dossier
+from clas.referentiel.models import Caf
 
 from .files import (
     TRI_PAR_DEFAUT,
@@ -25,6 +26,7 @@ from .files import (
     filtrer,
     trier,
 )
+from .permissions import dossiers_lisibles, en_lecture_seule
 from .views.files import TEXTES_NON_AFFICHES, file_par_defaut
 
 if TYPE_CHECKING:
@@ -43,18 +45,23 @@ def dossiers_de_la_file(utilisateur: Utilisateur, parametres: QueryDict) -> Quer
             AgentCaf.objects.filter(est_instructeur=True), utilisateur, "caf_id"
         ).select_related("utilisateur")
     )
+    # Le filtre « Caf » de l'administration nationale, comme sur la page.
+    cafs = (
+        list(Caf.objects.order_by("nom").values_list("pk", "nom"))
+        if en_lecture_seule(utilisateur)
+        else []
+    )
     formulaire = FiltresFiles(
         parametres,
         campagnes=cast("list[CampagneAvecEnveloppe]", campagnes),
         instructeurs=instructeurs,
+        cafs=cafs,
     )
     valeurs = formulaire.valeurs()
     file = valeurs["file"] or (file_par_defaut(agent) if agent is not None else "tous")
-    mes = bool(valeurs["mes"]) and file == "en_instruction"
-    dossiers = perimetre_caf(
-        Dossier.objects.exclude(etat=EtatDossier.BROUILLON), utilisateur, "campagne__caf_id"
-    )
-    dossiers = annoter_attente(filtrer(dossiers, valeurs)).filter(
+    mes = bool(valeurs["mes"]) and file == "en_instruction" and agent is not None
+    # Le périmètre de la page : la Caf de l'agent, toutes pour l'administration nationale.
+    dossiers = annoter_attente(filtrer(dossiers_lisibles(utilisateur), valeurs)).filter(
         condition_file(file, utilisateur if mes else None)
     )
     return trier(dossiers, valeurs["tri"] or TRI_PAR_DEFAUT)

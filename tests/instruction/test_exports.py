@@ -54,6 +54,11 @@ def test_l_administration_nationale_exporte_toutes_les_caf(national, files_jeu):
     assert structures == {*files_jeu, "Somme Abbeville"}
 
 
+def test_l_export_national_suit_le_filtre_caf_de_la_page(national, files_jeu, caf_somme):
+    structures = _structures(national.get(URL_CSV + f"?file=tous&caf={caf_somme.pk}"))
+    assert structures == {"Somme Abbeville"}
+
+
 def test_l_export_suit_la_file_et_les_filtres_de_la_page(instructeur, files_jeu):
     assert _structures(instructeur.get(URL_CSV + "?file=decides&commune=givors")) == {
         "Accepté Givors",
