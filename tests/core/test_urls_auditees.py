@@ -61,14 +61,14 @@ PUBLIQUES = {
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
-    "equipes_accueil": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_caf": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_inviter": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_agent": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_roles": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_desactiver": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_reactiver": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
-    "equipe_renvoyer": "tests/comptes/test_equipes_personas.py::test_qui_ouvre_les_pages_des_equipes",
+    "equipes_accueil": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_la_liste_des_equipes",
+    "equipe_caf": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_l_equipe_du_rhone",
+    "equipe_inviter": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_l_equipe_du_rhone",
+    "equipe_agent": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_la_fiche_d_un_agent",
+    "equipe_roles": "tests/instruction/test_equipe_vues.py::test_qui_agit_sur_un_agent",
+    "equipe_desactiver": "tests/instruction/test_equipe_vues.py::test_qui_agit_sur_un_agent",
+    "equipe_reactiver": "tests/instruction/test_equipe_vues.py::test_qui_reactive_un_agent",
+    "equipe_renvoyer": "tests/instruction/test_equipe_vues.py::test_qui_renvoie_une_invitation",
     "instruction_attribuer": "tests/comptes/test_equipes_personas.py::test_qui_attribue_des_dossiers_depuis_la_file",
     "invitation_accepter": "tests/comptes/test_equipes_personas.py::test_un_lien_d_invitation_faux_est_refuse_a_tous",
     "api_statistiques": "tests/api/test_permissions_api.py::test_les_statistiques_comptent_les_dossiers_visibles",
