@@ -21,7 +21,7 @@ class ExportDemande(models.Model):
     lignes_ecrites = models.PositiveIntegerField("lignes écrites", default=0)
     fichier = models.FileField("fichier", upload_to="exports/", blank=True)
     nom_fichier = models.CharField("nom du fichier", max_length=120)
-    erreur = models.TextField("erreur", blank=True)
+    erreur = models.TextField("erreur", max_length=10_000, blank=True)
     created_at = models.DateTimeField("demandé le", auto_now_add=True)
     termine_le = models.DateTimeField("terminé le", null=True, blank=True)
 

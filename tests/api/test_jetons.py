@@ -18,6 +18,10 @@ from clas.api.models import JetonApi
 
 from .conftest import client_api
 
+# Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
+# ont la base, avant les tests transactionnels qui la vident.
+pytestmark = pytest.mark.django_db
+
 DOSSIERS = "/api/v1/dossiers"
 
 

@@ -12,6 +12,10 @@ from tests.outils import texte
 
 from .conftest import client_api
 
+# Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
+# ont la base, avant les tests transactionnels qui la vident.
+pytestmark = pytest.mark.django_db
+
 URL = "/mon-compte/jetons-api/"
 
 

@@ -7,6 +7,10 @@ import pytest
 
 from tests.conftest import PERSONAS
 
+# Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
+# ont la base, avant les tests transactionnels qui la vident.
+pytestmark = pytest.mark.django_db
+
 ROUTES_RHONE = ("a_accepte", "a_depose", "b_instruction")
 
 VISIBLES = {

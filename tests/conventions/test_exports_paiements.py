@@ -21,6 +21,10 @@ from tests.instruction.outils import creer_campagne
 
 from .paiements_fabrique import convention_signee
 
+# Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
+# ont la base, avant les tests transactionnels qui la vident.
+pytestmark = pytest.mark.django_db
+
 VERSEMENTS_CSV = reverse("paiements_export", args=["csv"])
 VERSEMENTS_XLSX = reverse("paiements_export", args=["xlsx"])
 INDUS_CSV = reverse("indus_export", args=["csv"])

@@ -21,6 +21,7 @@ from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from django import forms
 from django.db import connection
 from django.test import Client
@@ -29,6 +30,9 @@ from hypothesis import strategies as st
 
 from clas.comptes.models import Utilisateur
 from tests.core.test_saisie import FORMULAIRES
+
+# Avec les tests qui ont la base, avant les tests transactionnels qui la vident.
+pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert('clas')</script>"
 HOSTILES = [
@@ -82,6 +86,8 @@ DEPARTS = {
     ],
     # Le second national : la page de l'année où l'attend une proposition à approuver.
     "national2@demo.clas.fr": ["/national/parametres/"],
+    # Le responsable du Rhône en dernier : il invite, change des rôles, désactive des agents.
+    "responsable@demo.clas.fr": ["/equipes/"],
 }
 PAGES_PAR_COMPTE = 120
 # Ce que le parcours ne doit pas suivre : sortir, fichiers, documentation machine.
@@ -216,6 +222,9 @@ def parcourir(client: Client, departs: list[str]) -> Iterator[tuple[str, Formula
         vues.add(adresse)
         reponse = client.get(adresse)
         assert reponse.status_code < 500, adresse
+        if reponse.status_code == 302 and reponse["Location"].startswith("/"):
+            a_voir.insert(0, reponse["Location"])  # « /equipes/ » mène le responsable à la sienne
+            continue
         if reponse.status_code != 200 or "text/html" not in reponse.get("Content-Type", ""):
             continue
         analyse = lire(adresse, reponse.content.decode())
@@ -241,9 +250,11 @@ class Ecritures:
 
     def metier(self) -> list[str]:
         """Garder un brouillon invalide se note dans l'historique (« saisie gardée ») :
-        cette ligne-là est voulue, pas une écriture à moitié."""
+        cette ligne-là est voulue, pas une écriture à moitié, et sa copie au journal
+        (`clas.journal`, chaque ligne d'historique y est recopiée) aussi."""
         if self.brouillon_garde:
-            return [sql for sql in self.vues if '"dossiers_evenement"' not in sql]
+            voulues = ('"dossiers_evenement"', '"journal_entree"')
+            return [sql for sql in self.vues if not any(table in sql for table in voulues)]
         return self.vues
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:

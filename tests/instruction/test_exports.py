@@ -13,6 +13,10 @@ from tests.core.lecture_exports import cellules_xlsx, contenu, dictionnaires_csv
 
 from .outils import creer_dossier
 
+# Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
+# ont la base, avant les tests transactionnels qui la vident.
+pytestmark = pytest.mark.django_db
+
 URL_CSV = reverse("instruction_export", args=["csv"])
 URL_XLSX = reverse("instruction_export", args=["xlsx"])
 URL_COLLECTIFS = reverse("instruction_export_collectifs", args=["csv"])

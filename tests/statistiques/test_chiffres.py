@@ -4,8 +4,6 @@ graphique avec son tableau, et un CSV dont les cellules ne sont jamais des formu
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from decimal import Decimal
 
@@ -18,6 +16,8 @@ from clas.dossiers.models import Collectif, Dossier
 from clas.instruction.models import NatureDecision
 from clas.statistiques.chiffres_publics import chiffres_publics
 from clas.structures.models import Structure
+from tests.conftest import PERSONAS
+from tests.core.lecture_exports import lignes_csv
 from tests.instruction.outils import creer_campagne
 from tests.outils import texte
 
@@ -68,19 +68,7 @@ def test_chaque_ligne_est_celle_des_dossiers(donnees) -> None:
     assert calcules[("2025-2026", "69")] == (4, 6, Decimal("15000.00"))
 
 
-@pytest.mark.parametrize(
-    "persona",
-    [
-        "anonyme",
-        "porteur",
-        "porteur_autre",
-        "instructeur",
-        "instructeur_autre_caf",
-        "valideur",
-        "comptable",
-        "national",
-    ],
-)
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_les_chiffres_sont_publics(client_de, donnees, persona) -> None:
     assert client_de(persona).get(URL).status_code == 200
     reponse = client_de(persona).get(URL_CSV)
@@ -115,9 +103,7 @@ def test_sans_projet_financé_la_page_le_dit(anonyme) -> None:
 
 
 def test_le_csv_donne_toutes_les_annees_a_la_francaise(donnees, anonyme) -> None:
-    contenu = anonyme.get(URL_CSV).content.decode("utf-8")
-    assert contenu.startswith("\ufeff")
-    lignes = list(csv.reader(io.StringIO(contenu.lstrip("\ufeff")), delimiter=";"))
+    lignes = lignes_csv(anonyme.get(URL_CSV))  # vérifie aussi le BOM UTF-8
     assert lignes[0] == [
         "Année scolaire",
         "Département",
@@ -136,8 +122,7 @@ def test_le_csv_donne_toutes_les_annees_a_la_francaise(donnees, anonyme) -> None
 def test_une_cellule_qui_ressemble_a_une_formule_est_neutralisee(donnees, anonyme, caf_somme):
     caf_somme.nom = '=HYPERLINK("http://exemple.fr")'
     caf_somme.save(update_fields=["nom"])
-    contenu = anonyme.get(URL_CSV).content.decode("utf-8")
-    lignes = list(csv.reader(io.StringIO(contenu.lstrip("\ufeff")), delimiter=";"))
+    lignes = lignes_csv(anonyme.get(URL_CSV))
     assert lignes[2][2] == '\'=HYPERLINK("http://exemple.fr")'
 
 
