@@ -15,6 +15,7 @@ PAGES = [
     ("Données personnelles", "Données personnelles", "donnees-personnelles"),
     ("Aide", "Aide", "aide"),
     ("API", "Documentation de l'API", "api"),
+    ("Chiffres du Clas", "Chiffres du Clas", "chiffres"),
 ]
 
 

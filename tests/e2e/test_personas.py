@@ -23,6 +23,7 @@ PERSONAS = [
     ("valideur", "valideur@demo.clas.fr", "/caf/", ["Instruction"]),
     ("comptable", "comptable@demo.clas.fr", "/paiements/", []),
     ("administrateur-national", "national@demo.clas.fr", "/national/", []),
+    ("responsable", "responsable@demo.clas.fr", "/caf/", []),
 ]
 
 # Des mots qu'un gabarit ou une bibliothèque laisserait en anglais (pas « Close » : une
