@@ -130,7 +130,7 @@ def test_les_colonnes_sont_celles_du_schema_dans_son_ordre(donnees, anonyme) -> 
 def test_chaque_ligne_est_valide_selon_le_schema_scdl(donnees, anonyme, caf_rhone) -> None:
     campagne = Campagne.objects.get(caf=caf_rhone)
     convention(campagne, donnees, taux_acompte="1", nom="=HYPERLINK(1)", rna="W691234567")
-    convention(campagne, donnees, titre="Projet " + "é" * 300)
+    convention(campagne, donnees, titre="Projet " + "é" * 193)
     reponse = anonyme.get(URL)
     brut = contenu(reponse)
     lignes = lire(reponse)
@@ -192,7 +192,7 @@ def test_chaque_valeur_vient_de_la_convention(donnees, anonyme, caf_rhone) -> No
 def test_versement_unique_objet_borne_et_formule_neutralisee(donnees, anonyme, caf_rhone):
     campagne = Campagne.objects.get(caf=caf_rhone)
     unique = convention(campagne, donnees, taux_acompte="1.0000", nom="=HYPERLINK(1)")
-    long = convention(campagne, donnees, titre="Projet " + "é" * 300)
+    long = convention(campagne, donnees, titre="Projet " + "é" * 193)
     lignes = {ligne["referenceDecision"]: ligne for ligne in lire(anonyme.get(URL))}
     ligne = lignes[unique.dossier.numero]
     assert ligne["conditionsVersement"] == "unique"
