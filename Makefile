@@ -11,10 +11,20 @@ PORT ?= 8000
 export DEBUG ?= true
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run install migrate demo test lint format e2e bench check clean
+.PHONY: run install migrate demo test lint format e2e bench bench-exports check clean
 
-run: install migrate demo ## installe, migre, charge la démo et sert http://127.0.0.1:8000 (autre port : make run PORT=8001)
-	@echo "==> 4/4 Serveur de développement : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+# Les tâches de fond (exports longs, courriels retentés) attendent en base et un travailleur
+# les exécute, comme en production ; la démo se charge avec le backend immédiat.
+TACHES_EN_BASE := django_tasks.backends.database.DatabaseBackend
+
+run: install migrate demo ## installe, migre, charge la démo, sert http://127.0.0.1:8000 et lance le travailleur des tâches (autre port : make run PORT=8001)
+	@echo "==> 4/4 Serveur de développement : http://$(HOST):$(PORT)/ et travailleur des tâches de fond (Ctrl+C arrête les deux)"
+	@# Le travailleur tourne à côté du serveur ; il est arrêté avec lui (Ctrl+C, erreur, fin).
+	@# --no-reload : un seul processus, que « kill » arrête vraiment (le rechargement en
+	@# laisserait un second, orphelin) ; relancez make run après avoir modifié une tâche.
+	@export TASKS_BACKEND=$(TACHES_EN_BASE); \
+	$(PY) manage.py db_worker --no-reload & travailleur=$$!; \
+	trap 'kill $$travailleur 2>/dev/null; wait $$travailleur 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 $(STAMP): pyproject.toml requirements.txt
@@ -69,6 +79,9 @@ e2e: install ## parcours dans Chromium (/usr/bin/chromium) ; captures dans tests
 bench: install ## mesures : barème (bench/bareme.md), pages et API à l'échelle nationale sous gunicorn (bench/RESULTATS.md, resultats.json)
 	$(PY) bench/bareme.py
 	$(PY) bench/pages.py
+
+bench-exports: install ## temps et mémoire des exports nationaux, sur une base remplie par generer_national (bench/resultats_exports.md)
+	$(PY) bench/exports.py
 
 clean: ## supprime l'environnement et la base locale
 	rm -rf $(VENV) db.sqlite3 staticfiles

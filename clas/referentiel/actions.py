@@ -19,10 +19,11 @@ from clas.comptes import double_facteur
 from clas.comptes.models import Utilisateur
 from clas.core.courriels import apres_validation, envoyer
 from clas.core.exceptions import ActionImpossible, VersionPerimee
-from clas.journal.chaine import ajouter, champs_de
+from clas.journal.chaine import ajouter, champs_de, noter_changements
 
 from .etats import PARAMETRES
 from .models import (
+    Caf,
     EtatApprobation,
     EvenementParametres,
     ModificationParametre,
@@ -33,6 +34,7 @@ from .models import (
 from .signaux import annee_utilisee as annee_utilisee_signal
 
 REFUS_NATIONAL = "Seule l'administration nationale modifie les paramètres du barème."
+REFUS_SIRET_CAF = "Seule l'administration nationale modifie le SIRET d'une Caf."
 REFUS_DIRECT = (
     "L'année {annee} est déjà utilisée par une campagne : proposez la modification, un "
     "autre administrateur national l'approuvera."
@@ -298,6 +300,24 @@ def refuser_parametres(
         },
     )
     return proposition
+
+
+@transaction.atomic
+def modifier_siret_caf(caf: Caf, siret: str, auteur: Utilisateur) -> bool:
+    """Enregistre le SIRET de la Caf (vide : inconnu) et le journalise avec l'ancien ; rend
+    False si rien ne change. Il devient l'`idAttribuant` de ses conventions en open data."""
+    if not auteur.is_authenticated or not auteur.est_admin_national:
+        raise PermissionDenied(REFUS_SIRET_CAF)
+    actuelle = Caf.objects.select_for_update().get(pk=caf.pk)
+    if actuelle.siret == siret:
+        return False
+    avant = champs_de(actuelle)
+    actuelle.siret = siret
+    actuelle.full_clean()
+    actuelle.save(update_fields=["siret"])
+    noter_changements(actuelle, avant, "siret_caf_modifie", auteur.pk)
+    caf.siret = siret
+    return True
 
 
 @transaction.atomic

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
 from clas.core.forms import FormulaireDsfr, ModeleFormulaireDsfr
+from clas.core.validators import normaliser_siret, valider_siret
 
-from .models import ParametresBareme
+from .models import Caf, ParametresBareme
 
 
 class FormulaireParametres(ModeleFormulaireDsfr):
@@ -83,3 +85,34 @@ class FormulaireRefusParametres(FormulaireDsfr):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Indiquez le motif du refus."},
     )
+
+
+class FormulaireSiretCaf(ModeleFormulaireDsfr):
+    """Le SIRET d'une Caf, saisi avec ou sans espaces ; vide s'il n'est pas connu."""
+
+    siret = forms.CharField(
+        label="SIRET de la Caf",
+        required=False,
+        max_length=30,
+        help_text=(
+            "14 chiffres ; les espaces sont acceptés. Il figure sur l'avis de situation Insee "
+            "de la Caf ou sur annuaire-entreprises. Laissez vide s'il n'est pas connu : les "
+            "conventions de la Caf ne sont alors pas publiées en open data."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Caf
+        fields = ["siret"]
+
+    def clean_siret(self) -> str:
+        siret = normaliser_siret(self.cleaned_data.get("siret") or "")
+        if not siret:
+            return ""
+        if not siret.isdigit():
+            raise ValidationError("Le SIRET ne contient que des chiffres (14 au total).")
+        if len(siret) != 14:
+            raise ValidationError(f"Le SIRET compte 14 chiffres : vous en avez saisi {len(siret)}.")
+        valider_siret(siret)
+        return siret

@@ -11,7 +11,7 @@ from django.db import models
 
 from clas.bareme import Parametres
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
-from clas.core.validators import valider_bic, valider_iban
+from clas.core.validators import valider_bic, valider_iban, valider_siret
 
 
 class Caf(models.Model):
@@ -20,6 +20,9 @@ class Caf(models.Model):
     code = models.CharField("code", max_length=3, unique=True)
     departement = models.CharField("département", max_length=3, unique=True)
     nom = models.CharField("nom", max_length=100)
+    # L'attribuant des subventions publiées en open data (SCDL `idAttribuant`) : renseigné
+    # par l'administration nationale, vide tant qu'il n'est pas connu (rien n'est inventé).
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[valider_siret])
     # Le compte d'où partent les virements Clas (émetteur des fichiers SEPA), saisi par un
     # valideur de la Caf.
     titulaire_compte = models.CharField("titulaire du compte", max_length=70, blank=True)

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import views
-from .views import double_facteur
+from .views import caf, double_facteur
 
 urlpatterns = [
     path("national/", views.national_accueil, name="national_accueil"),
     path("national/parametres/", views.parametres_liste, name="parametres_liste"),
     path("national/parametres/ajouter/", views.parametres_ajouter, name="parametres_ajouter"),
+    path("national/caf/", caf.liste, name="national_caf_liste"),
+    path("national/caf/<str:code>/", caf.modifier, name="national_caf_modifier"),
     path(
         "national/double-authentification/",
         double_facteur.liste,

@@ -57,6 +57,7 @@ PUBLIQUES = {
     "api-root": "racine de l'API (ne répond rien)",
     "chiffres": "chiffres publics du programme, agrégés par département",
     "chiffres_csv": "les mêmes chiffres publics en CSV",
+    "open_data_subventions": "open data des conventions signées (SCDL subventions, décret 2017-779)",
 }
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
@@ -87,6 +88,9 @@ MATRICE = {
     "statistiques": "tests/statistiques/test_tableau_de_bord.py::test_qui_ouvre_le_tableau_de_bord",
     "chiffres": "tests/statistiques/test_chiffres.py::test_les_chiffres_sont_publics",
     "chiffres_csv": "tests/statistiques/test_chiffres.py::test_les_chiffres_sont_publics",
+    "open_data_subventions": "tests/statistiques/test_open_data.py::test_l_open_data_est_public",
+    "national_caf_liste": "tests/referentiel/test_siret_caf.py::test_seul_le_national_lit_et_modifie_le_siret_des_caf",
+    "national_caf_modifier": "tests/referentiel/test_siret_caf.py::test_seul_le_national_lit_et_modifie_le_siret_des_caf",
     "export_suivi": "tests/instruction/test_exports.py::test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande",
     "export_telecharger": "tests/instruction/test_exports.py::test_un_export_en_fond_n_est_ouvert_qu_a_celui_qui_l_a_demande",
     "indus_export": "tests/conventions/test_exports_paiements.py::test_chaque_persona_recoit_l_export_ou_un_refus",
