@@ -10,7 +10,7 @@ from ninja import Field, Schema
 
 
 class CafSchema(Schema):
-    code: str = Field(..., examples=["691"])
+    code: str = Field(..., examples=["069"])
     departement: str = Field(..., examples=["69"])
     nom: str = Field(..., examples=["Caf du Rhône"])
 
@@ -61,13 +61,13 @@ class StructureResumeSchema(Schema):
 
 class DossierResumeSchema(Schema):
     id: int
-    numero: str | None = Field(..., examples=["CLAS-691-2025-0001"])
+    numero: str | None = Field(..., examples=["CLAS-069-2025-00001"])
     titre: str
     etat: EtatSchema
     structure: StructureResumeSchema
     campagne_id: int
     annee_scolaire: str
-    caf: str = Field(..., description="Code de la Caf", examples=["691"])
+    caf: str = Field(..., description="Code de la Caf", examples=["069"])
     ps_demandee: str | None
     montant_decide: str | None = Field(None, description="Montant de la décision, s'il y en a une.")
     depose_le: dt.datetime | None
@@ -103,7 +103,7 @@ class LigneBudgetSchema(Schema):
 
 class DecisionSchema(Schema):
     nature: str = Field(..., examples=["accord"])
-    montant: str
+    montant: str | None = Field(..., description="Montant accordé ; null pour un refus.")
     decidee_le: dt.datetime
     entree_bareme: dict[str, Any] = Field(..., description="L'entrée du barème figée.")
     parametres: dict[str, Any] = Field(..., description="Les paramètres appliqués, figés.")
