@@ -11,7 +11,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run install migrate demo test lint format e2e bench check clean
+.PHONY: run install migrate demo test lint format e2e bench fuzz-api fuzz check clean
 
 run: install migrate demo ## installe, migre, charge la démo et sert http://127.0.0.1:8000 (autre port : make run PORT=8001)
 	@echo "==> 4/4 Serveur de développement : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
@@ -68,6 +68,13 @@ e2e: install ## parcours dans Chromium (/usr/bin/chromium) ; captures dans tests
 
 bench: migrate ## mesures de performance, écrites dans bench/resultats.md
 	$(PY) bench/bareme.py
+
+fuzz-api: install ## schemathesis (--checks all, 10 cas par point) sur l'API d'un serveur de démo temporaire (version de la CI)
+	scripts/fuzz_api.sh
+
+fuzz: install ## fuzz long : tests de propriétés (profil hypothesis « fuzz ») puis schemathesis, 300 cas par point
+	$(PY) -m pytest -q -p no:cacheprovider --hypothesis-profile=fuzz tests/demo/test_saisies_hostiles.py tests/bareme
+	scripts/fuzz_api.sh --long
 
 clean: ## supprime l'environnement et la base locale
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 
 
 class CafSchema(Schema):
@@ -181,7 +183,19 @@ class StatistiquesSchema(Schema):
     nb_enfants: int
 
 
-class MessageEntreeSchema(Schema):
+class CorpsObjetSchema(Schema):
+    """Le corps d'une écriture : un objet JSON. Sans ce contrôle, ninja lirait les champs
+    d'une liste (`[null]`) comme des attributs absents, et accepterait la requête."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _objet_json(cls, valeur: Any) -> Any:
+        if not isinstance(valeur, dict):
+            raise PydanticCustomError("dict_type", "objet JSON attendu")
+        return valeur
+
+
+class MessageEntreeSchema(CorpsObjetSchema):
     texte: str = Field(..., min_length=1, max_length=10_000)
 
 
@@ -193,7 +207,7 @@ class MessageSchema(Schema):
     envoye_le: dt.datetime
 
 
-class AnnotationEntreeSchema(Schema):
+class AnnotationEntreeSchema(CorpsObjetSchema):
     texte: str = Field(..., min_length=1, max_length=10_000)
 
 
@@ -204,7 +218,7 @@ class AnnotationSchema(Schema):
     cree_le: dt.datetime
 
 
-class PriseEntreeSchema(Schema):
+class PriseEntreeSchema(CorpsObjetSchema):
     motif: str = Field(
         "",
         max_length=10_000,

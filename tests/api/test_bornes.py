@@ -114,3 +114,17 @@ def test_des_chiffres_non_latins_ne_sont_pas_un_nombre_du_contrat(anonyme) -> No
     assert reponse.status_code == 422, reponse.content
     champs = {e["champ"] for e in reponse.json()["erreurs"]}
     assert {"depenses_totales", "collectifs[0].nb_enfants"} <= champs
+
+
+@pytest.mark.parametrize("corps", ["[null, null]", '"texte"', "3", "null"])
+@pytest.mark.parametrize("ecriture", ["messages", "annotations", "prise-en-instruction"])
+def test_une_ecriture_demande_un_objet_json(api_de, jeu, corps, ecriture) -> None:
+    dossier = jeu["a_depose"]
+
+    reponse = api_de("instructeur").post(
+        f"/api/v1/dossiers/{dossier.pk}/{ecriture}", corps, content_type="application/json"
+    )
+
+    assert reponse.status_code in (400, 422), reponse.content
+    dossier.refresh_from_db()
+    assert dossier.etat == "depose"
