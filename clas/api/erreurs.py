@@ -30,6 +30,24 @@ LIBELLES_CODES = {
 }
 
 
+# Les en-têtes qui accompagnent certains refus, décrits dans le schéma OpenAPI.
+EN_TETES_DES_REFUS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": 'Toujours « Bearer realm="clas" » : le schéma attendu.',
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Secondes à attendre avant de réessayer.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+LIBELLES_SUCCES = {200: "Réponse", 201: "Créé"}
+
+
 class ErreurApi(Exception):
     """Un refus de l'API : son code HTTP, son message, le champ visé."""
 
@@ -61,6 +79,27 @@ def une(statut: int, message: str, champ: str = "") -> JsonResponse:
 def erreurs_possibles(*codes: int) -> dict[int, type[RefusSchema]]:
     """Les réponses d'erreur documentées d'un endpoint (OpenAPI)."""
     return dict.fromkeys(codes, RefusSchema)
+
+
+def documenter(schema: dict[str, Any]) -> dict[str, Any]:
+    """Le schéma OpenAPI de ninja, ses réponses décrites en français : ce que veut dire chaque
+    code d'erreur, et les en-têtes qui l'accompagnent (401, 429)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, decrite in operation.get("responses", {}).items():
+                statut = int(code)
+                decrite["description"] = LIBELLES_CODES.get(
+                    statut, LIBELLES_SUCCES.get(statut, decrite.get("description", ""))
+                )
+                if statut in EN_TETES_DES_REFUS:
+                    decrite["headers"] = EN_TETES_DES_REFUS[statut]
+    for securite in schema.get("components", {}).get("securitySchemes", {}).values():
+        securite["description"] = (
+            "Jeton personnel, créé dans Mon compte › Jetons d'API ou par `manage.py "
+            "creer_jeton` : « Authorization: Bearer clas_… ». Mêmes droits que son "
+            "propriétaire ; lecture seule ou lecture et écriture."
+        )
+    return schema
 
 
 # --- Les messages de validation de pydantic, en français ------------------------------------
