@@ -4,11 +4,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator
+
+from clas.core.saisie import nettoyer
+
+
+def _sans_invisibles(valeur: Any) -> Any:
+    return nettoyer(valeur) if isinstance(valeur, str) else valeur
+
+
+# Comme les formulaires du site (clas.core.saisie) : octet nul (refusé par PostgreSQL),
+# caractères de contrôle et de direction retirés de ce qui est écrit par l'API.
+TexteSaisi = Annotated[str, BeforeValidator(_sans_invisibles)]
 
 
 class CafSchema(Schema):
@@ -183,20 +193,14 @@ class StatistiquesSchema(Schema):
     nb_enfants: int
 
 
-class CorpsObjetSchema(Schema):
-    """Le corps d'une écriture : un objet JSON. Sans ce contrôle, ninja lirait les champs
-    d'une liste (`[null]`) comme des attributs absents, et accepterait la requête."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _objet_json(cls, valeur: Any) -> Any:
-        if not isinstance(valeur, dict):
-            raise PydanticCustomError("dict_type", "objet JSON attendu")
-        return valeur
+class CorpsObjetSchema(BaseModel):
+    """Le corps d'une écriture : un objet JSON. Un modèle pydantic simple, pas un `Schema`
+    de ninja : celui-ci lirait les champs d'une liste (`[null]`) comme des attributs
+    absents, et accepterait la requête avec les valeurs par défaut."""
 
 
 class MessageEntreeSchema(CorpsObjetSchema):
-    texte: str = Field(..., min_length=1, max_length=10_000)
+    texte: TexteSaisi = Field(..., min_length=1, max_length=10_000)
 
 
 class MessageSchema(Schema):
@@ -208,7 +212,7 @@ class MessageSchema(Schema):
 
 
 class AnnotationEntreeSchema(CorpsObjetSchema):
-    texte: str = Field(..., min_length=1, max_length=10_000)
+    texte: TexteSaisi = Field(..., min_length=1, max_length=10_000)
 
 
 class AnnotationSchema(Schema):
@@ -219,7 +223,7 @@ class AnnotationSchema(Schema):
 
 
 class PriseEntreeSchema(CorpsObjetSchema):
-    motif: str = Field(
+    motif: TexteSaisi = Field(
         "",
         max_length=10_000,
         description="Obligatoire pour reprendre un dossier instruit par un autre agent.",

@@ -132,6 +132,7 @@ def _message_validation(erreur: dict[str, Any]) -> str:
         "literal_error": f"Valeur inconnue : choisissez parmi {ctx.get('expected', '')}.",
         "json_invalid": "Le corps de la requête doit être un objet JSON valide.",
         "model_attributes_type": "Un objet JSON est attendu.",
+        "model_type": "Un objet JSON est attendu.",
         "dict_type": "Un objet JSON est attendu.",
         "extra_forbidden": "Champ inconnu : retirez-le.",
         "string_pattern_mismatch": "Format invalide.",

@@ -128,3 +128,32 @@ def test_une_ecriture_demande_un_objet_json(api_de, jeu, corps, ecriture) -> Non
     assert reponse.status_code in (400, 422), reponse.content
     dossier.refresh_from_db()
     assert dossier.etat == "depose"
+
+
+def test_une_ecriture_valide_passe_ses_invisibles_retires(api_de, jeu) -> None:
+    dossier = jeu["a_depose"]
+    client = api_de("instructeur")
+
+    note = client.post(
+        f"/api/v1/dossiers/{dossier.pk}/annotations",
+        {"texte": "Budget\x00 à revoir\u202e"},
+        content_type="application/json",
+    )
+    prise = client.post(
+        f"/api/v1/dossiers/{dossier.pk}/prise-en-instruction", {}, content_type="application/json"
+    )
+
+    assert note.status_code == 201, note.content
+    assert note.json()["texte"] == "Budget à revoir"
+    assert prise.status_code == 200, prise.content
+    assert prise.json()["etat"]["code"] == "en_instruction"
+
+
+def test_un_texte_fait_seulement_d_invisibles_est_refuse(api_de, jeu) -> None:
+    reponse = api_de("instructeur").post(
+        f"/api/v1/dossiers/{jeu['a_depose'].pk}/messages",
+        {"texte": "\x00\x01"},
+        content_type="application/json",
+    )
+
+    assert _erreur(reponse, 422)["champ"] == "texte"
