@@ -66,8 +66,9 @@ format: install ## reformate le code
 e2e: install ## parcours dans Chromium (/usr/bin/chromium) ; captures dans tests/e2e/captures/
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m e2e tests/e2e
 
-bench: migrate ## mesures de performance, écrites dans bench/resultats.md
+bench: install ## mesures : barème (bench/bareme.md), pages et API à l'échelle nationale sous gunicorn (bench/RESULTATS.md, resultats.json)
 	$(PY) bench/bareme.py
+	$(PY) bench/pages.py
 
 fuzz-api: install ## schemathesis (--checks all, 10 cas par point) sur l'API d'un serveur de démo temporaire (version de la CI)
 	scripts/fuzz_api.sh

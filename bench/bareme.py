@@ -1,5 +1,5 @@
 """Mesures de performance du barème et de l'API de simulation, écrites dans
-bench/resultats.md. Ce ne sont pas des tests : rien n'est affirmé, tout est mesuré.
+bench/bareme.md. Ce ne sont pas des tests : rien n'est affirmé, tout est mesuré.
 
 Lancer : make bench
 """
@@ -257,7 +257,7 @@ def main() -> None:
         f"médiane {collectifs['mediane_ms']:.0f} ms, p95 {collectifs['p95_ms']:.0f} ms |",
         "",
     ]
-    (RACINE / "bench" / "resultats.md").write_text("\n".join(lignes), encoding="utf-8")
+    (RACINE / "bench" / "bareme.md").write_text("\n".join(lignes), encoding="utf-8")
     print("\n".join(lignes))
 
 

@@ -543,7 +543,8 @@ class Generateur:
         total = round(PROJETS_PAR_AN / PART_QUI_DEPOSE * self.echelle)
         reste = 1 - sum(GROSSES_CAF.values())
         autres = [c for c in cafs if c.departement not in GROSSES_CAF]
-        poids_autres = [self.hasard.paretovariate(1.6) for _ in autres]
+        # Plafonnées : une petite Caf tirée très loin dans la queue dépasserait le Rhône.
+        poids_autres = [min(8.0, self.hasard.paretovariate(1.6)) for _ in autres]
         somme = sum(poids_autres)
         poids = {c.pk: GROSSES_CAF[c.departement] for c in cafs if c.departement in GROSSES_CAF}
         poids |= {c.pk: reste * p / somme for c, p in zip(autres, poids_autres, strict=True)}
