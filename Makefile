@@ -11,7 +11,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run install migrate demo test lint format e2e bench bench-exports check clean
+.PHONY: run install migrate demo test lint format e2e bench bench-exports fuzz-api fuzz check clean
 
 # Les tâches de fond (exports longs, courriels retentés) attendent en base et un travailleur
 # les exécute, comme en production ; la démo se charge avec le backend immédiat.
@@ -82,6 +82,13 @@ bench: install ## mesures : barème (bench/bareme.md), pages et API à l'échell
 
 bench-exports: install ## temps et mémoire des exports nationaux, sur une base remplie par generer_national (bench/resultats_exports.md)
 	$(PY) bench/exports.py
+
+fuzz-api: install ## schemathesis (--checks all, 10 cas par point) sur l'API d'un serveur de démo temporaire (version de la CI)
+	scripts/fuzz_api.sh
+
+fuzz: install ## fuzz long : tests de propriétés (profil hypothesis « fuzz ») puis schemathesis, 300 cas par point
+	$(PY) -m pytest -q -p no:cacheprovider --hypothesis-profile=fuzz tests/demo/test_saisies_hostiles.py tests/bareme
+	scripts/fuzz_api.sh --long
 
 clean: ## supprime l'environnement et la base locale
 	rm -rf $(VENV) db.sqlite3 staticfiles

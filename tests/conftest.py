@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from hypothesis import settings as reglages_hypothesis
 
 from clas.comptes.models import Utilisateur
 from clas.referentiel.models import Caf
@@ -38,6 +39,12 @@ PERSONAS = (
 )
 CONNECTES = tuple(p for p in PERSONAS if p != "anonyme")
 AGENTS = ("instructeur", "instructeur_autre_caf", "valideur", "comptable")
+
+
+# La version longue des tests de propriétés (make fuzz : `pytest --hypothesis-profile=fuzz`) :
+# cinq fois plus d'exemples que le profil par défaut, et plus pour les saisies hostiles
+# (tests/demo/test_saisies_hostiles.py en tire son nombre d'essais par formulaire).
+reglages_hypothesis.register_profile("fuzz", max_examples=500, deadline=None)
 
 
 @pytest.fixture(autouse=True)

@@ -4,13 +4,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel, BeforeValidator
+
+from clas.core.saisie import nettoyer
+
+
+def _sans_invisibles(valeur: Any) -> Any:
+    return nettoyer(valeur) if isinstance(valeur, str) else valeur
+
+
+# Comme les formulaires du site (clas.core.saisie) : octet nul (refusé par PostgreSQL),
+# caractères de contrôle et de direction retirés de ce qui est écrit par l'API.
+TexteSaisi = Annotated[str, BeforeValidator(_sans_invisibles)]
 
 
 class CafSchema(Schema):
-    code: str = Field(..., examples=["691"])
+    code: str = Field(..., examples=["069"])
     departement: str = Field(..., examples=["69"])
     nom: str = Field(..., examples=["Caf du Rhône"])
 
@@ -61,13 +73,13 @@ class StructureResumeSchema(Schema):
 
 class DossierResumeSchema(Schema):
     id: int
-    numero: str | None = Field(..., examples=["CLAS-691-2025-0001"])
+    numero: str | None = Field(..., examples=["CLAS-069-2025-00001"])
     titre: str
     etat: EtatSchema
     structure: StructureResumeSchema
     campagne_id: int
     annee_scolaire: str
-    caf: str = Field(..., description="Code de la Caf", examples=["691"])
+    caf: str = Field(..., description="Code de la Caf", examples=["069"])
     ps_demandee: str | None
     montant_decide: str | None = Field(None, description="Montant de la décision, s'il y en a une.")
     depose_le: dt.datetime | None
@@ -103,7 +115,7 @@ class LigneBudgetSchema(Schema):
 
 class DecisionSchema(Schema):
     nature: str = Field(..., examples=["accord"])
-    montant: str
+    montant: str | None = Field(..., description="Montant accordé ; null pour un refus.")
     decidee_le: dt.datetime
     entree_bareme: dict[str, Any] = Field(..., description="L'entrée du barème figée.")
     parametres: dict[str, Any] = Field(..., description="Les paramètres appliqués, figés.")
@@ -181,8 +193,14 @@ class StatistiquesSchema(Schema):
     nb_enfants: int
 
 
-class MessageEntreeSchema(Schema):
-    texte: str = Field(..., min_length=1, max_length=10_000)
+class CorpsObjetSchema(BaseModel):
+    """Le corps d'une écriture : un objet JSON. Un modèle pydantic simple, pas un `Schema`
+    de ninja : celui-ci lirait les champs d'une liste (`[null]`) comme des attributs
+    absents, et accepterait la requête avec les valeurs par défaut."""
+
+
+class MessageEntreeSchema(CorpsObjetSchema):
+    texte: TexteSaisi = Field(..., min_length=1, max_length=10_000)
 
 
 class MessageSchema(Schema):
@@ -193,8 +211,8 @@ class MessageSchema(Schema):
     envoye_le: dt.datetime
 
 
-class AnnotationEntreeSchema(Schema):
-    texte: str = Field(..., min_length=1, max_length=10_000)
+class AnnotationEntreeSchema(CorpsObjetSchema):
+    texte: TexteSaisi = Field(..., min_length=1, max_length=10_000)
 
 
 class AnnotationSchema(Schema):
@@ -204,8 +222,8 @@ class AnnotationSchema(Schema):
     cree_le: dt.datetime
 
 
-class PriseEntreeSchema(Schema):
-    motif: str = Field(
+class PriseEntreeSchema(CorpsObjetSchema):
+    motif: TexteSaisi = Field(
         "",
         max_length=10_000,
         description="Obligatoire pour reprendre un dossier instruit par un autre agent.",

@@ -18,6 +18,7 @@ from . import donnees as s
 from .auth import JetonPersonnel, RequeteApi, exiger_ecriture
 from .erreurs import erreurs_possibles
 from .lecture import _dossier_resume, _dossiers_visibles
+from .parametres import IdentifiantChemin
 
 routeur = Router(auth=JetonPersonnel())
 
@@ -37,7 +38,9 @@ def _dossier(request: RequeteApi, dossier_id: int) -> Dossier:
     "écrit à la structure. Même action que la page du dossier.",
     tags=["Écritures"],
 )
-def ecrire_message(request: RequeteApi, dossier_id: int, corps: s.MessageEntreeSchema) -> Any:
+def ecrire_message(
+    request: RequeteApi, dossier_id: IdentifiantChemin, corps: s.MessageEntreeSchema
+) -> Any:
     exiger_ecriture(request)
     dossier = _dossier(request, dossier_id)
     if role_dans_structure(dossier, request.user) is None and agent_de(request.user) is not None:
@@ -63,7 +66,9 @@ def ecrire_message(request: RequeteApi, dossier_id: int, corps: s.MessageEntreeS
     description="Une note interne à la Caf, jamais montrée à la structure.",
     tags=["Écritures"],
 )
-def annoter(request: RequeteApi, dossier_id: int, corps: s.AnnotationEntreeSchema) -> Any:
+def annoter(
+    request: RequeteApi, dossier_id: IdentifiantChemin, corps: s.AnnotationEntreeSchema
+) -> Any:
     exiger_ecriture(request)
     dossier = _dossier(request, dossier_id)
     annotation = actions_instruction.annoter(dossier, request.user, corps.texte)
@@ -86,7 +91,7 @@ def annoter(request: RequeteApi, dossier_id: int, corps: s.AnnotationEntreeSchem
     "Reprendre un dossier instruit par un autre agent demande un `motif`.",
     tags=["Écritures"],
 )
-def prendre(request: RequeteApi, dossier_id: int, corps: s.PriseEntreeSchema) -> Any:
+def prendre(request: RequeteApi, dossier_id: IdentifiantChemin, corps: s.PriseEntreeSchema) -> Any:
     exiger_ecriture(request)
     dossier = _dossier(request, dossier_id)
     actions_instruction.prendre(dossier, request.user, corps.motif)

@@ -30,6 +30,24 @@ LIBELLES_CODES = {
 }
 
 
+# Les en-têtes qui accompagnent certains refus, décrits dans le schéma OpenAPI.
+EN_TETES_DES_REFUS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": 'Toujours « Bearer realm="clas" » : le schéma attendu.',
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Secondes à attendre avant de réessayer.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+LIBELLES_SUCCES = {200: "Réponse", 201: "Créé"}
+
+
 class ErreurApi(Exception):
     """Un refus de l'API : son code HTTP, son message, le champ visé."""
 
@@ -63,6 +81,27 @@ def erreurs_possibles(*codes: int) -> dict[int, type[RefusSchema]]:
     return dict.fromkeys(codes, RefusSchema)
 
 
+def documenter(schema: dict[str, Any]) -> dict[str, Any]:
+    """Le schéma OpenAPI de ninja, ses réponses décrites en français : ce que veut dire chaque
+    code d'erreur, et les en-têtes qui l'accompagnent (401, 429)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, decrite in operation.get("responses", {}).items():
+                statut = int(code)
+                decrite["description"] = LIBELLES_CODES.get(
+                    statut, LIBELLES_SUCCES.get(statut, decrite.get("description", ""))
+                )
+                if statut in EN_TETES_DES_REFUS:
+                    decrite["headers"] = EN_TETES_DES_REFUS[statut]
+    for securite in schema.get("components", {}).get("securitySchemes", {}).values():
+        securite["description"] = (
+            "Jeton personnel, créé dans Mon compte › Jetons d'API ou par `manage.py "
+            "creer_jeton` : « Authorization: Bearer clas_… ». Mêmes droits que son "
+            "propriétaire ; lecture seule ou lecture et écriture."
+        )
+    return schema
+
+
 # --- Les messages de validation de pydantic, en français ------------------------------------
 
 
@@ -93,6 +132,7 @@ def _message_validation(erreur: dict[str, Any]) -> str:
         "literal_error": f"Valeur inconnue : choisissez parmi {ctx.get('expected', '')}.",
         "json_invalid": "Le corps de la requête doit être un objet JSON valide.",
         "model_attributes_type": "Un objet JSON est attendu.",
+        "model_type": "Un objet JSON est attendu.",
         "dict_type": "Un objet JSON est attendu.",
         "extra_forbidden": "Champ inconnu : retirez-le.",
         "string_pattern_mismatch": "Format invalide.",

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field as Champ
 from ninja import Query, Router, Schema
 
@@ -24,11 +25,12 @@ from . import donnees as s
 from .auth import JetonPersonnel, RequeteApi
 from .erreurs import ErreurApi, erreurs_possibles
 from .pagination import LIMITE_DEFAUT, LIMITE_MAX, paginer
+from .parametres import AnneeScolaire, CodeCaf, Curseur, DateHeure, Identifiant, IdentifiantChemin
 
 routeur = Router(auth=JetonPersonnel())
 
 LECTURE = erreurs_possibles(401, 403, 422, 429)
-DETAIL = erreurs_possibles(401, 403, 404, 429)
+DETAIL = erreurs_possibles(401, 403, 404, 422, 429)
 
 
 def _montant(valeur: Decimal | None) -> str | None:
@@ -40,7 +42,9 @@ def _etat(code: str, choix: Any) -> dict[str, str]:
 
 
 class Pagination(Schema):
-    curseur: str | None = Champ(None, description="La valeur « suivant » de la page précédente.")
+    curseur: Curseur | None = Champ(
+        None, description="La valeur « suivant » de la page précédente."
+    )
     limite: int = Champ(LIMITE_DEFAUT, ge=1, le=LIMITE_MAX, description="Lignes par page.")
 
 
@@ -66,7 +70,7 @@ def _parametres(ligne: ParametresBareme) -> dict[str, Any]:
 
 
 class FiltreParametres(Schema):
-    annee_scolaire: str | None = Champ(
+    annee_scolaire: AnneeScolaire | None = Champ(
         None, description="Une seule année (« 2025-2026 ») ; toutes par défaut."
     )
 
@@ -102,7 +106,7 @@ def _campagne(campagne: Campagne, maintenant: dt.datetime) -> dict[str, Any]:
 
 
 class FiltreCampagnes(Pagination):
-    annee_scolaire: str | None = Champ(None, description="« 2025-2026 »")
+    annee_scolaire: AnneeScolaire | None = Champ(None, description="« 2025-2026 »")
 
 
 @routeur.get(
@@ -114,8 +118,6 @@ class FiltreCampagnes(Pagination):
     tags=["Campagnes"],
 )
 def liste_campagnes(request: RequeteApi, filtres: Query[FiltreCampagnes]) -> Any:
-    from django.utils import timezone
-
     requete = Campagne.objects.visibles_par(request.user).select_related("caf")
     if filtres.annee_scolaire:
         requete = requete.filter(annee_scolaire=filtres.annee_scolaire)
@@ -151,11 +153,13 @@ def _dossier_resume(dossier: Dossier) -> dict[str, Any]:
 
 
 class FiltreDossiers(Pagination):
-    campagne: int | None = Champ(None, description="Identifiant de la campagne.")
+    campagne: Identifiant | None = Champ(None, description="Identifiant de la campagne.")
     etat: EtatDossier | None = Champ(None, description="Code de l'état (« accepte »…).")
-    caf: str | None = Champ(None, description="Code de la Caf (« 691 »).", max_length=3)
-    modifie_depuis: dt.datetime | None = Champ(
-        None, description="Seulement les dossiers modifiés à partir de cette date et heure."
+    caf: CodeCaf | None = Champ(None, description="Code de la Caf (« 069 » pour le Rhône).")
+    modifie_depuis: DateHeure | None = Champ(
+        None,
+        description="Seulement les dossiers modifiés à partir de cette date et heure, fuseau "
+        "horaire compris (2026-09-01T08:00:00+02:00).",
     )
 
 
@@ -182,12 +186,6 @@ def liste_dossiers(request: RequeteApi, filtres: Query[FiltreDossiers]) -> Any:
     if filtres.caf:
         requete = requete.filter(campagne__caf__code=filtres.caf)
     if filtres.modifie_depuis is not None:
-        if filtres.modifie_depuis.tzinfo is None:
-            raise ErreurApi(
-                422,
-                "Précisez le fuseau horaire (2026-09-01T08:00:00+02:00).",
-                champ="modifie_depuis",
-            )
         requete = requete.filter(updated_at__gte=filtres.modifie_depuis)
     lignes, suivant = paginer(requete, filtres.curseur, filtres.limite, ("updated_at", "pk"))
     return {"resultats": [_dossier_resume(d) for d in lignes], "suivant": suivant}
@@ -276,7 +274,7 @@ def _suite(dossier: Dossier) -> dict[str, Any]:
     "figés au moment où elle a été prise.",
     tags=["Dossiers"],
 )
-def detail_dossier(request: RequeteApi, dossier_id: int) -> Any:
+def detail_dossier(request: RequeteApi, dossier_id: IdentifiantChemin) -> Any:
     requete = (
         _dossiers_visibles(request)
         .select_related("convention__bilan")
@@ -321,8 +319,8 @@ def _exiger_paiements(request: RequeteApi) -> None:
 
 class FiltreVersements(Pagination):
     etat: EtatVersement | None = Champ(None, description="Code de l'état (« paye »…).")
-    lot: int | None = Champ(None, description="Identifiant du lot.")
-    dossier: int | None = Champ(None, description="Identifiant du dossier.")
+    lot: Identifiant | None = Champ(None, description="Identifiant du lot.")
+    dossier: Identifiant | None = Champ(None, description="Identifiant du dossier.")
 
 
 @routeur.get(
@@ -377,8 +375,8 @@ def liste_lots(request: RequeteApi, filtres: Query[Pagination]) -> Any:
 
 
 class FiltreStatistiques(Schema):
-    campagne: int | None = Champ(None, description="Identifiant de la campagne.")
-    annee_scolaire: str | None = Champ(None, description="« 2025-2026 »")
+    campagne: Identifiant | None = Champ(None, description="Identifiant de la campagne.")
+    annee_scolaire: AnneeScolaire | None = Champ(None, description="« 2025-2026 »")
 
 
 @routeur.get(

@@ -95,7 +95,7 @@ def _openapi_avec_entree(*args: Any, **kwargs: Any) -> Any:
     )
     composants.update(definition.pop("$defs", {}))
     composants["SimulationEntreeSchema"] = definition
-    return schema
+    return erreurs.documenter(schema)
 
 
 # Une instance de NinjaAPI : son schéma est complété ici, sans sous-classe.

@@ -40,8 +40,9 @@ OBLIGATOIRE = "Ce champ est obligatoire."
 
 # Séparateurs de milliers admis : espace, espace insécable, espace fine insécable.
 _SEPARATEURS_MILLIERS = re.compile("[ \u00a0\u202f]")
-_NOMBRE_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_NOMBRE_ENTIER = re.compile(r"[+-]?\d+")
+# ASCII : \d de Python admettrait aussi « ١٠ » (chiffres arabo-indiens), hors du contrat.
+_NOMBRE_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+_NOMBRE_ENTIER = re.compile(r"[+-]?\d+", re.ASCII)
 _CHIFFRES_MAX = 30
 
 

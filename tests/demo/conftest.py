@@ -1,28 +1,19 @@
 """La démo chargée une seule fois pour tous les tests de ce dossier.
 
 Charger la démo prend plusieurs secondes : la charger à chaque test rendait ces tests
-très lents. On la charge donc une fois, dans une transaction ouverte pour tout le dossier
-(tests/demo) et annulée à la fin ; chaque test tourne dans sa propre transaction imbriquée
-(celle de pytest-django), annulée après lui : un test qui modifie la démo ne gêne pas les
-suivants, et les autres dossiers de tests retrouvent une base vide.
-
-Les suites des transactions (accusés de réception, lettres de décision) sont exécutées
-pendant le chargement, comme après un vrai `charger_demo`."""
+très lents. On la charge donc une fois pour tout le dossier (tests/demo), dans une
+transaction annulée à la fin (tests/demo/chargement.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import TestCase, override_settings
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
-MOT_DE_PASSE = "demo-clas-2026"
+from tests.demo.chargement import demo_chargee
 
 
 @pytest.fixture(scope="package")
@@ -35,25 +26,8 @@ def sortie_de_la_demo(
     django_db_setup: None, django_db_blocker: DjangoDbBlocker, _media_de_la_demo: Path
 ) -> Iterator[str]:
     """La démo chargée (et sa sortie) ; annulée après le dernier test du dossier."""
-    sortie = StringIO()
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            MEDIA_ROOT=_media_de_la_demo,
-            # Le même hachage rapide que les autres tests (tests/conftest.py) : les mots
-            # de passe de la démo se vérifient avec lui.
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        ),
-    ):
-        englobante = transaction.atomic()
-        englobante.__enter__()
-        try:
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                call_command("charger_demo", "--force", stdout=sortie)
-            yield sortie.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            englobante.__exit__(None, None, None)
+    with demo_chargee(django_db_blocker, _media_de_la_demo) as sortie:
+        yield sortie
 
 
 @pytest.fixture(autouse=True)

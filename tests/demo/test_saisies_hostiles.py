@@ -299,7 +299,17 @@ def _envoyer(client: Client, chemin: str, formulaire: Formulaire, champ: str, va
         assert SCRIPT not in page.content.decode(errors="replace"), (chemin, champ)
 
 
-@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# 4 valeurs par formulaire dans `make test` (profil par défaut, 100 exemples) ; 20 avec le
+# profil « fuzz » de make fuzz (500 exemples, tests/conftest.py).
+EXEMPLES_PAR_FORMULAIRE = max(4, settings.default.max_examples // 25)
+
+
+@settings(
+    max_examples=EXEMPLES_PAR_FORMULAIRE,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(donnees=st.data())
 def essayer(client: Client, chemin: str, formulaire: Formulaire, donnees: st.DataObject) -> None:
     champ = donnees.draw(st.sampled_from(sorted(formulaire.textes)), label="champ")
