@@ -21,7 +21,7 @@ from clas.comptes.sessions import magasin
 from clas.core.exceptions import ActionImpossible
 from clas.core.models import ExportDemande
 from clas.journal import chaine as journal
-from clas.structures.models import Invitation, MembreStructure, RoleMembre
+from clas.structures.models import Invitation, MembreStructure, RoleMembre, Structure
 
 NOM_ANONYME = "Compte fermé"
 DOMAINE_ANONYME = "anonyme.invalid"  # domaine réservé (RFC 2606) : aucun courriel n'y part
@@ -89,11 +89,9 @@ def fermer_compte(utilisateur: Utilisateur) -> None:
     qu'un obstacle demeure, revérifié sous verrou."""
     with transaction.atomic():
         Utilisateur.objects.select_for_update().filter(pk=utilisateur.pk).first()
-        # Les équipes des structures changent une à une (verrou de `structures.actions`).
-        for adhesion in MembreStructure.objects.filter(utilisateur=utilisateur):
-            MembreStructure.objects.select_for_update().filter(
-                structure_id=adhesion.structure_id
-            ).exists()
+        # Les équipes des structures changent une à une : le verrou de `structures.actions`.
+        siennes = MembreStructure.objects.filter(utilisateur=utilisateur).values("structure_id")
+        list(Structure.objects.select_for_update().filter(pk__in=siennes).values_list("pk"))
         restants = obstacles(utilisateur)
         if restants:
             raise ActionImpossible(" ".join(obstacle.message for obstacle in restants))

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -236,8 +237,17 @@ def _jetons_echus(limite: dt.datetime) -> list[Identifiant]:
     )
 
 
+SESSIONS_EN_BASE = {
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+}
+
+
 def _sessions_echues(limite: dt.datetime) -> list[Identifiant]:
-    """Les sessions ouvertes suivies dont la session de Django a expiré (ou n'existe plus)."""
+    """Les sessions ouvertes suivies dont la session de Django a expiré (ou n'existe plus).
+    Seulement quand les sessions sont en base : ailleurs, la table serait vide."""
+    if settings.SESSION_ENGINE not in SESSIONS_EN_BASE:
+        return []
     vivantes = Session.objects.filter(expire_date__gt=limite).values("session_key")
     return _identifiants(SessionOuverte.objects.exclude(cle__in=vivantes))
 
@@ -358,6 +368,19 @@ def categories() -> list[Categorie]:
     ]
 
 
+def _supprimer_ou_reporter(
+    categorie: Categorie, pk: Identifiant, reportes: dict[Identifiant, str]
+) -> bool:
+    """Supprime un élément échu ; une protection inattendue (un objet qui s'y appuie
+    encore) le garde, avec sa raison, sans arrêter la purge des autres."""
+    try:
+        return categorie.supprimer(pk)
+    except (ProtectedError, RestrictedError) as erreur:
+        liens = sorted({objet._meta.verbose_name for objet in erreur.args[1]})
+        reportes[pk] = f"encore lié à : {', '.join(str(lien) for lien in liens)}"
+        return False
+
+
 def purger(appliquer: bool = False, maintenant: dt.datetime | None = None) -> list[Resultat]:
     """Ce qui est échu, par catégorie ; avec `appliquer`, le supprime (chaque objet dans sa
     transaction) et inscrit chaque catégorie purgée au journal. Idempotent."""
@@ -368,7 +391,7 @@ def purger(appliquer: bool = False, maintenant: dt.datetime | None = None) -> li
         echus = categorie.echus(limite)
         reportes = categorie.reportes(limite)
         if appliquer:
-            echus = [pk for pk in echus if categorie.supprimer(pk)]
+            echus = [pk for pk in echus if _supprimer_ou_reporter(categorie, pk, reportes)]
             if echus:
                 journal.ajouter(
                     "rgpd.purge",

@@ -176,3 +176,35 @@ def test_un_compte_inactif_est_anonymise_sauf_le_dernier_administrateur(
     assert dormant.email.endswith("@anonyme.invalid") and "Dupont" not in dormant.nom
     admin.refresh_from_db()
     assert admin.ferme_le is None and admin.email == "seul.admin@exemple.fr"
+
+
+def test_un_lot_partage_reste_tant_qu_un_autre_dossier_s_y_appuie(dossier_clos) -> None:
+    from clas.versements.models import EtatVersement
+    from tests.factories import VersementFactory
+
+    lot = LotPaiement.objects.get()
+    autre = VersementFactory(valide=True)
+    Versement.objects.filter(pk=autre.pk).update(lot=lot, etat=EtatVersement.MIS_EN_PAIEMENT)
+
+    assert effectifs(appliquer=True, maintenant=dans(10, 1)) == {"dossiers_clos": 1}
+    assert not Dossier.objects.filter(pk=dossier_clos.pk).exists()
+    assert LotPaiement.objects.filter(pk=lot.pk).exists()  # l'autre versement y reste
+    assert list(Versement.objects.values_list("pk", flat=True)) == [autre.pk]
+
+
+def test_la_commande_appliquee_dit_ce_qu_elle_a_supprime(dossier_clos) -> None:
+    jour = dans(10, 1).date().isoformat()
+    sortie = StringIO()
+    call_command("purger", "--appliquer", "--date", jour, stdout=sortie)
+    assert "À blanc" not in sortie.getvalue()
+    assert "Dossiers clôturés" in sortie.getvalue() and ": 1 supprimé(s)" in sortie.getvalue()
+    encore = StringIO()
+    call_command("purger", "--appliquer", "--date", jour, stdout=encore)
+    assert "Total : 0 supprimé(s)." in encore.getvalue()
+
+
+def test_une_date_illisible_est_refusee_en_francais() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="aaaa-mm-jj"):
+        call_command("purger", "--date", "03/12/2036")
