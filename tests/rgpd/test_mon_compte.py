@@ -212,3 +212,24 @@ def test_l_action_reverifie_les_obstacles(utilisateurs) -> None:
     with pytest.raises(ActionImpossible, match="seul membre"):
         actions.fermer_compte(utilisateurs["porteur"])
     assert Utilisateur.objects.get(pk=utilisateurs["porteur"].pk).ferme_le is None
+
+
+def test_les_mots_de_passe_faux_a_la_chaine_verrouillent_la_fermeture(
+    settings, contributeur
+) -> None:
+    """La confirmation par mot de passe est une porte qu'on pourrait essayer à la chaîne :
+    elle compte comme la connexion (django-axes) et se verrouille pareil."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    client.force_login(contributeur)
+    url = reverse("compte_fermer")
+    for _ in range(3):
+        assert client.post(url, {"mot_de_passe": "faux", "confirmation": "on"}).status_code == 400
+    bloque = client.post(url, {"mot_de_passe": MOT_DE_PASSE, "confirmation": "on"})
+    assert bloque.status_code == 429
+    contributeur.refresh_from_db()
+    assert contributeur.ferme_le is None
+    cache.clear()
