@@ -9,6 +9,7 @@ import importlib
 import inspect
 import pkgutil
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -157,3 +158,19 @@ def test_les_pages_de_la_caf_affichent_l_avertissement(
 def test_la_validation_affiche_l_avertissement(valideur, decision_proposition) -> None:  # noqa: F811
     url = reverse("instruction_dossier", args=[decision_proposition.dossier_id])
     assert verifier_page(valideur.get(url)) >= 2
+
+
+GABARITS = Path(clas.__file__).parent / "templates"
+
+
+def test_chaque_zone_de_texte_ecrite_dans_un_gabarit_porte_l_avertissement() -> None:
+    """Une zone de texte écrite à la main (hors formulaire Django) a son avertissement dans
+    le libellé : autant de `{% sans_nom_d_enfant %}` que de `<textarea`."""
+    vus = []
+    for gabarit in GABARITS.rglob("*.html"):
+        contenu = gabarit.read_text(encoding="utf-8")
+        zones = contenu.count("<textarea")
+        if zones:
+            vus.append(gabarit.name)
+            assert contenu.count("{% sans_nom_d_enfant %}") == zones, gabarit
+    assert {"_decision.html", "_avenant_caf.html", "examen.html"} <= set(vus)
