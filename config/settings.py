@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "clas.api",
     "clas.demo",
     "clas.journal",
+    "clas.rgpd",
 ]
 
 MIDDLEWARE = [
@@ -396,6 +397,26 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
+
+def env_duree(nom: str, defaut: int) -> int:
+    """Une durée de conservation (en années ou en jours) : un entier positif ou nul."""
+    valeur = env_int(nom, defaut)
+    if valeur < 0:
+        raise ImproperlyConfigured(f"{nom}={valeur} : une durée positive ou nulle est attendue.")
+    return valeur
+
+
+# Durées de conservation (RGPD), appliquées par `manage.py purger` (docs/exploitation.md).
+# Les dossiers clos gardent leurs pièces comptables (versements, lots, grand livre) avec eux.
+CLAS_CONSERVATION_DOSSIERS_CLOS_ANS = env_duree("CLAS_CONSERVATION_DOSSIERS_CLOS_ANS", 10)
+CLAS_CONSERVATION_DOSSIERS_REFUSES_ANS = env_duree("CLAS_CONSERVATION_DOSSIERS_REFUSES_ANS", 5)
+CLAS_CONSERVATION_BROUILLONS_ANS = env_duree("CLAS_CONSERVATION_BROUILLONS_ANS", 2)
+CLAS_CONSERVATION_COMPTES_INACTIFS_ANS = env_duree("CLAS_CONSERVATION_COMPTES_INACTIFS_ANS", 3)
+CLAS_CONSERVATION_JETONS_JOURS = env_duree("CLAS_CONSERVATION_JETONS_JOURS", 30)
+CLAS_CONSERVATION_SESSIONS_JOURS = env_duree("CLAS_CONSERVATION_SESSIONS_JOURS", 0)
+CLAS_CONSERVATION_EXPORTS_JOURS = env_duree("CLAS_CONSERVATION_EXPORTS_JOURS", 7)
+CLAS_CONSERVATION_CONNEXIONS_JOURS = env_duree("CLAS_CONSERVATION_CONNEXIONS_JOURS", 365)
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} : DEBUG, INFO, WARNING ou ERROR attendu.")
 LOGGING = {

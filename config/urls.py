@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("clas.bilans.urls")),
     path("", include("clas.statistiques.urls")),
     path("", include("clas.api.urls_compte")),
+    path("", include("clas.rgpd.urls")),
     path("api/", documentation, name="api_documentation"),
     # L'ancienne adresse de la documentation (Swagger, en anglais) mène à la page française.
     path("api/v1/docs", RedirectView.as_view(pattern_name="api_documentation", permanent=True)),

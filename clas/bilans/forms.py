@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from clas.core.fichiers import FichierVerifie, verifier_fichier
-from clas.core.forms import ChampDate, ChampMontant, FormulaireDsfr
+from clas.core.forms import ChampDate, ChampMontant, FormulaireDsfr, aide_texte_libre
 from clas.dossiers.forms import FormulaireBudget
 from clas.dossiers.models import Collectif
 
@@ -50,7 +50,7 @@ def _texte(label: str, aide: str = "", lignes: int = 4) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
-        help_text=aide,
+        help_text=aide_texte_libre(aide),
         widget=forms.Textarea(attrs={"rows": lignes}),
         max_length=10000,
     )

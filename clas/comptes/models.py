@@ -37,6 +37,13 @@ class Utilisateur(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("accès à l'administration technique", default=False)
     created_at = models.DateTimeField("créé le", default=timezone.now)
+    ferme_le = models.DateTimeField(
+        "fermé le",
+        null=True,
+        blank=True,
+        help_text="Compte fermé (par la personne ou pour inactivité) : nom et adresse "
+        "anonymisés, plus de connexion ; ce qu'il a écrit dans les dossiers reste.",
+    )
 
     objects = UtilisateurManager()
     # Posé par comptes.roles.agent_de (le cache de l'agent), absent avant le premier appel.

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from clas.core.forms import ChampMontant, FormulaireDsfr
+from clas.core.forms import ChampMontant, FormulaireDsfr, aide_texte_libre
 from clas.dossiers.models import Collectif
 
 
@@ -38,7 +38,7 @@ class FormulaireAvenant(FormulaireDsfr):
     )
     motif = forms.CharField(
         label="Motif de l'avenant",
-        help_text="Il figure dans l'avenant envoyé à la structure.",
+        help_text=aide_texte_libre("Il figure dans l'avenant envoyé à la structure."),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         error_messages={"required": "Expliquez le motif de l'avenant : il figure dans l'avenant."},

@@ -16,6 +16,15 @@ from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm, DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
+# Les collectifs ne portent que des effectifs : aucun texte libre ne doit nommer un enfant
+# (RGPD, minimisation). L'avertissement est l'aide du champ, rendue sous son libellé.
+SANS_NOM_D_ENFANT = "N'indiquez pas de nom d'enfant."
+
+
+def aide_texte_libre(aide: str = "") -> str:
+    """L'aide d'un texte libre : la sienne, suivie de l'avertissement `SANS_NOM_D_ENFANT`."""
+    return f"{aide} {SANS_NOM_D_ENFANT}".strip()
+
 
 class FormulaireDsfr(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr n'est pas annoté
     """Champs au style DSFR ; les champs facultatifs sont signalés, pas les obligatoires

@@ -27,8 +27,19 @@ def _page(request: HttpRequest, gabarit: str, titre: str) -> HttpResponse:
             "accessibilite": ACCESSIBILITE,
             "contact_plateforme": settings.CONTACT_PLATEFORME,
             "hebergeur": settings.HEBERGEUR,
+            "conservation": _durees_de_conservation(),
         },
     )
+
+
+def _durees_de_conservation() -> dict[str, int]:
+    """Les durées réglées (`CLAS_CONSERVATION_*`), appliquées par `manage.py purger`."""
+    prefixe = "CLAS_CONSERVATION_"
+    return {
+        nom.removeprefix(prefixe).lower(): getattr(settings, nom)
+        for nom in dir(settings)
+        if nom.startswith(prefixe)
+    }
 
 
 def accessibilite(request: HttpRequest) -> HttpResponse:

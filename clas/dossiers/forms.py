@@ -24,6 +24,7 @@ from clas.core.forms import (
     ChampMontant,
     FormulaireDsfr,
     ModeleFormulaireDsfr,
+    aide_texte_libre,
     champs_caches,
 )
 from clas.structures.models import PieceJustificative, TypePiece
@@ -86,7 +87,7 @@ def _texte(label: str, aide: str = "", lignes: int = 4) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
-        help_text=aide,
+        help_text=aide_texte_libre(aide),
         widget=forms.Textarea(attrs={"rows": lignes}),
         max_length=10000,
     )
@@ -122,17 +123,29 @@ class FormulaireProjet(ModeleFormulaireDsfr):
         }
         help_texts = {
             "titre": "Par exemple : Clas du centre social des Pentes.",
-            "resume": "En quelques lignes : le public, les objectifs, le déroulement d'une séance.",
-            "axe_enfants": "Aide méthodologique, ouverture culturelle, place du groupe…",
-            "axe_parents": "Accueil, rencontres, suivi de la scolarité, aide à l'orientation…",
-            "axe_ecole": "Comment vous échangez avec les écoles et collèges des enfants.",
-            "axe_partenaires": "Associations, médiathèque, services municipaux…",
-            "orientation_enfants": (
+            "resume": aide_texte_libre(
+                "En quelques lignes : le public, les objectifs, le déroulement d'une séance."
+            ),
+            "axe_enfants": aide_texte_libre(
+                "Aide méthodologique, ouverture culturelle, place du groupe…"
+            ),
+            "axe_parents": aide_texte_libre(
+                "Accueil, rencontres, suivi de la scolarité, aide à l'orientation…"
+            ),
+            "axe_ecole": aide_texte_libre(
+                "Comment vous échangez avec les écoles et collèges des enfants."
+            ),
+            "axe_partenaires": aide_texte_libre("Associations, médiathèque, services municipaux…"),
+            "orientation_enfants": aide_texte_libre(
                 "Par les enseignants, les travailleurs sociaux, les animateurs…, toujours avec "
                 "l'accord des parents."
             ),
-            "liens_ecoles_pedt": "Conventions, réunions, participation au PEDT de la commune.",
-            "lieux": "Adresse des salles, accessibilité, équipement (ordinateurs…).",
+            "liens_ecoles_pedt": aide_texte_libre(
+                "Conventions, réunions, participation au PEDT de la commune."
+            ),
+            "lieux": aide_texte_libre(
+                "Adresse des salles, accessibilité, équipement (ordinateurs…)."
+            ),
         }
         widgets = {
             nom: forms.Textarea(attrs={"rows": 4})

@@ -13,7 +13,13 @@ from django import forms
 from django.utils import timezone
 
 from clas.core.fichiers import verifier_fichier
-from clas.core.forms import ChampDate, ChampMontant, ChampMontantEnTexte, FormulaireDsfr
+from clas.core.forms import (
+    ChampDate,
+    ChampMontant,
+    ChampMontantEnTexte,
+    FormulaireDsfr,
+    aide_texte_libre,
+)
 from clas.dossiers.verification import ETAPES, LIBELLES_ETAPES
 
 from .actions import BORNES
@@ -25,7 +31,7 @@ OUI_NON = [("", "—"), ("true", "Oui"), ("false", "Non")]
 def _motif(label: str, aide: str) -> forms.CharField:
     return forms.CharField(
         label=label,
-        help_text=aide,
+        help_text=aide_texte_libre(aide),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Indiquez le motif : il est gardé dans l'historique."},
@@ -66,7 +72,7 @@ class FormulairePrendre(FormulaireDsfr):
         label="Motif de la reprise",
         required=False,
         max_length=2000,
-        help_text="Obligatoire si le dossier est déjà attribué à un autre agent.",
+        help_text=aide_texte_libre("Obligatoire si le dossier est déjà attribué à un autre agent."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     instructeur_vu = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
@@ -139,7 +145,7 @@ class FormulaireAnnotation(FormulaireDsfr):
     texte = forms.CharField(
         label="Annotation interne",
         max_length=5000,
-        help_text="Visible des seuls agents de la Caf, jamais de la structure.",
+        help_text=aide_texte_libre("Visible des seuls agents de la Caf, jamais de la structure."),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Écrivez l'annotation."},
     )
@@ -149,6 +155,7 @@ class FormulaireMessageCaf(FormulaireDsfr):
     texte = forms.CharField(
         label="Message à la structure",
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Écrivez votre message."},
     )
@@ -178,6 +185,7 @@ class FormulaireComplements(FormulaireDsfr):
     message = forms.CharField(
         label="Ce qui est demandé",
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Dites à la structure ce qu'elle doit compléter."},
     )
@@ -241,6 +249,7 @@ class FormulaireProposition(forms.Form):
         label="Justification d'un montant inférieur au barème",
         required=False,
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     motif_refus = forms.ChoiceField(
@@ -252,12 +261,14 @@ class FormulaireProposition(forms.Form):
         label="Motivation adressée à la structure",
         required=False,
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     justification_enveloppe = forms.CharField(
         label="Justification du dépassement d'enveloppe",
         required=False,
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -267,6 +278,7 @@ class FormulaireRenvoi(forms.Form):
         label="Commentaire pour l'instructeur",
         required=False,  # obligatoire, mais vérifié par `decisions.renvoyer` après les droits
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -276,5 +288,6 @@ class FormulaireValidation(forms.Form):
         label="Commentaire (facultatif)",
         required=False,
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -62,6 +62,9 @@ PUBLIQUES = {
 
 # Nom de l'URL : le test où tous les personas l'ouvrent (paramétré sur `persona`).
 MATRICE = {
+    "mon_compte": "tests/rgpd/test_mon_compte.py::test_qui_ouvre_mon_compte",
+    "mes_donnees": "tests/rgpd/test_mon_compte.py::test_qui_ouvre_mon_compte",
+    "compte_fermer": "tests/rgpd/test_mon_compte.py::test_qui_ouvre_mon_compte",
     "equipes_accueil": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_la_liste_des_equipes",
     "equipe_caf": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_l_equipe_du_rhone",
     "equipe_inviter": "tests/instruction/test_equipe_vues.py::test_qui_ouvre_l_equipe_du_rhone",

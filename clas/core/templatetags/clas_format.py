@@ -10,9 +10,16 @@ from django import template
 from django.utils import timezone
 
 from clas.bareme import formater_euros
+from clas.core.forms import SANS_NOM_D_ENFANT
 from clas.core.validators import masquer_iban
 
 register = template.Library()
+
+
+@register.simple_tag
+def sans_nom_d_enfant() -> str:
+    """L'avertissement des textes libres écrits à la main dans un gabarit."""
+    return SANS_NOM_D_ENFANT
 
 
 @register.filter

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clas.campagnes.models import Campagne
 from clas.core.fichiers import verifier_fichier
-from clas.core.forms import FormulaireDsfr
+from clas.core.forms import FormulaireDsfr, aide_texte_libre
 from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_du_dossier
@@ -42,6 +42,7 @@ class FormulaireMessage(FormulaireDsfr):
     texte = forms.CharField(
         label="Votre message",
         max_length=5000,
+        help_text=aide_texte_libre(),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Écrivez votre message."},
     )

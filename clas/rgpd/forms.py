@@ -1,0 +1,23 @@
+"""Le formulaire de fermeture du compte : la personne confirme par son mot de passe."""
+
+from __future__ import annotations
+
+from django import forms
+
+from clas.core.forms import FormulaireDsfr
+
+
+class FormulaireFermeture(FormulaireDsfr):
+    mot_de_passe = forms.CharField(
+        label="Votre mot de passe",
+        help_text="Pour fermer votre compte, saisissez à nouveau son mot de passe.",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Saisissez votre mot de passe pour confirmer."},
+    )
+    confirmation = forms.BooleanField(
+        label="Je comprends que la fermeture est définitive : je ne pourrai plus me connecter, "
+        "et mes nom et adresse seront effacés.",
+        error_messages={"required": "Cochez la case pour confirmer la fermeture."},
+    )
