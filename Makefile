@@ -54,8 +54,8 @@ demo: migrate ## charge les données de démonstration (idempotent) et affiche l
 	@echo "==> 3/4 Données de démonstration (idempotent, environ une minute la première fois : accusés, lettres et conventions en PDF)"
 	$(PY) manage.py charger_demo --url http://$(HOST):$(PORT)/
 
-test: install ## tous les tests (hors navigateur), sur SQLite ou DATABASE_URL
-	$(PY) -m pytest -q
+test: install ## tous les tests (hors navigateur), sur SQLite ou DATABASE_URL, sur chaque cœur (pytest-xdist)
+	$(PY) -m pytest -q -n auto
 
 lint: install ## format, lint, typage (mypy + django-stubs, barème strict), contrôles Django
 	$(VENV)/bin/ruff format --check .

@@ -115,6 +115,8 @@ def preparer(echelle: float) -> tuple[str, float | None]:
             fichier.unlink()
         if not fichier.exists():
             return url, _generer(url, echelle)
+    # Une base gardée d'une mesure précédente suit les migrations ajoutées depuis.
+    _manage(url, "migrate", "--noinput", "-v0")
     return url, None
 
 
