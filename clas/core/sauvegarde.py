@@ -2,8 +2,9 @@
 fichiers déposés (`MEDIA_ROOT`), dans une archive `.tar.gz` vérifiable.
 
 L'archive contient `manifest.json` (format, date, base d'origine, migrations appliquées,
-nombre de lignes par table, taille et SHA-256 de chaque fichier), `donnees.json` (toutes
-les lignes de toutes les tables des modèles) et `media/…` (les fichiers, octet pour octet).
+nombre de lignes par table, taille et SHA-256 de chaque fichier), `donnees.jsonl` (toutes
+les lignes de toutes les tables des modèles, un objet JSON par ligne : relu en flux, sans
+tout charger en mémoire) et `media/…` (les fichiers, octet pour octet).
 
 Pourquoi `dumpdata`/`loaddata` de Django plutôt qu'un `pg_dump` ou une copie par table :
 - une seule méthode pour SQLite et PostgreSQL, sans outil externe à la bonne version ;
@@ -15,7 +16,7 @@ Pourquoi `dumpdata`/`loaddata` de Django plutôt qu'un `pg_dump` ou une copie pa
   réécrits, et les séquences PostgreSQL sont remises au bon niveau après le chargement.
 Une seule retouche : le JSON de Django tronque les heures à la milliseconde ; l'empreinte du
 journal porte sur la microseconde. La sauvegarde écrit donc les dates en entier
-(sérialiseur `json_exact` ci-dessous) ; la relecture est celle du JSON de Django.
+(sérialiseur `jsonl_exact` ci-dessous) ; la relecture est celle du JSON Lines de Django.
 
 La restauration vérifie **toute** l'archive (manifeste, liste des fichiers, tailles,
 SHA-256, migrations) avant de toucher à quoi que ce soit ; puis, dans une transaction,
@@ -49,7 +50,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.serializers.json import Serializer as JSONSerializer
+from django.core.serializers.jsonl import Serializer as JSONLSerializer
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -65,9 +66,9 @@ __all__ = [
 
 FORMAT = 1
 MANIFESTE = "manifest.json"
-DONNEES = "donnees.json"
+DONNEES = "donnees.jsonl"
 MEDIA = "media"
-SERIALISEUR = "json_exact"
+SERIALISEUR = "jsonl_exact"
 BLOC = 1024 * 1024
 
 
@@ -92,10 +93,12 @@ class EncodeurExact(DjangoJSONEncoder):
         return super().default(o)
 
 
-class Serializer(JSONSerializer):
+class Serializer(JSONLSerializer):
     def _init_options(self) -> None:
         super()._init_options()  # type: ignore[misc]  # méthode interne, absente des stubs
         self.json_kwargs["cls"] = EncodeurExact
+        # Un texte ne peut couper une ligne (U+2028…) : tout hors ASCII est échappé.
+        self.json_kwargs["ensure_ascii"] = True
 
 
 def _inscrire_serialiseur() -> None:
@@ -185,9 +188,11 @@ class Manifeste:
 
 
 def _chemin_archive(chemin: Path) -> Path:
-    if chemin.is_dir():
-        return chemin / f"clas-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
-    return chemin
+    """Un nom en `.tar.gz` (ou `.tgz`) est l'archive ; tout autre chemin, un dossier où
+    elle prend un nom daté."""
+    if chemin.name.endswith((".tar.gz", ".tgz")) and not chemin.is_dir():
+        return chemin
+    return chemin / f"clas-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
 
 
 def sauvegarder(chemin: Path, using: str = DEFAULT_DB_ALIAS) -> tuple[Path, Manifeste]:

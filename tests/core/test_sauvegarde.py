@@ -99,7 +99,7 @@ def test_le_manifeste_donne_la_somme_de_chaque_fichier(donnees, tmp_path):
         noms = set(tar.getnames())
     assert set(manifeste["fichiers"]) | {"manifest.json"} == noms
     assert manifeste["fichiers"]["media/pieces/binaire.bin"]["taille"] == len(OCTETS)
-    assert len(manifeste["fichiers"]["donnees.json"]["sha256"]) == 64
+    assert len(manifeste["fichiers"]["donnees.jsonl"]["sha256"]) == 64
     assert manifeste["lignes"]["journal.Entree"] == Entree.objects.count()
     assert manifeste["base"] == connection.vendor
 
@@ -108,6 +108,13 @@ def test_une_archive_existante_n_est_pas_ecrasee(donnees, tmp_path):
     archive = _sauvegarder(tmp_path)
     with pytest.raises(CommandError, match="existe déjà"):
         call_command("sauvegarder", str(archive), stdout=io.StringIO())
+
+
+def test_un_dossier_recoit_une_archive_au_nom_date(donnees, tmp_path):
+    dossier = tmp_path / "quotidiennes"  # pas encore créé
+    call_command("sauvegarder", str(dossier), stdout=io.StringIO())
+    (archive,) = dossier.glob("clas-*.tar.gz")
+    assert tarfile.is_tarfile(archive)
 
 
 # --- Archives abîmées ---------------------------------------------------------------------
@@ -143,7 +150,7 @@ def _modifier_un_fichier(archive: Path) -> None:
 
 def _modifier_les_donnees(archive: Path) -> None:
     membres = _membres(archive)
-    membres["donnees.json"] = membres["donnees.json"].replace(b"essai", b"autre", 1)
+    membres["donnees.jsonl"] = membres["donnees.jsonl"].replace(b"essai", b"autre", 1)
     _reecrire(archive, membres)
 
 
@@ -181,7 +188,7 @@ def _manifeste_illisible(archive: Path) -> None:
         (_tronquer, "abîmée ou tronquée"),
         (_pas_une_archive, "abîmée ou tronquée"),
         (_modifier_un_fichier, "« media/pieces/binaire.bin » ne correspond pas au manifeste"),
-        (_modifier_les_donnees, "« donnees.json » ne correspond pas au manifeste"),
+        (_modifier_les_donnees, "« donnees.jsonl » ne correspond pas au manifeste"),
         (_retirer_un_fichier, "Sauvegarde partielle : 1 fichier(s) du manifeste"),
         (_retirer_le_manifeste, "n'a pas de manifeste"),
         (_ajouter_un_intrus, "« media/intrus.sh », absent du manifeste"),

@@ -1,6 +1,7 @@
 """`manage.py sauvegarder CHEMIN` : la base et les fichiers déposés dans une archive
 `.tar.gz` avec son manifeste de sommes SHA-256 (voir `clas.core.sauvegarde`). CHEMIN est
-le fichier à écrire, ou un dossier où l'archive prend un nom daté."""
+le fichier à écrire (`….tar.gz`), ou un dossier (créé au besoin) où l'archive prend un nom
+daté."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         except (FileExistsError, OSError) as erreur:
             raise CommandError(f"Sauvegarde impossible : {erreur}") from erreur
         lignes = sum(manifeste.lignes.values())
-        fichiers = len(manifeste.fichiers) - 1  # donnees.json
+        fichiers = len(manifeste.fichiers) - 1  # les lignes de la base
         self.stdout.write(
             f"Sauvegarde écrite : {archive} ({lignes} ligne(s) dans {len(manifeste.lignes)} "
             f"table(s), {fichiers} fichier(s) déposé(s))."
