@@ -390,7 +390,11 @@ def _raison(element: ET.Element) -> tuple[str, str]:
     return code.upper(), " ".join(c for c in complements if c)
 
 
-def _operation(rang: int, operation: ET.Element, heritee: str, cree_le: str) -> LigneRetour:
+def _operation(
+    rang: int, operation: ET.Element, heritee: str, cree_le: str, message: str
+) -> LigneRetour:
+    """Une opération `TxInfAndSts` ; sans `TxSts`, elle prend le statut de son bloc (ou du
+    groupe). La référence bancaire : `StsId`, `AcctSvcrRef`, sinon l'identifiant du message."""
     code = (_texte(operation, "TxSts") or heritee).upper()
     reference = _texte(operation, "OrgnlEndToEndId")
     date = (_texte(operation, "AccptncDtTm") or cree_le)[:10]
@@ -413,7 +417,8 @@ def _operation(rang: int, operation: ET.Element, heritee: str, cree_le: str) -> 
         motif = motif_de_rejet(*_raison(operation))
     elif statut == ATTENTE:
         motif = LIBELLES_ATTENTE[code]
-    return _ligne(lieu, reference, statut, date, _texte(operation, "StsId"), motif, code=code)
+    reference_bancaire = _texte(operation, "StsId") or _texte(operation, "AcctSvcrRef") or message
+    return _ligne(lieu, reference, statut, date, reference_bancaire, motif, code=code)
 
 
 def _global(
@@ -476,7 +481,7 @@ def _analyser_pain002(contenu: bytes) -> Retour:
             )
         for operation in operations:
             rang += 1
-            lignes.append(_operation(rang, operation, code_bloc or code_groupe, cree_le))
+            lignes.append(_operation(rang, operation, code_bloc or code_groupe, cree_le, message))
     if not lignes and not globaux and groupe is not None and code_groupe:
         identifiant = _texte(groupe, "OrgnlMsgId")
         globaux.append(

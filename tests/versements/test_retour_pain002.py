@@ -160,6 +160,15 @@ def test_rjct_rejette_avec_le_motif_en_francais(lot, utilisateurs, raison, motif
     assert rapport.appliquees[0].texte.endswith(f": {motif}")
 
 
+def test_sans_stsid_la_reference_bancaire_est_celle_du_message(lot, utilisateurs):
+    a, _b, _c = _refs(lot)
+    operation = (
+        f"<TxInfAndSts><OrgnlEndToEndId>{a}</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>"
+    )
+    importer_retour(lot, _pain002(lot, _bloc(lot, operation)), utilisateurs["comptable"])
+    assert Versement.objects.get(reference=a).reference_bancaire == "BANQUE-RETOUR-7"
+
+
 def test_un_rejet_apres_acceptation_est_applique(lot, utilisateurs):
     a, _b, _c = _refs(lot)
     importer_retour(lot, _pain002(lot, _bloc(lot, _tx(a, "ACCP"))), utilisateurs["comptable"])
