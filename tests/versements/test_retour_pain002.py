@@ -397,3 +397,24 @@ def test_le_csv_connait_aussi_l_acceptation(lot, utilisateurs):
     rapport = importer_retour(lot, fichier, utilisateurs["comptable"])
     assert _etats()[a] == E.ACCEPTE_BANQUE
     assert rapport.appliquees[0].texte.startswith(f"Ligne 2 : {a} accepté par la banque le")
+
+
+def test_la_page_dit_qu_un_retour_deja_applique_ne_change_rien(client_de, lot):
+    a, b, _c = _refs(lot)
+    comptable = client_de("comptable")
+    url = reverse("paiements_lot_retour", args=[lot.pk])
+    fichier = _pain002(lot, _bloc(lot, _tx(a, "ACSC") + _tx(b, "ACCP")))
+    premiere = texte(comptable.post(url, {"fichier": fichier}))
+    assert (
+        "Retour de la banque appliqué : 1 versement payé, 1 acceptation de la banque, 0 rejet."
+        in premiere
+    )
+
+    fichier.seek(0)
+    reponse = comptable.post(url, {"fichier": fichier})
+
+    assert reponse.status_code == 200
+    page = texte(reponse)
+    assert "Ce retour avait déjà été appliqué : rien n'a changé." in page
+    assert "0 appliquée, 2 ignorées, 0 refusée." in page
+    assert f"Opération 2 : {b} déjà accepté par la banque : rien n'a changé." in page
