@@ -63,6 +63,7 @@ class TypeEvenement(models.TextChoices):
     SOLDE_CREE = "solde_cree", "Solde créé"
     VERSEMENT_VALIDE = "versement_valide", "Versement validé"
     VERSEMENT_MIS_EN_PAIEMENT = "versement_mis_en_paiement", "Versement mis en paiement"
+    VERSEMENT_ACCEPTE_BANQUE = "versement_accepte_banque", "Versement accepté par la banque"
     VERSEMENT_PAYE = "versement_paye", "Versement payé"
     VERSEMENT_REJETE = "versement_rejete", "Versement rejeté par la banque"
     VERSEMENT_REEMIS = "versement_reemis", "Versement réémis"
@@ -135,6 +136,7 @@ _OBJETS = {
         T.SOLDE_CREE,
         T.VERSEMENT_VALIDE,
         T.VERSEMENT_MIS_EN_PAIEMENT,
+        T.VERSEMENT_ACCEPTE_BANQUE,
         T.VERSEMENT_PAYE,
         T.VERSEMENT_REJETE,
         T.VERSEMENT_REEMIS,

@@ -23,6 +23,7 @@ LIBELLES_VERSEMENT = {
     "a_valider": "à valider par la Caf",
     "valide": "validé, en attente du lot de paiement",
     "mis_en_paiement": "mis en paiement",
+    "accepte_banque": "accepté par la banque",
     "paye": "payé",
     "rejete": "rejeté par la banque : la Caf le réémet",
 }

@@ -45,7 +45,7 @@ from clas.referentiel.models import Caf
 from clas.structures.models import Structure
 
 from . import grand_livre
-from .etats import VERSEMENT
+from .etats import EN_BANQUE, VERSEMENT
 from .models import EtatVersement, LotPaiement, NatureVersement, TypeMouvement, Versement
 from .sepa import generer_pain001
 from .signaux import versements_payes
@@ -483,8 +483,9 @@ def payer(
     date_paiement: dt.date,
     reference_bancaire: str,
     lot: LotPaiement,
+    code_banque: str = "",
 ) -> None:
-    """Un versement mis en paiement (verrouillé par l'appelant) devient payé et s'inscrit au
+    """Un versement chez la banque (verrouillé par l'appelant) devient payé et s'inscrit au
     grand livre, une seule fois."""
     motif = (
         f"{versement.get_nature_display()} payé le {date_paiement:%d/%m/%Y} (lot "
@@ -495,7 +496,11 @@ def payer(
         "payer",
         auteur,
         f"{TypeMouvement.VERSEMENT_PAYE.label} : {formater_euros(versement.montant)} — {motif}",
-        champs={"paye_le": date_paiement, "reference_bancaire": reference_bancaire[:100]},
+        champs={
+            "paye_le": date_paiement,
+            "reference_bancaire": reference_bancaire[:100],
+            **({"code_banque": code_banque} if code_banque else {}),
+        },
         verrouille=True,
     )
     if versement.montant > 0:
@@ -509,15 +514,35 @@ def payer(
         )
 
 
-def rejeter(versement: Versement, auteur: Utilisateur, motif: str) -> None:
-    """Un versement mis en paiement (verrouillé par l'appelant) devient rejeté."""
+def rejeter(versement: Versement, auteur: Utilisateur, motif: str, code_banque: str = "") -> None:
+    """Un versement chez la banque (verrouillé par l'appelant) devient rejeté."""
+    champs: dict[str, object] = {"motif_rejet": motif, "rejete_le": timezone.now()}
+    if code_banque:
+        champs["code_banque"] = code_banque
     VERSEMENT.appliquer(
         versement,
         "rejeter",
         auteur,
         f"{_quoi(versement)} rejeté par la banque (lot {versement.lot}) : {motif} "
         "La Caf le réémettra une fois le compte corrigé.",
-        champs={"motif_rejet": motif, "rejete_le": timezone.now()},
+        champs=champs,
+        verrouille=True,
+    )
+
+
+def accepter_banque(
+    versement: Versement, auteur: Utilisateur, code_banque: str, date_acceptation: dt.date
+) -> None:
+    """Un versement mis en paiement (verrouillé par l'appelant) est accepté par la banque
+    (ACTC, ACCP, ACSP) : pris en charge, pas encore réglé ; seul un ACSC le dira payé."""
+    VERSEMENT.appliquer(
+        versement,
+        "accepter_banque",
+        auteur,
+        f"{_quoi(versement)} accepté par la banque le {date_acceptation:%d/%m/%Y} (lot "
+        f"{versement.lot}{f', statut {code_banque}' if code_banque else ''}) : le virement "
+        "n'est pas encore réglé.",
+        champs={"accepte_banque_le": date_acceptation, "code_banque": code_banque},
         verrouille=True,
     )
 
@@ -565,10 +590,10 @@ def marquer_lot_paye(
     with transaction.atomic():
         lot = LotPaiement.objects.select_for_update().get(pk=lot.pk)
         verrouilles = _verrouiller(
-            lot.versements.filter(etat=E.MIS_EN_PAIEMENT).values_list("pk", flat=True)
+            lot.versements.filter(etat__in=EN_BANQUE).values_list("pk", flat=True)
         )
         # Relus sous verrou : un versement rejeté entre-temps n'est pas payé.
-        a_payer = [v for v in verrouilles if v.etat == E.MIS_EN_PAIEMENT]
+        a_payer = [v for v in verrouilles if v.etat in EN_BANQUE]
         verifier_separation(a_payer, comptable)
         for versement in a_payer:
             payer(versement, comptable, date_paiement, reference_bancaire, lot)
@@ -596,10 +621,10 @@ def rejeter_versement(
                 "Indiquez le motif du rejet (par exemple « compte clos » ou « IBAN "
                 "inconnu ») : il est montré à la structure."
             )
-        if versement.etat != E.MIS_EN_PAIEMENT:
+        if versement.etat not in EN_BANQUE:
             raise ActionImpossible(
                 f"Ce versement est « {versement.get_etat_display()} » : seul un versement mis "
-                "en paiement peut être rejeté."
+                "en paiement (ou accepté par la banque) peut être rejeté."
             )
         rejeter(versement, comptable, motif)
     return versement, True

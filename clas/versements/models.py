@@ -17,6 +17,9 @@ class EtatVersement(models.TextChoices):
     A_VALIDER = "a_valider", "À valider"
     VALIDE = "valide", "Validé"
     MIS_EN_PAIEMENT = "mis_en_paiement", "Mis en paiement"
+    # Statut pain.002 ACTC, ACCP ou ACSP : la banque a pris l'ordre, l'argent n'est pas
+    # encore sur le compte de la structure (ACSC le dira).
+    ACCEPTE_BANQUE = "accepte_banque", "Accepté par la banque"
     PAYE = "paye", "Payé"
     REJETE = "rejete", "Rejeté"
 
@@ -97,6 +100,13 @@ class Versement(models.Model):
     reference_bancaire = models.CharField("référence bancaire", max_length=100, blank=True)
     motif_rejet = models.TextField("motif du rejet", max_length=10_000, blank=True)
     rejete_le = models.DateTimeField("rejeté le", null=True, blank=True)
+    accepte_banque_le = models.DateField("accepté par la banque le", null=True, blank=True)
+    code_banque = models.CharField(
+        "dernier statut de la banque",
+        max_length=4,
+        blank=True,
+        help_text="Code ISO 20022 du dernier retour appliqué (ACTC, ACCP, ACSP, ACSC, RJCT).",
+    )
     reemission_de = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -123,7 +133,7 @@ class Versement(models.Model):
                 violation_error_message="Un versement est positif ou nul.",
             ),
             models.CheckConstraint(
-                condition=~models.Q(etat__in=["mis_en_paiement", "paye"])
+                condition=~models.Q(etat__in=["mis_en_paiement", "accepte_banque", "paye"])
                 | models.Q(lot__isnull=False),
                 name="versement_en_paiement_dans_un_lot",
                 violation_error_message="Un versement mis en paiement appartient à un lot.",

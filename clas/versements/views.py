@@ -33,6 +33,7 @@ from clas.structures.models import ChangementCoordonnees, EtatTransfert, Transfe
 
 from . import actions as paiements
 from . import compte_caf, permissions, retour_banque
+from .etats import EN_BANQUE
 from .forms import (
     FormulaireCompteCaf,
     FormulaireLot,
@@ -113,7 +114,7 @@ def _lots(request: RequeteConnectee) -> Page[LotCompte]:
         permissions.lots_de_la_caf(request.user)
         .select_related("cree_par")
         .annotate(
-            nb_en_paiement=Count("versements", filter=Q(versements__etat=E.MIS_EN_PAIEMENT)),
+            nb_en_paiement=Count("versements", filter=Q(versements__etat__in=EN_BANQUE)),
             nb_rejetes=Count("versements", filter=Q(versements__etat=E.REJETE)),
         )
         .order_by("-created_at", "-pk"),
@@ -278,7 +279,7 @@ def _page_lot(
     totaux = lot.versements.aggregate(
         paye=Sum("montant", filter=Q(etat=E.PAYE)),
         rejete=Sum("montant", filter=Q(etat=E.REJETE)),
-        en_paiement=Sum("montant", filter=Q(etat=E.MIS_EN_PAIEMENT)),
+        en_paiement=Sum("montant", filter=Q(etat__in=EN_BANQUE)),
     )
     contexte: dict[str, Any] = {
         "titre": f"Lot de paiement {lot.numero}",
@@ -286,7 +287,7 @@ def _page_lot(
         "versements": versements,
         "totaux": totaux,
         "capacites": permissions.capacites_paiements(request.user),
-        "en_paiement": lot.versements.filter(etat=E.MIS_EN_PAIEMENT).exists(),
+        "en_paiement": lot.versements.filter(etat__in=EN_BANQUE).exists(),
         "formulaire_paye": FormulaireLotPaye(initial={"date_paiement": timezone.localdate()}),
         "formulaire_retour": FormulaireRetour(),
         "formulaire_rejet": FormulaireRejet(),
@@ -375,6 +376,44 @@ def paiements_lot_payer(request: RequeteConnectee, pk: int) -> HttpResponse:
     return _page_lot(request, lot, 400, formulaire_paye=formulaire)
 
 
+def _annoncer_rapport(request: HttpRequest, rapport: retour_banque.RapportRetour) -> int:
+    """Le message du haut de page après un import ; 400 si rien n'a pu être appliqué."""
+    refusees = len(rapport.refusees)
+    if rapport.deja_applique:
+        messages.info(request, "Ce retour avait déjà été appliqué : rien n'a changé.")
+        return 200
+    if rapport.inchange and rapport.ignorees:
+        messages.warning(
+            request,
+            "Rien n'a changé : les autres lignes avaient déjà été appliquées ou sont en "
+            f"attente ; {_pluriel(refusees, 'ligne')} refusée{'s' if refusees > 1 else ''}, "
+            "voyez le rapport.",
+        )
+        return 200
+    if rapport.inchange:
+        messages.error(
+            request,
+            f"Aucune ligne du retour n'a été appliquée : {_pluriel(refusees, 'ligne')} "
+            f"refusée{'s' if refusees > 1 else ''}, voyez le rapport.",
+        )
+        return 400
+    resume = (
+        f"{_pluriel(len(rapport.payes), 'versement')} payé{'s' if len(rapport.payes) > 1 else ''}, "
+        f"{_pluriel(len(rapport.acceptes), 'acceptation')} de la banque, "
+        f"{_pluriel(len(rapport.rejetes), 'rejet')}"
+    )
+    if refusees:
+        messages.warning(
+            request,
+            f"Retour de la banque appliqué en partie : {resume} ; "
+            f"{_pluriel(refusees, 'ligne')} refusée{'s' if refusees > 1 else ''}, voyez le "
+            "rapport.",
+        )
+    else:
+        messages.success(request, f"Retour de la banque appliqué : {resume}.")
+    return 200
+
+
 @agent_requis
 @require_POST
 def paiements_lot_retour(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -391,16 +430,7 @@ def paiements_lot_retour(request: RequeteConnectee, pk: int) -> HttpResponse:
                 request, "Le retour de la banque n'a pas été appliqué : rien n'a changé."
             )
             return _page_lot(request, lot, 400, erreurs_retour=invalide.erreurs)
-        if rapport.inchange:
-            messages.info(request, "Ce retour avait déjà été appliqué : rien n'a changé.")
-        else:
-            messages.success(
-                request,
-                f"Retour de la banque appliqué : {_pluriel(len(rapport.payes), 'versement')} "
-                f"payé{'s' if len(rapport.payes) > 1 else ''}, "
-                f"{_pluriel(len(rapport.rejetes), 'rejet')}.",
-            )
-        return _page_lot(request, lot, 200, rapport_retour=rapport.lignes)
+        return _page_lot(request, lot, _annoncer_rapport(request, rapport), rapport_retour=rapport)
     messages.error(request, "Choisissez le fichier de retour de la banque.")
     return _page_lot(request, lot, 400, formulaire_retour=formulaire)
 

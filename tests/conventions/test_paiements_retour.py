@@ -1,5 +1,6 @@
-"""L'import du retour de la banque (CSV documenté ou pain.002) : tout ou rien, rapport ligne
-par ligne, rejouer le même fichier ne change rien."""
+"""L'import du retour de la banque (CSV documenté ou pain.002) : ligne par ligne, avec un
+rapport (appliquées, ignorées, refusées) ; rejouer le même fichier ne change rien. Les statuts
+pain.002 un par un : tests/versements/test_retour_pain002.py."""
 
 from __future__ import annotations
 
@@ -93,7 +94,9 @@ def test_rejouer_le_meme_fichier_ne_change_rien(lot_retour, utilisateurs):
     assert Mouvement.objects.count() == 1
 
 
-def test_une_seule_ligne_invalide_et_rien_n_est_applique(lot_retour, utilisateurs):
+def test_un_fichier_mixte_applique_les_bonnes_lignes_et_dit_pourquoi_il_refuse_les_autres(
+    lot_retour, utilisateurs
+):
     a, b, c = _refs(lot_retour)
     fichier = _csv(
         ENTETE
@@ -105,34 +108,21 @@ def test_une_seule_ligne_invalide_et_rien_n_est_applique(lot_retour, utilisateur
         + "x;peut-etre;;;\n"
     )
 
-    with pytest.raises(RetourInvalide) as invalide:
-        importer_retour(lot_retour, fichier, utilisateurs["comptable"])
+    rapport = importer_retour(lot_retour, fichier, utilisateurs["comptable"])
 
-    erreurs = invalide.value.erreurs
-    assert "Ligne 4 : date « 32/13/2026 » illisible ; écrivez-la jj/mm/aaaa." in erreurs
-    assert "Ligne 5 : un rejet a besoin de son motif." in erreurs
-    assert "Ligne 7 : statut « peut-etre » inconnu ; écrivez « paye » ou « rejete »." in erreurs
-    assert not Versement.objects.exclude(etat=E.MIS_EN_PAIEMENT).exists()
-    assert not Mouvement.objects.exists()
-
-
-def test_une_reference_inconnue_ou_en_double_est_signalee_sans_rien_appliquer(
-    lot_retour, utilisateurs
-):
-    a, _b, _c = _refs(lot_retour)
-    fichier = _csv(
-        ENTETE
-        + f"{a};paye;{_aujourdhui()};VIR;\n"
-        + f"CLAS-INCONNUE;paye;{_aujourdhui()};VIR;\n"
-        + f"{a};paye;{_aujourdhui()};VIR;\n"
-    )
-    with pytest.raises(RetourInvalide) as invalide:
-        importer_retour(lot_retour, fichier, utilisateurs["comptable"])
-    assert invalide.value.erreurs == [
-        f"Ligne 3 : la référence « CLAS-INCONNUE » n'est pas dans le lot {lot_retour.numero}.",
-        f"Ligne 4 : la référence {a} figure déjà ligne 2.",
+    assert [r.texte for r in rapport.appliquees] == [
+        f"Ligne 2 : {a} payé le {_aujourdhui()} (3\u00a0150,00\u00a0€)."
     ]
-    assert not Mouvement.objects.exists()
+    assert [r.texte for r in rapport.refusees] == [
+        f"Ligne 3 : la référence « CLAS-INCONNUE » n'est pas dans le lot {lot_retour.numero}.",
+        "Ligne 4 : Date « 32/13/2026 » illisible ; écrivez-la jj/mm/aaaa.",
+        "Ligne 5 : Un rejet a besoin de son motif.",
+        f"Ligne 6 : la référence {a} figure déjà (ligne 2).",
+        "Ligne 7 : Statut « peut-etre » inconnu ; écrivez « paye », « rejete » ou « accepte ».",
+    ]
+    etats = dict(Versement.objects.values_list("reference", "etat"))
+    assert etats == {a: E.PAYE, b: E.MIS_EN_PAIEMENT, c: E.MIS_EN_PAIEMENT}
+    assert Mouvement.objects.count() == 1
 
 
 def test_payer_un_versement_deja_rejete_est_refuse(lot_retour, utilisateurs):
@@ -140,13 +130,16 @@ def test_payer_un_versement_deja_rejete_est_refuse(lot_retour, utilisateurs):
     importer_retour(
         lot_retour, _csv(ENTETE + f"{a};rejete;;;Compte clos\n"), utilisateurs["comptable"]
     )
-    with pytest.raises(RetourInvalide) as invalide:
-        importer_retour(
-            lot_retour,
-            _csv(ENTETE + f"{a};paye;{_aujourdhui()};VIR;\n"),
-            utilisateurs["comptable"],
-        )
-    assert "déjà rejeté" in invalide.value.erreurs[0]
+    rapport = importer_retour(
+        lot_retour,
+        _csv(ENTETE + f"{a};paye;{_aujourdhui()};VIR;\n"),
+        utilisateurs["comptable"],
+    )
+    assert rapport.inchange and not rapport.deja_applique
+    assert rapport.refusees[0].texte == (
+        f"Ligne 2 : {a} est déjà rejeté, il ne peut pas être payé."
+    )
+    assert Versement.objects.get(reference=a).etat == E.REJETE
 
 
 @pytest.mark.parametrize(
@@ -155,7 +148,6 @@ def test_payer_un_versement_deja_rejete_est_refuse(lot_retour, utilisateurs):
         ("", "est vide"),
         ("ref,statut\nA,paye\n", "la première ligne doit être l'en-tête"),
         (ENTETE, "aucune ligne"),
-        (ENTETE + "a;paye;01/01/2026;VIR;motif;en trop\n", "6 colonnes au lieu de 5"),
     ],
 )
 def test_un_fichier_mal_forme_est_explique(lot_retour, utilisateurs, contenu, message):
@@ -164,15 +156,19 @@ def test_un_fichier_mal_forme_est_explique(lot_retour, utilisateurs, contenu, me
     assert message in " ".join(invalide.value.erreurs)
 
 
-def test_une_date_a_venir_est_refusee(lot_retour, utilisateurs):
-    a, _b, _c = _refs(lot_retour)
+def test_une_date_a_venir_ou_une_colonne_en_trop_refuse_la_ligne(lot_retour, utilisateurs):
+    a, b, _c = _refs(lot_retour)
     demain = timezone.localdate() + dt.timedelta(days=1)
-    with pytest.raises(RetourInvalide, match="est à venir"):
-        importer_retour(
-            lot_retour,
-            _csv(ENTETE + f"{a};paye;{demain:%d/%m/%Y};VIR;\n"),
-            utilisateurs["comptable"],
-        )
+    rapport = importer_retour(
+        lot_retour,
+        _csv(ENTETE + f"{a};paye;{demain:%d/%m/%Y};VIR;\n" + f"{b};rejete;;;motif;en trop\n"),
+        utilisateurs["comptable"],
+    )
+    assert [r.texte for r in rapport.refusees] == [
+        f"Ligne 2 : La date {demain:%d/%m/%Y} est à venir.",
+        "Ligne 3 : 6 colonnes au lieu de 5 (un point-virgule en trop dans le motif ?).",
+    ]
+    assert not Versement.objects.exclude(etat=E.MIS_EN_PAIEMENT).exists()
 
 
 def _pain002(operations: str, date: str | None = None) -> SimpleUploadedFile:
@@ -210,14 +206,14 @@ def test_un_pain002_paie_les_acsc_et_rejette_les_rjct(lot_retour, utilisateurs):
 
 def test_un_pain002_au_statut_inconnu_ou_avec_doctype_est_refuse(lot_retour, utilisateurs):
     a, _b, _c = _refs(lot_retour)
-    with pytest.raises(RetourInvalide, match="statut « PDNG » non traité"):
-        importer_retour(
-            lot_retour,
-            _pain002(
-                f"<TxInfAndSts><OrgnlEndToEndId>{a}</OrgnlEndToEndId><TxSts>PDNG</TxSts></TxInfAndSts>"
-            ),
-            utilisateurs["comptable"],
-        )
+    rapport = importer_retour(
+        lot_retour,
+        _pain002(
+            f"<TxInfAndSts><OrgnlEndToEndId>{a}</OrgnlEndToEndId><TxSts>ZZZZ</TxSts></TxInfAndSts>"
+        ),
+        utilisateurs["comptable"],
+    )
+    assert rapport.refusees[0].texte.startswith("Opération 1 : Statut « ZZZZ » inconnu")
     piege = SimpleUploadedFile(
         "retour.xml",
         b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e "x">]><Document>&e;</Document>',

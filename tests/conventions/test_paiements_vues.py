@@ -312,7 +312,7 @@ def test_marquer_paye_deux_fois_par_la_page(comptable, jeu):
     assert Mouvement.objects.count() == 1
 
 
-def test_un_retour_invalide_est_explique_ligne_par_ligne(comptable, jeu):
+def test_un_retour_sans_aucune_ligne_applicable_est_explique_ligne_par_ligne(comptable, jeu):
     fichier = SimpleUploadedFile(
         "retour.csv",
         b"reference;statut;date;reference_bancaire;motif\nINCONNUE;paye;01/01/2026;V;\n",
@@ -322,8 +322,19 @@ def test_un_retour_invalide_est_explique_ligne_par_ligne(comptable, jeu):
     )
     assert reponse.status_code == 400
     page = texte(reponse)
-    assert "Retour non appliqué" in page
+    assert "Aucune ligne du retour n'a été appliquée : 1 ligne refusée" in page
     assert "Ligne 2 : la référence « INCONNUE » n'est pas dans le lot" in page
+
+
+def test_un_fichier_illisible_n_est_pas_applique(comptable, jeu):
+    fichier = SimpleUploadedFile("retour.xml", b"<Document><CstmrPmtStsRpt>")
+    reponse = comptable.post(
+        reverse("paiements_lot_retour", args=[jeu["lot"].pk]), {"fichier": fichier}
+    )
+    assert reponse.status_code == 400
+    page = texte(reponse)
+    assert "Fichier illisible, rien n'est appliqué" in page
+    assert "Le fichier XML est mal formé" in page
 
 
 def test_un_rejet_sans_motif_est_refuse_par_la_page(comptable, jeu):

@@ -92,6 +92,7 @@ def test_ni_par_le_retour_de_la_banque(cumulard, a_valider, caf_rhone, utilisate
     for versement in lot.versements.all():
         sortie.write(f"{versement.reference};paye;{AUJOURD_HUI():%d/%m/%Y};VIR-2;\n")
     fichier = SimpleUploadedFile("retour.csv", sortie.getvalue().encode("utf-8"))
-    with pytest.raises(paiements.ActionImpossible, match="séparation des tâches"):
-        retour_banque.importer_retour(lot, fichier, cumulard)
+    rapport = retour_banque.importer_retour(lot, fichier, cumulard)
+    assert rapport.inchange and len(rapport.refusees) == 2
+    assert all("séparation des tâches" in r.texte for r in rapport.refusees)
     assert set(Versement.objects.values_list("etat", flat=True)) == {E.MIS_EN_PAIEMENT}

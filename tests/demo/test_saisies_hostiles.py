@@ -108,7 +108,8 @@ HORS_PARCOURS = {
     "(tests/comptes/test_double_facteur.py)",
     "FormulaireRetour": "import d'un fichier pain.002 (tests/versements)",
     "FormulaireFermeture": "fermer son compte : chaque compte parcouru est agent ou dernier "
-    "administrateur de sa structure, la page n'offre pas le formulaire (tests/rgpd/test_mon_compte.py)",
+    "administrateur de sa structure, la page n'offre pas le formulaire "
+    "(tests/rgpd/test_mon_compte.py)",
     # Pas atteints depuis les liens de la démo (aucun objet à cet état pour le compte qui
     # les voit, ou page ouverte depuis une adresse avec paramètres) : leurs propres tests
     # couvrent erreurs et corrections. À rattacher au parcours quand la démo les expose.

@@ -12,6 +12,7 @@ CLASSES_ETAT_VERSEMENT: dict[str, str] = {
     EtatVersement.A_VALIDER: "fr-badge--new",
     EtatVersement.VALIDE: "fr-badge--info",
     EtatVersement.MIS_EN_PAIEMENT: "fr-badge--purple-glycine",
+    EtatVersement.ACCEPTE_BANQUE: "fr-badge--blue-ecume",
     EtatVersement.PAYE: "fr-badge--success",
     EtatVersement.REJETE: "fr-badge--error",
 }
