@@ -619,16 +619,21 @@ def bareme_en_lot() -> dict[str, Any]:
 # --- Le rapport ---------------------------------------------------------------------------
 
 
-def ecrire(series: list[Serie], bareme: dict[str, Any]) -> None:
+def ecrire(series: list[Serie], bareme: dict[str, Any], charge_avant: float) -> None:
     import django
 
     quand = dt.datetime.now().astimezone()
+    charge_machine = (
+        f"charge moyenne de la machine {charge_avant:.1f} au début, "
+        f"{os.getloadavg()[0]:.1f} à la fin"
+    )
     donnees = {
         "mesure_le": quand.isoformat(timespec="seconds"),
         "machine": (
             f"{platform.node()} ({os.cpu_count()} cœurs, Python {platform.python_version()}, "
             f"Django {django.get_version()})"
         ),
+        "charge_machine": charge_machine,
         "series": [asdict(s) for s in series],
         "bareme_en_lot": bareme,
     }
@@ -641,6 +646,7 @@ def ecrire(series: list[Serie], bareme: dict[str, Any]) -> None:
         f"Mesuré le {quand:%d/%m/%Y à %H:%M} sur {donnees['machine']}. Relancer : `make bench`",
         "(chiffres bruts : `bench/resultats.json`). gunicorn (`config/gunicorn.conf.py`, DEBUG",
         "désactivé), un client HTTP connecté ; requêtes SQL comptées à part dans le processus.",
+        f"Pendant la mesure : {charge_machine} (2 cœurs : au-delà de 2, les temps sont gonflés).",
         "",
     ]
     for s in series:
@@ -702,6 +708,7 @@ def ecrire(series: list[Serie], bareme: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    charge_avant = os.getloadavg()[0]
     echelles = [float(e) for e in os.environ.get("BENCH_ECHELLES", "1.0").split()]
     nombre = int(os.environ.get("BENCH_REQUETES", "30"))
     series = []
@@ -719,7 +726,7 @@ def main() -> None:
             serie.charge = charge(base, "/instruction/", "instructeur@demo.clas.fr")
         serie.lot = lot_de_1200()
         series.append(serie)
-    ecrire(series, bareme_en_lot())
+    ecrire(series, bareme_en_lot(), charge_avant)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -27,6 +28,7 @@ from clas.statistiques.indicateurs import (
     delais,
     tableau_de_bord,
 )
+from clas.statistiques.views.tableau_de_bord import annee_par_defaut
 from clas.versements.models import EtatVersement, Versement
 from tests.instruction.outils import creer_campagne
 from tests.outils import texte
@@ -283,7 +285,7 @@ def test_le_national_voit_la_nation_puis_la_caf_qu_il_choisit(donnees, national,
 
 def test_une_annee_ou_une_caf_inconnue_est_dite_sans_erreur(donnees, national, instructeur) -> None:
     page = texte(national.get(URL, {"annee": "1990-1991", "caf": "zzz"}))
-    assert "Aucune campagne pour l'année « 1990-1991 » : voici la plus récente." in page
+    assert "Aucune campagne pour l'année « 1990-1991 » : voici l'année scolaire en cours." in page
     assert "La Caf « zzz » n'existe pas : voici les chiffres nationaux." in page
     assert instructeur.get(URL, {"annee": "<script>"}).status_code == 200
 
@@ -349,3 +351,18 @@ def test_le_nombre_de_requetes_ne_depend_pas_du_nombre_de_dossiers(
     assert (_requetes(national), _requetes(instructeur)) == avant
     # Douze agrégats (indicateurs.tableau_de_bord), la session, le compte, le menu.
     assert max(avant) <= 22
+
+
+@pytest.mark.parametrize(
+    ("disponibles", "attendue"),
+    [
+        (["2027-2028", "2026-2027", "2025-2026"], "2026-2027"),
+        (["2027-2028", "2025-2026"], "2025-2026"),
+        (["2027-2028"], "2027-2028"),
+    ],
+)
+def test_l_annee_montree_d_abord_est_l_annee_scolaire_en_cours(disponibles, attendue) -> None:
+    """Une campagne de l'an prochain tout juste ouverte n'a rien à montrer : la page s'ouvre
+    sur l'année en cours (ou la plus récente d'avant)."""
+    with time_machine.travel(dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC), tick=False):
+        assert annee_par_defaut(disponibles) == attendue

@@ -11,12 +11,14 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.dossiers.models import EtatDossier
 from clas.instruction.enveloppe import Situation
 from clas.referentiel.models import Caf
+from clas.simulateur.formulaire import annee_scolaire_en_cours
 
 from ..graphiques import (
     Graphique,
@@ -269,6 +271,14 @@ def situation(annee: Annee) -> Situation:
     )
 
 
+def annee_par_defaut(disponibles: list[str]) -> str:
+    """L'année scolaire en cours si elle a une campagne, sinon la plus récente d'avant : une
+    campagne de l'an prochain, tout juste ouverte, n'a encore rien à montrer."""
+    en_cours = annee_scolaire_en_cours(timezone.localdate())
+    passees = [a for a in disponibles if a <= en_cours]
+    return max(passees) if passees else disponibles[0]
+
+
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
 def statistiques(request: RequeteConnectee) -> HttpResponse:
@@ -283,7 +293,9 @@ def statistiques(request: RequeteConnectee) -> HttpResponse:
     disponibles = annees_disponibles(perimetre)
     annee = request.GET.get("annee", "").strip()
     if annee and annee not in disponibles:
-        avertissements.append(f"Aucune campagne pour l'année « {annee} » : voici la plus récente.")
+        avertissements.append(
+            f"Aucune campagne pour l'année « {annee} » : voici l'année scolaire en cours."
+        )
     contexte: dict[str, object] = {
         "titre": f"Statistiques — {perimetre.libelle}",
         "perimetre": perimetre,
@@ -293,7 +305,7 @@ def statistiques(request: RequeteConnectee) -> HttpResponse:
         "cafs": Caf.objects.order_by("code") if capacites["choisir_caf"] else [],
     }
     if disponibles:
-        annee = annee if annee in disponibles else disponibles[0]
+        annee = annee if annee in disponibles else annee_par_defaut(disponibles)
         tableau = tableau_de_bord(perimetre, annee, disponibles)
         contexte |= {
             "tableau": tableau,
