@@ -76,7 +76,7 @@ format: install ## reformate le code
 e2e: install ## parcours dans Chromium (/usr/bin/chromium) ; captures dans tests/e2e/captures/
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m e2e tests/e2e
 
-bench: install ## mesures : barème (bench/bareme.md), pages et API à l'échelle nationale sous gunicorn (bench/RESULTATS.md, resultats.json)
+bench: migrate ## mesures : barème (bench/bareme.md), pages et API à l'échelle nationale sous gunicorn (bench/RESULTATS.md, resultats.json)
 	$(PY) bench/bareme.py
 	$(PY) bench/pages.py
 
