@@ -87,7 +87,7 @@ def test_la_page_montre_l_annee_choisie_par_departement_sans_donnee_personnelle(
         assert structure.nom not in page
         assert structure.siret not in page
     assert 'aria-labelledby="graphique-chiffres-titre graphique-chiffres-desc"' in page
-    assert "Données du graphique : montant décidé par année scolaire" in page
+    assert "Données du graphique : montant décidé par année scolaire, toutes Caf" in page
     # Le graphique dit l'essentiel en phrase : chaque année, son montant.
     assert f"{formater_euros(Decimal('7500.00'))} pour 2 projets en 2024-2025" in page
 

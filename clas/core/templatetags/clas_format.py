@@ -23,6 +23,14 @@ def sans_nom_d_enfant() -> str:
 
 
 @register.filter
+def debut_minuscule(texte: object) -> str:
+    """« Montant décidé…, toutes Caf » -> « montant décidé…, toutes Caf » : seule la première
+    lettre passe en minuscule (un sigle ou un nom propre reste écrit comme il l'est)."""
+    texte = str(texte)
+    return texte[:1].lower() + texte[1:]
+
+
+@register.filter
 def euros(valeur: object) -> str:
     """2563 -> « 2 563,00 € »."""
     if valeur is None or valeur == "":
