@@ -43,6 +43,9 @@ def browser_type_launch_args() -> dict[str, object]:
             "--no-first-run",
             "--lang=fr-FR",
         ],
+        # Les champs date suivent la langue du système, pas celle du contexte : sans LANG
+        # français, Chromium les affiche mm/jj/aaaa sur les captures.
+        "env": {**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr_FR:fr"},
     }
 
 
