@@ -12,10 +12,20 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+# L'échappement de `json.dumps(..., ensure_ascii=False)`, dans sa version en C.
+from json.encoder import encode_basestring as _texte_json
 from typing import TypeVar
 
 from clas.bareme.argent import arrondir, formater_nombre
-from clas.bareme.calcul import CollectifEntree, Entree, Resultat
+from clas.bareme.calcul import (
+    CollectifEntree,
+    Entree,
+    Etape,
+    ParametreUtilise,
+    Resultat,
+    ResultatCollectif,
+)
 
 _T = TypeVar("_T")
 
@@ -184,6 +194,12 @@ def _lire_collectifs(
 
 
 def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> CollectifEntree | None:
+    # Le cas courant (des entiers et des booléens JSON, sans champ inconnu) sans passer par la
+    # lecture champ par champ ; toute autre valeur suit la lecture complète, qui dit pourquoi.
+    if type(element) is dict and element.keys() <= _CHAMPS_COLLECTIF:
+        collectif = _collectif_simple(index, element)
+        if collectif is not None:
+            return collectif
     prefixe = f"collectifs[{index}]."
     if not isinstance(element, Mapping):
         message = (
@@ -216,6 +232,58 @@ def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> Colle
         bonus_accompagnement_parents=_present(booleens["bonus_accompagnement_parents"]),
         retenu=retenu,
     )
+
+
+_CHAMPS_COLLECTIF = frozenset(CHAMPS_COLLECTIF)
+
+
+def _collectif_simple(index: int, element: dict[str, object]) -> CollectifEntree | None:
+    """Le collectif si chaque champ a déjà sa forme finale (sinon None) : le même résultat
+    que la lecture complète, en une passe."""
+    nom = element.get("nom")
+    if nom is None:
+        nom = ""
+    elif type(nom) is not str:
+        return None
+    else:
+        nom = nom.strip()
+        if len(nom) > NOM_LONGUEUR_MAX:
+            return None
+    enfants = element.get("nb_enfants")
+    intervenants = element.get("nb_intervenants")
+    semaines = element.get("semaines_de_fonctionnement")
+    if not (
+        type(enfants) is int
+        and type(intervenants) is int
+        and type(semaines) is int
+        and 0 <= enfants <= ENTIER_MAX
+        and 0 <= intervenants <= ENTIER_MAX
+        and 0 <= semaines <= SEMAINES_MAX
+    ):
+        return None
+    booleens = []
+    for champ, defaut in _BOOLEENS_ET_DEFAUTS:
+        valeur = element.get(champ)
+        if valeur is None:
+            valeur = defaut
+        elif type(valeur) is not bool:
+            return None
+        booleens.append(valeur)
+    rural, handicap, culturel, parents, retenu = booleens
+    return CollectifEntree(
+        nom=nom or f"Collectif {index + 1}",
+        nb_enfants=enfants,
+        nb_intervenants=intervenants,
+        semaines_de_fonctionnement=semaines,
+        milieu_rural=rural,
+        enfant_en_situation_de_handicap=handicap,
+        bonus_projets_culturels=culturel,
+        bonus_accompagnement_parents=parents,
+        retenu=retenu,
+    )
+
+
+_BOOLEENS_ET_DEFAUTS = (*((champ, False) for champ in CHAMPS_BOOLEENS), ("retenu", True))
 
 
 def _present(valeur: _T | None) -> _T:
@@ -324,15 +392,19 @@ def _resultat_sans_parametres(resultat: Resultat) -> dict[str, object]:
 
 class EncodeurDeLot:
     """Une ligne JSON par résultat (ou refus) d'un lot : le texte de
-    `json.dumps(resultat_vers_json(r), ensure_ascii=False, separators=(",", ":"))`, les
-    paramètres de chaque année encodés une seule fois pour tout le lot."""
+    `json.dumps(resultat_vers_json(r), ensure_ascii=False, separators=(",", ":"))`, écrit
+    directement (sans dictionnaires intermédiaires) ; les paramètres de chaque année, et ceux
+    de chaque étape, encodés une seule fois pour tout le lot."""
 
     def __init__(self) -> None:
         self._encodeur = json.JSONEncoder(
             ensure_ascii=False, separators=(",", ":"), check_circular=False
         )
-        # Par objet Parametres (gardé avec son texte : l'identité ne peut pas être reprise).
+        # Par objet (gardé avec son texte : l'identité d'un objet disparu peut être reprise).
+        # Le calcul partage ces objets d'un projet à l'autre : peu d'entrées par lot.
         self._parametres: dict[int, tuple[object, str]] = {}
+        self._utilises: dict[int, tuple[object, str]] = {}
+        self._etapes: dict[int, tuple[object, str]] = {}
 
     def resultat(self, resultat: Resultat) -> str:
         parametres = resultat.parametres
@@ -340,12 +412,68 @@ class EncodeurDeLot:
         if connu is None or connu[0] is not parametres:
             connu = (parametres, self._encodeur.encode(parametres.vers_dict()))
             self._parametres[id(parametres)] = connu
-        corps = self._encodeur.encode(_resultat_sans_parametres(resultat))
-        # « parametres » est la dernière clé de `resultat_vers_json`.
-        return f'{corps[:-1]},"parametres":{connu[1]}}}'
+        # Les montants sont des chiffres, un point et un signe : rien à échapper. Les clés
+        # dans l'ordre de `resultat_vers_json`, « parametres » en dernier.
+        return (
+            f'{{"annee_scolaire":{_texte_json(resultat.annee_scolaire)},'
+            f'"montant_total":"{_texte_montant(resultat.montant_total)}",'
+            f'"montant_avant_plafonnement":"{_texte_montant(resultat.montant_avant_plafonnement)}",'
+            f'"plafond_reste_a_charge":"{_texte_montant(resultat.plafond_reste_a_charge)}",'
+            f'"plafonnement_reste_a_charge":{_JSON_BOOLEEN[resultat.plafonnement_reste_a_charge]},'
+            f'"reduction_plafonnement":"{_texte_montant(resultat.reduction_plafonnement)}",'
+            f'"collectifs":[{",".join(map(_collectif_json, resultat.collectifs))}],'
+            f'"explication":[{",".join(map(self._etape, resultat.explication))}],'
+            f'"parametres":{connu[1]}}}'
+        )
+
+    def _etape(self, e: Etape) -> str:
+        connu = self._etapes.get(id(e))
+        if connu is None or connu[0] is not e:
+            if len(self._etapes) >= _ETAPES_MAX:
+                self._etapes.clear()
+            connu = self._etapes[id(e)] = (e, self._etape_json(e))
+        return connu[1]
+
+    def _etape_json(self, e: Etape) -> str:
+        collectif = "null" if e.collectif is None else str(e.collectif)
+        return (
+            f'{{"code":{_texte_json(e.code)},"libelle":{_texte_json(e.libelle)},'
+            f'"valeur":{_texte_json(e.valeur)},"formule":{_texte_json(e.formule)},'
+            f'"collectif":{collectif},"parametres":{self._parametres_utilises(e.parametres)}}}'
+        )
+
+    def _parametres_utilises(self, utilises: tuple[ParametreUtilise, ...]) -> str:
+        connu = self._utilises.get(id(utilises))
+        if connu is None or connu[0] is not utilises:
+            if len(self._utilises) >= _UTILISES_MAX:
+                self._utilises.clear()
+            texte = self._encodeur.encode(
+                [
+                    {"nom": p.nom, "libelle": p.libelle, "valeur": p.valeur, "source": p.source}
+                    for p in utilises
+                ]
+            )
+            connu = self._utilises[id(utilises)] = (utilises, texte)
+        return connu[1]
 
     def refus(self, refus: Mapping[str, object]) -> str:
         return self._encodeur.encode(refus)
+
+
+_JSON_BOOLEEN = {True: "true", False: "false"}
+_UTILISES_MAX = 4096
+_ETAPES_MAX = 65536
+
+
+def _collectif_json(c: ResultatCollectif) -> str:
+    motifs = ",".join(
+        f'{{"code":{_texte_json(m.code)},"message":{_texte_json(m.message)}}}'
+        for m in c.motifs_ineligibilite
+    )
+    return (
+        f'{{"nom":{_texte_json(c.nom)},"eligible":{_JSON_BOOLEEN[c.eligible]},'
+        f'"montant":"{_texte_montant(c.montant)}","motifs_ineligibilite":[{motifs}]}}'
+    )
 
 
 def entree_vers_json(entree: Entree) -> dict[str, object]:
