@@ -154,6 +154,9 @@ class _Prepares:
         self.projets: dict[tuple[int, int, int], _Base] = {}
         self.etapes: dict[tuple[object, ...], Etape] = {}
         self.montants: dict[tuple[object, ...], _Montant] = {}
+        # Par collectif (rang, nom, ce qui décide son montant) : son résultat et ses étapes
+        # après celle de l'éligibilité.
+        self.collectifs: dict[tuple[object, ...], tuple[ResultatCollectif, tuple[Etape, ...]]] = {}
         self.eligibilites: dict[tuple[int, int, bool, int, bool], _Eligibilite] = {}
         self.bonus: dict[str, Rationnel] = {
             nom: getattr(p, nom).as_integer_ratio() for nom in _BONUS
@@ -208,7 +211,7 @@ class _Base:
         self.etapes: tuple[Etape, ...] = ()
 
 
-_CACHE_MAX = 65536
+_CACHE_MAX = 16384
 
 
 def _projet(depenses: Decimal, nombre: int, p: _Prepares) -> _Base:
@@ -270,11 +273,38 @@ def _calculer_collectif(
     index: int, collectif: CollectifEntree, base: _Base, p: _Prepares
 ) -> tuple[ResultatCollectif, list[Etape]]:
     controle, etape_eligibilite = _eligibilite(index, collectif, p)
+    cle: tuple[object, ...]
     if controle.motifs:
-        return _collectif_ineligible(collectif, controle.motifs), [
-            etape_eligibilite,
-            _etape_montant_nul(index, collectif, controle.formule_montant_nul),
-        ]
+        cle = ("non_eligible", index, collectif.nom, controle.cle)
+    else:
+        cle = (
+            "eligible",
+            index,
+            collectif.nom,
+            base.cle,
+            collectif.bonus_projets_culturels,
+            collectif.bonus_accompagnement_parents,
+            collectif.semaines_de_fonctionnement,
+        )
+    connu = p.collectifs.get(cle)
+    if connu is None:
+        if len(p.collectifs) >= _CACHE_MAX:
+            p.collectifs.clear()
+        if controle.motifs:
+            connu = (
+                _collectif_ineligible(collectif, controle.motifs),
+                (_etape_montant_nul(index, collectif, controle.formule_montant_nul),),
+            )
+        else:
+            connu = _collectif_eligible(index, collectif, base, p)
+        p.collectifs[cle] = connu
+    resultat, etapes = connu
+    return resultat, [etape_eligibilite, *etapes]
+
+
+def _collectif_eligible(
+    index: int, collectif: CollectifEntree, base: _Base, p: _Prepares
+) -> tuple[ResultatCollectif, tuple[Etape, ...]]:
     culturel = collectif.bonus_projets_culturels
     parents = collectif.bonus_accompagnement_parents
     semaines = min(collectif.semaines_de_fonctionnement, p.p.semaines_reference)
@@ -306,14 +336,13 @@ def _calculer_collectif(
             formule=calcul.formule,
             collectif=index,
         )
-    etapes = [
-        etape_eligibilite,
+    etapes = (
         etape_base,
         _etape_bonus(index, collectif, "bonus_projets_culturels", culturel, p),
         _etape_bonus(index, collectif, "bonus_accompagnement_parents", parents, p),
         _etape_semaines(index, collectif, semaines, p),
         etape_montant,
-    ]
+    )
     resultat = ResultatCollectif(
         nom=nom,
         eligible=True,
@@ -394,6 +423,7 @@ class _Eligibilite:
     """Le contrôle d'éligibilité d'un collectif, qui ne dépend que de ses nombres, de ses
     critères dérogatoires et de la décision de la Caf : calculé une fois par combinaison."""
 
+    cle: tuple[int, int, bool, int, bool]
     motifs: tuple[MotifIneligibilite, ...]
     formule: str
     parametres: tuple[ParametreUtilise, ...]
@@ -504,6 +534,7 @@ def _controler(
 
     conclusion = "non éligible" if motifs else "éligible"
     return _Eligibilite(
+        cle=(intervenants, enfants, derogatoire, semaines, retenu),
         motifs=tuple(motifs),
         formule=" ; ".join(controles) + f" → {conclusion}",
         parametres=prepares.utilises(*noms_parametres),
@@ -627,7 +658,7 @@ def _plafonner(
 
 # Le texte d'un montant ne dépend que de sa valeur (il est arrondi au centime) : un lot écrit
 # mille fois les mêmes, écrits une fois. Les montants du calcul sont finis (`_verifier`).
-_texte_euros = lru_cache(maxsize=65536)(formater_euros)
+_texte_euros = lru_cache(maxsize=16384)(formater_euros)
 
 
 class _Textes:

@@ -404,7 +404,10 @@ class EncodeurDeLot:
         # Le calcul partage ces objets d'un projet à l'autre : peu d'entrées par lot.
         self._parametres: dict[int, tuple[object, str]] = {}
         self._utilises: dict[int, tuple[object, str]] = {}
-        self._etapes: dict[int, tuple[object, str]] = {}
+        # Le texte de chaque étape par identité ; `_gardees` garde les étapes en vie, donc
+        # leur identité ne peut pas être reprise par une autre tant qu'elles sont là.
+        self._etapes: dict[int, str] = {}
+        self._gardees: list[Etape] = []
 
     def resultat(self, resultat: Resultat) -> str:
         parametres = resultat.parametres
@@ -422,17 +425,24 @@ class EncodeurDeLot:
             f'"plafonnement_reste_a_charge":{_JSON_BOOLEEN[resultat.plafonnement_reste_a_charge]},'
             f'"reduction_plafonnement":"{_texte_montant(resultat.reduction_plafonnement)}",'
             f'"collectifs":[{",".join(map(_collectif_json, resultat.collectifs))}],'
-            f'"explication":[{",".join(map(self._etape, resultat.explication))}],'
+            f'"explication":[{self._explication(resultat.explication)}],'
             f'"parametres":{connu[1]}}}'
         )
 
-    def _etape(self, e: Etape) -> str:
-        connu = self._etapes.get(id(e))
-        if connu is None or connu[0] is not e:
-            if len(self._etapes) >= _ETAPES_MAX:
+    def _explication(self, etapes: tuple[Etape, ...]) -> str:
+        textes: list[str | None] = list(map(self._etapes.get, map(id, etapes)))
+        if None in textes:
+            if len(self._gardees) >= _ETAPES_MAX:
                 self._etapes.clear()
-            connu = self._etapes[id(e)] = (e, self._etape_json(e))
-        return connu[1]
+                self._gardees.clear()
+            for rang, (texte, etape) in enumerate(zip(textes, etapes, strict=True)):
+                if texte is None:
+                    texte = textes[rang] = self._etape_json(etape)
+                    # Seules les étapes d'un collectif reviennent d'un projet à l'autre.
+                    if etape.collectif is not None:
+                        self._etapes[id(etape)] = texte
+                        self._gardees.append(etape)
+        return ",".join(textes)  # type: ignore[arg-type]  # plus aucun None
 
     def _etape_json(self, e: Etape) -> str:
         collectif = "null" if e.collectif is None else str(e.collectif)
@@ -462,7 +472,7 @@ class EncodeurDeLot:
 
 _JSON_BOOLEEN = {True: "true", False: "false"}
 _UTILISES_MAX = 4096
-_ETAPES_MAX = 65536
+_ETAPES_MAX = 16384
 
 
 def _collectif_json(c: ResultatCollectif) -> str:
