@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 # L'échappement de `json.dumps(..., ensure_ascii=False)`, dans sa version en C.
 from json.encoder import encode_basestring as _texte_json
@@ -141,6 +142,13 @@ def _annee(valeur: object, annees_disponibles: Collection[str]) -> str:
 
 
 def _montant(valeur: object) -> Decimal:
+    # Un lot répète les mêmes montants : le texte lu une fois (un refus n'est pas gardé).
+    if type(valeur) is str:
+        return _montant_texte(valeur)
+    return _montant_lu(valeur)
+
+
+def _montant_lu(valeur: object) -> Decimal:
     montant = _nombre_decimal(valeur)
     if montant < 0:
         raise _Invalide("Le montant doit être positif ou nul.")
@@ -149,6 +157,9 @@ def _montant(valeur: object) -> Decimal:
     if montant != arrondir(montant):
         raise _Invalide("Saisissez au plus deux décimales (les centimes), par exemple 24000.50.")
     return abs(arrondir(montant))  # abs : « -0 » devient 0.00
+
+
+_montant_texte = lru_cache(maxsize=4096)(_montant_lu)
 
 
 def _nombre_decimal(valeur: object) -> Decimal:
@@ -261,29 +272,25 @@ def _collectif_simple(index: int, element: dict[str, object]) -> CollectifEntree
         and 0 <= semaines <= SEMAINES_MAX
     ):
         return None
-    booleens = []
-    for champ, defaut in _BOOLEENS_ET_DEFAUTS:
-        valeur = element.get(champ)
-        if valeur is None:
-            valeur = defaut
-        elif type(valeur) is not bool:
+    rural = element.get("milieu_rural")
+    handicap = element.get("enfant_en_situation_de_handicap")
+    culturel = element.get("bonus_projets_culturels")
+    parents = element.get("bonus_accompagnement_parents")
+    retenu = element.get("retenu")
+    for valeur in (rural, handicap, culturel, parents, retenu):
+        if not (valeur is None or valeur is True or valeur is False):
             return None
-        booleens.append(valeur)
-    rural, handicap, culturel, parents, retenu = booleens
     return CollectifEntree(
         nom=nom or f"Collectif {index + 1}",
         nb_enfants=enfants,
         nb_intervenants=intervenants,
         semaines_de_fonctionnement=semaines,
-        milieu_rural=rural,
-        enfant_en_situation_de_handicap=handicap,
-        bonus_projets_culturels=culturel,
-        bonus_accompagnement_parents=parents,
-        retenu=retenu,
+        milieu_rural=rural is True,
+        enfant_en_situation_de_handicap=handicap is True,
+        bonus_projets_culturels=culturel is True,
+        bonus_accompagnement_parents=parents is True,
+        retenu=retenu is not False,  # vrai par défaut
     )
-
-
-_BOOLEENS_ET_DEFAUTS = (*((champ, False) for champ in CHAMPS_BOOLEENS), ("retenu", True))
 
 
 def _present(valeur: _T | None) -> _T:
@@ -408,6 +415,8 @@ class EncodeurDeLot:
         # leur identité ne peut pas être reprise par une autre tant qu'elles sont là.
         self._etapes: dict[int, str] = {}
         self._gardees: list[Etape] = []
+        self._resultats: dict[int, str] = {}
+        self._resultats_gardes: list[ResultatCollectif] = []
 
     def resultat(self, resultat: Resultat) -> str:
         parametres = resultat.parametres
@@ -424,10 +433,24 @@ class EncodeurDeLot:
             f'"plafond_reste_a_charge":"{_texte_montant(resultat.plafond_reste_a_charge)}",'
             f'"plafonnement_reste_a_charge":{_JSON_BOOLEEN[resultat.plafonnement_reste_a_charge]},'
             f'"reduction_plafonnement":"{_texte_montant(resultat.reduction_plafonnement)}",'
-            f'"collectifs":[{",".join(map(_collectif_json, resultat.collectifs))}],'
+            f'"collectifs":[{self._collectifs(resultat.collectifs)}],'
             f'"explication":[{self._explication(resultat.explication)}],'
             f'"parametres":{connu[1]}}}'
         )
+
+    def _collectifs(self, collectifs: tuple[ResultatCollectif, ...]) -> str:
+        textes: list[str | None] = list(map(self._resultats.get, map(id, collectifs)))
+        if None in textes:
+            if len(self._resultats_gardes) >= _ETAPES_MAX:
+                self._resultats.clear()
+                self._resultats_gardes.clear()
+            for rang, (texte, collectif) in enumerate(zip(textes, collectifs, strict=True)):
+                if texte is None:
+                    texte = textes[rang] = self._resultats[id(collectif)] = _collectif_json(
+                        collectif
+                    )
+                    self._resultats_gardes.append(collectif)
+        return ",".join(textes)  # type: ignore[arg-type]  # plus aucun None
 
     def _explication(self, etapes: tuple[Etape, ...]) -> str:
         textes: list[str | None] = list(map(self._etapes.get, map(id, etapes)))
