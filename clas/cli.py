@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn, TextIO
 
 USAGE = (
@@ -123,23 +124,34 @@ def simuler_lot(chemin: str) -> int:
         return 1
     annees = parametres.keys()
     encodeur = EncodeurDeLot()
-    ecrire, refusee = sys.stdout.write, False
+    ecrire, refusee = _sortie_utf8(), False
     with lignes:
         for rang, ligne in enumerate(lignes, start=1):
             if not ligne.strip():
                 continue
             try:
                 entree = lire_entree(json.loads(ligne), annees)
-                texte = encodeur.resultat(calculer(entree, parametres[entree.annee_scolaire]))
+                texte = encodeur.resultat_utf8(calculer(entree, parametres[entree.annee_scolaire]))
             except json.JSONDecodeError as erreur:
-                texte, refusee = encodeur.refus(_refus_json(erreur, rang)), True
+                texte, refusee = encodeur.refus_utf8(_refus_json(erreur, rang)), True
             except RecursionError:
                 refus = {"erreurs": [{"champ": "", "message": f"Ligne {rang} trop imbriquée."}]}
-                texte, refusee = encodeur.refus(refus), True
+                texte, refusee = encodeur.refus_utf8(refus), True
             except EntreeInvalide as refus_entree:
-                texte, refusee = encodeur.refus(refus_entree.vers_json()), True
-            ecrire(texte + "\n")
+                texte, refusee = encodeur.refus_utf8(refus_entree.vers_json()), True
+            ecrire(texte + b"\n")
     return 2 if refusee else 0
+
+
+def _sortie_utf8() -> Callable[[bytes], object]:
+    """Écrit des lignes déjà en UTF-8 (JSON Lines) : directement sur la sortie binaire, sans
+    réencoder des mégaoctets de texte ; par la sortie texte si elle n'en a pas."""
+    sys.stdout.flush()
+    binaire = getattr(sys.stdout, "buffer", None)
+    if binaire is not None:
+        return binaire.write  # type: ignore[no-any-return]
+    texte = sys.stdout
+    return lambda ligne: texte.write(ligne.decode())
 
 
 class _Analyseur(argparse.ArgumentParser):

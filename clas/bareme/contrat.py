@@ -400,8 +400,9 @@ def _resultat_sans_parametres(resultat: Resultat) -> dict[str, object]:
 class EncodeurDeLot:
     """Une ligne JSON par résultat (ou refus) d'un lot : le texte de
     `json.dumps(resultat_vers_json(r), ensure_ascii=False, separators=(",", ":"))`, écrit
-    directement (sans dictionnaires intermédiaires) ; les paramètres de chaque année, et ceux
-    de chaque étape, encodés une seule fois pour tout le lot."""
+    directement en UTF-8 (sans dictionnaires intermédiaires) ; les paramètres de chaque année,
+    et chaque étape ou résultat de collectif partagé d'un projet à l'autre par le calcul,
+    encodés une seule fois pour tout le lot."""
 
     def __init__(self) -> None:
         self._encodeur = json.JSONEncoder(
@@ -409,63 +410,82 @@ class EncodeurDeLot:
         )
         # Par objet (gardé avec son texte : l'identité d'un objet disparu peut être reprise).
         # Le calcul partage ces objets d'un projet à l'autre : peu d'entrées par lot.
-        self._parametres: dict[int, tuple[object, str]] = {}
+        self._parametres: dict[int, tuple[object, bytes]] = {}
         self._utilises: dict[int, tuple[object, str]] = {}
         # Le texte de chaque étape par identité ; `_gardees` garde les étapes en vie, donc
         # leur identité ne peut pas être reprise par une autre tant qu'elles sont là.
-        self._etapes: dict[int, str] = {}
+        self._etapes: dict[int, bytes] = {}
         self._gardees: list[Etape] = []
-        self._resultats: dict[int, str] = {}
+        self._resultats: dict[int, bytes] = {}
         self._resultats_gardes: list[ResultatCollectif] = []
 
     def resultat(self, resultat: Resultat) -> str:
+        return self.resultat_utf8(resultat).decode()
+
+    def refus(self, refus: Mapping[str, object]) -> str:
+        return self._encodeur.encode(refus)
+
+    def refus_utf8(self, refus: Mapping[str, object]) -> bytes:
+        return self.refus(refus).encode()
+
+    def resultat_utf8(self, resultat: Resultat) -> bytes:
+        """La ligne en UTF-8 : assemblée d'octets déjà encodés, sans conversion du texte."""
         parametres = resultat.parametres
         connu = self._parametres.get(id(parametres))
         if connu is None or connu[0] is not parametres:
-            connu = (parametres, self._encodeur.encode(parametres.vers_dict()))
+            connu = (parametres, self._encodeur.encode(parametres.vers_dict()).encode())
             self._parametres[id(parametres)] = connu
         # Les montants sont des chiffres, un point et un signe : rien à échapper. Les clés
         # dans l'ordre de `resultat_vers_json`, « parametres » en dernier.
-        return (
+        tete = (
             f'{{"annee_scolaire":{_texte_json(resultat.annee_scolaire)},'
             f'"montant_total":"{_texte_montant(resultat.montant_total)}",'
             f'"montant_avant_plafonnement":"{_texte_montant(resultat.montant_avant_plafonnement)}",'
             f'"plafond_reste_a_charge":"{_texte_montant(resultat.plafond_reste_a_charge)}",'
             f'"plafonnement_reste_a_charge":{_JSON_BOOLEEN[resultat.plafonnement_reste_a_charge]},'
             f'"reduction_plafonnement":"{_texte_montant(resultat.reduction_plafonnement)}",'
-            f'"collectifs":[{self._collectifs(resultat.collectifs)}],'
-            f'"explication":[{self._explication(resultat.explication)}],'
-            f'"parametres":{connu[1]}}}'
+            '"collectifs":['
+        )
+        return b"".join(
+            (
+                tete.encode(),
+                self._collectifs(resultat.collectifs),
+                b'],"explication":[',
+                self._explication(resultat.explication),
+                b'],"parametres":',
+                connu[1],
+                b"}",
+            )
         )
 
-    def _collectifs(self, collectifs: tuple[ResultatCollectif, ...]) -> str:
-        textes: list[str | None] = list(map(self._resultats.get, map(id, collectifs)))
+    def _collectifs(self, collectifs: tuple[ResultatCollectif, ...]) -> bytes:
+        textes: list[bytes | None] = list(map(self._resultats.get, map(id, collectifs)))
         if None in textes:
             if len(self._resultats_gardes) >= _ETAPES_MAX:
                 self._resultats.clear()
                 self._resultats_gardes.clear()
             for rang, (texte, collectif) in enumerate(zip(textes, collectifs, strict=True)):
                 if texte is None:
-                    texte = textes[rang] = self._resultats[id(collectif)] = _collectif_json(
-                        collectif
-                    )
+                    texte = textes[rang] = _collectif_json(collectif).encode()
+                    self._resultats[id(collectif)] = texte
                     self._resultats_gardes.append(collectif)
-        return ",".join(textes)  # type: ignore[arg-type]  # plus aucun None
+        return b",".join(textes)  # type: ignore[arg-type]  # plus aucun None
 
-    def _explication(self, etapes: tuple[Etape, ...]) -> str:
-        textes: list[str | None] = list(map(self._etapes.get, map(id, etapes)))
+    def _explication(self, etapes: tuple[Etape, ...]) -> bytes:
+        textes: list[bytes | None] = list(map(self._etapes.get, map(id, etapes)))
         if None in textes:
             if len(self._gardees) >= _ETAPES_MAX:
                 self._etapes.clear()
                 self._gardees.clear()
             for rang, (texte, etape) in enumerate(zip(textes, etapes, strict=True)):
                 if texte is None:
-                    texte = textes[rang] = self._etape_json(etape)
-                    # Seules les étapes d'un collectif reviennent d'un projet à l'autre.
-                    if etape.collectif is not None:
+                    texte = textes[rang] = self._etape_json(etape).encode()
+                    # Les étapes des collectifs et les deux premières du projet reviennent
+                    # d'un projet à l'autre ; celles du plafonnement sont neuves à chaque fois.
+                    if etape.code not in _ETAPES_DU_PLAFONNEMENT:
                         self._etapes[id(etape)] = texte
                         self._gardees.append(etape)
-        return ",".join(textes)  # type: ignore[arg-type]  # plus aucun None
+        return b",".join(textes)  # type: ignore[arg-type]  # plus aucun None
 
     def _etape_json(self, e: Etape) -> str:
         collectif = "null" if e.collectif is None else str(e.collectif)
@@ -489,10 +509,8 @@ class EncodeurDeLot:
             connu = self._utilises[id(utilises)] = (utilises, texte)
         return connu[1]
 
-    def refus(self, refus: Mapping[str, object]) -> str:
-        return self._encodeur.encode(refus)
 
-
+_ETAPES_DU_PLAFONNEMENT = frozenset({"montant_avant_plafonnement", "plafonnement", "montant_total"})
 _JSON_BOOLEEN = {True: "true", False: "false"}
 _UTILISES_MAX = 4096
 _ETAPES_MAX = 16384
