@@ -211,7 +211,7 @@ class _Base:
         self.etapes: tuple[Etape, ...] = ()
 
 
-_CACHE_MAX = 16384
+_CACHE_MAX = 8192
 
 
 def _projet(depenses: Decimal, nombre: int, p: _Prepares) -> _Base:

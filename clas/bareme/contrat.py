@@ -513,7 +513,7 @@ class EncodeurDeLot:
 _ETAPES_DU_PLAFONNEMENT = frozenset({"montant_avant_plafonnement", "plafonnement", "montant_total"})
 _JSON_BOOLEEN = {True: "true", False: "false"}
 _UTILISES_MAX = 4096
-_ETAPES_MAX = 16384
+_ETAPES_MAX = 8192
 
 
 def _collectif_json(c: ResultatCollectif) -> str:
