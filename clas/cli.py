@@ -11,11 +11,15 @@ ligne d'un lot), 1 problème d'environnement.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from clas.bareme import Parametres
 
 USAGE = (
     "clas simuler FICHIER   (FICHIER : un JSON d'entrée, ou - pour l'entrée standard)\n"
@@ -109,7 +113,6 @@ def simuler_lot(chemin: str) -> int:
     Sans Django (son démarrage coûterait plus que le calcul de milliers de collectifs) : les
     paramètres sont lus directement dans la base des réglages
     (`clas.referentiel.lecture_directe`)."""
-    from clas.bareme import EncodeurDeLot, EntreeInvalide, calculer, lire_entree
     from clas.referentiel.lecture_directe import BaseIndisponible, lire_parametres
 
     try:
@@ -122,6 +125,19 @@ def simuler_lot(chemin: str) -> int:
     except BaseIndisponible as probleme:
         print(probleme, file=sys.stderr)
         return 1
+    # Le calcul ne crée pas de cycles d'objets (le comptage de références libère tout) ; le
+    # ramasse-miettes cyclique ne ferait que reparcourir les caches du calcul et de l'encodeur
+    # (4 % du lot). Un éventuel cycle d'une ligne refusée attend la fin du lot.
+    gc.disable()
+    try:
+        return _calculer_lignes(lignes, parametres)
+    finally:
+        gc.enable()
+
+
+def _calculer_lignes(lignes: TextIO, parametres: dict[str, Parametres]) -> int:
+    from clas.bareme import EncodeurDeLot, EntreeInvalide, calculer, lire_entree
+
     annees = parametres.keys()
     encodeur = EncodeurDeLot()
     ecrire, refusee = _sortie_utf8(), False
