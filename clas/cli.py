@@ -11,10 +11,15 @@ ligne d'un lot), 1 problème d'environnement.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
-from typing import Any, NoReturn, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from clas.bareme import Parametres
 
 USAGE = (
     "clas simuler FICHIER   (FICHIER : un JSON d'entrée, ou - pour l'entrée standard)\n"
@@ -108,7 +113,6 @@ def simuler_lot(chemin: str) -> int:
     Sans Django (son démarrage coûterait plus que le calcul de milliers de collectifs) : les
     paramètres sont lus directement dans la base des réglages
     (`clas.referentiel.lecture_directe`)."""
-    from clas.bareme import EncodeurDeLot, EntreeInvalide, calculer, lire_entree
     from clas.referentiel.lecture_directe import BaseIndisponible, lire_parametres
 
     try:
@@ -121,25 +125,49 @@ def simuler_lot(chemin: str) -> int:
     except BaseIndisponible as probleme:
         print(probleme, file=sys.stderr)
         return 1
+    # Le calcul ne crée pas de cycles d'objets (le comptage de références libère tout) ; le
+    # ramasse-miettes cyclique ne ferait que reparcourir les caches du calcul et de l'encodeur
+    # (4 % du lot). Un éventuel cycle d'une ligne refusée attend la fin du lot.
+    gc.disable()
+    try:
+        return _calculer_lignes(lignes, parametres)
+    finally:
+        gc.enable()
+
+
+def _calculer_lignes(lignes: TextIO, parametres: dict[str, Parametres]) -> int:
+    from clas.bareme import EncodeurDeLot, EntreeInvalide, calculer, lire_entree
+
     annees = parametres.keys()
     encodeur = EncodeurDeLot()
-    ecrire, refusee = sys.stdout.write, False
+    ecrire, refusee = _sortie_utf8(), False
     with lignes:
         for rang, ligne in enumerate(lignes, start=1):
             if not ligne.strip():
                 continue
             try:
                 entree = lire_entree(json.loads(ligne), annees)
-                texte = encodeur.resultat(calculer(entree, parametres[entree.annee_scolaire]))
+                texte = encodeur.resultat_utf8(calculer(entree, parametres[entree.annee_scolaire]))
             except json.JSONDecodeError as erreur:
-                texte, refusee = encodeur.refus(_refus_json(erreur, rang)), True
+                texte, refusee = encodeur.refus_utf8(_refus_json(erreur, rang)), True
             except RecursionError:
                 refus = {"erreurs": [{"champ": "", "message": f"Ligne {rang} trop imbriquée."}]}
-                texte, refusee = encodeur.refus(refus), True
+                texte, refusee = encodeur.refus_utf8(refus), True
             except EntreeInvalide as refus_entree:
-                texte, refusee = encodeur.refus(refus_entree.vers_json()), True
-            ecrire(texte + "\n")
+                texte, refusee = encodeur.refus_utf8(refus_entree.vers_json()), True
+            ecrire(texte + b"\n")
     return 2 if refusee else 0
+
+
+def _sortie_utf8() -> Callable[[bytes], object]:
+    """Écrit des lignes déjà en UTF-8 (JSON Lines) : directement sur la sortie binaire, sans
+    réencoder des mégaoctets de texte ; par la sortie texte si elle n'en a pas."""
+    sys.stdout.flush()
+    binaire = getattr(sys.stdout, "buffer", None)
+    if binaire is not None:
+        return binaire.write  # type: ignore[no-any-return]
+    texte = sys.stdout
+    return lambda ligne: texte.write(ligne.decode())
 
 
 class _Analyseur(argparse.ArgumentParser):

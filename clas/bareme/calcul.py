@@ -102,28 +102,8 @@ def calculer(entree: Entree, parametres: Parametres) -> Resultat:
     """Calcule la prestation de service d'un projet et explique chaque étape."""
     _verifier(entree, parametres)
     p = _prepares(parametres)
-    nombre = len(entree.collectifs)
-    numerateur, denominateur = entree.depenses_totales.as_integer_ratio()
-    prix_de_revient: Rationnel = (numerateur, denominateur * nombre)
-    texte_prix = _euros(prix_de_revient)
-    etapes = [
-        Etape(
-            code="nombre_collectifs",
-            libelle="Nombre de collectifs déclarés",
-            valeur=str(nombre),
-            formule=f"{_compte(nombre, 'collectif')} déclaré{_s(nombre)}, éligible{_s(nombre)} "
-            "ou non : tous comptent pour répartir les dépenses",
-        ),
-        Etape(
-            code="prix_de_revient",
-            libelle="Prix de revient par collectif",
-            valeur=_valeur_montant(prix_de_revient),
-            formule=f"{formater_euros(entree.depenses_totales)} ÷ {formater_nombre(nombre)} "
-            f"= {texte_prix}",
-        ),
-    ]
-    # La base ne dépend que du projet : la même pour chacun de ses collectifs éligibles.
-    base = _base(prix_de_revient, texte_prix, p)
+    base = _projet(entree.depenses_totales, len(entree.collectifs), p)
+    etapes = list(base.etapes)
     resultats = []
     for index, collectif in enumerate(entree.collectifs):
         resultat, etapes_collectif = _calculer_collectif(index, collectif, base, p)
@@ -167,6 +147,16 @@ class _Prepares:
         self.texte_taux = formater_nombre(p.taux)
         self.texte_montant_max = formater_euros(p.montant_max_collectif)
         self._utilises: dict[tuple[str, ...], tuple[ParametreUtilise, ...]] = {}
+        # Mises en cache, bornées : un lot répète les mêmes projets (dépenses, nombre de
+        # collectifs), les mêmes collectifs (rang, nom, nombres, bonus) et les mêmes montants.
+        # Les étapes sont immuables : partagées d'un résultat à l'autre, elles sont identiques
+        # à celles qu'un nouveau calcul écrirait.
+        self.projets: dict[tuple[int, int, int], _Base] = {}
+        self.etapes: dict[tuple[object, ...], Etape] = {}
+        self.montants: dict[tuple[object, ...], _Montant] = {}
+        # Par collectif (rang, nom, ce qui décide son montant) : son résultat et ses étapes
+        # après celle de l'éligibilité.
+        self.collectifs: dict[tuple[object, ...], tuple[ResultatCollectif, tuple[Etape, ...]]] = {}
         self.eligibilites: dict[tuple[int, int, bool, int, bool], _Eligibilite] = {}
         self.bonus: dict[str, Rationnel] = {
             nom: getattr(p, nom).as_integer_ratio() for nom in _BONUS
@@ -206,84 +196,197 @@ def _prepares(parametres: Parametres) -> _Prepares:
 
 
 class _Base:
-    """La base d'un collectif éligible du projet, avec l'étape qui l'explique."""
+    """La base d'un collectif éligible du projet, avec l'étape qui l'explique, et les deux
+    premières étapes du projet : ne dépendent que des dépenses et du nombre de collectifs."""
 
-    def __init__(self, valeur: Rationnel, euros: str, formule: str) -> None:
+    def __init__(
+        self, cle: tuple[int, int, int], valeur: Rationnel, euros: str, formule: str
+    ) -> None:
+        self.cle = cle
         self.valeur = valeur
         self.euros = euros
         self.formule = formule
         self.decimal = _decimal(valeur)
         self.valeur_texte = texte_valeur(self.decimal)
+        self.etapes: tuple[Etape, ...] = ()
 
 
-def _base(prix_de_revient: Rationnel, texte_prix: str, p: _Prepares) -> _Base:
+_CACHE_MAX = 8192
+
+
+def _projet(depenses: Decimal, nombre: int, p: _Prepares) -> _Base:
+    # Le ratio réduit : deux écritures d'un même montant (40000, 40000.00) donnent la même clé,
+    # et les mêmes textes (ils sont arrondis au centime).
+    numerateur, denominateur = depenses.as_integer_ratio()
+    cle = (numerateur, denominateur, nombre)
+    base = p.projets.get(cle)
+    if base is None:
+        if len(p.projets) >= _CACHE_MAX:
+            p.projets.clear()
+        base = p.projets[cle] = _preparer_projet(depenses, cle, p)
+    return base
+
+
+def _preparer_projet(depenses: Decimal, cle: tuple[int, int, int], p: _Prepares) -> _Base:
+    numerateur, denominateur, nombre = cle
+    prix_de_revient: Rationnel = (numerateur, denominateur * nombre)
+    texte_prix = _euros(prix_de_revient)
+    base = _base(cle, prix_de_revient, texte_prix, p)
+    base.etapes = (
+        Etape(
+            code="nombre_collectifs",
+            libelle="Nombre de collectifs déclarés",
+            valeur=str(nombre),
+            formule=f"{_compte(nombre, 'collectif')} déclaré{_s(nombre)}, éligible{_s(nombre)} "
+            "ou non : tous comptent pour répartir les dépenses",
+        ),
+        Etape(
+            code="prix_de_revient",
+            libelle="Prix de revient par collectif",
+            valeur=_valeur_montant(prix_de_revient),
+            formule=f"{formater_euros(depenses)} ÷ {formater_nombre(nombre)} = {texte_prix}",
+        ),
+    )
+    return base
+
+
+def _base(
+    cle: tuple[int, int, int], prix_de_revient: Rationnel, texte_prix: str, p: _Prepares
+) -> _Base:
     """min(taux × prix de revient ; montant maximal par collectif)."""
     (tn, td), (pn, pd), (mn, md) = p.taux, prix_de_revient, p.montant_max
     # Comparaison en produits croisés (dénominateurs positifs) ; à égalité, le produit.
     base = (tn * pn, td * pd) if tn * pn * md <= mn * td * pd else p.montant_max
     euros = _euros(base)
     formule = f"min({p.texte_taux} × {texte_prix} ; {p.texte_montant_max}) = {euros}"
-    return _Base(base, euros, formule)
+    return _Base(cle, base, euros, formule)
+
+
+def _etape_en_cache(p: _Prepares, cle: tuple[object, ...]) -> Etape | None:
+    etape = p.etapes.get(cle)
+    if etape is None and len(p.etapes) >= _CACHE_MAX:
+        p.etapes.clear()
+    return etape
 
 
 def _calculer_collectif(
     index: int, collectif: CollectifEntree, base: _Base, p: _Prepares
 ) -> tuple[ResultatCollectif, list[Etape]]:
     controle, etape_eligibilite = _eligibilite(index, collectif, p)
+    cle: tuple[object, ...]
     if controle.motifs:
-        return _collectif_ineligible(collectif, controle.motifs), [
-            etape_eligibilite,
-            _etape_montant_nul(index, collectif, controle.formule_montant_nul),
-        ]
-    parametres = p.p
+        cle = ("non_eligible", index, collectif.nom, controle.cle)
+    else:
+        cle = (
+            "eligible",
+            index,
+            collectif.nom,
+            base.cle,
+            collectif.bonus_projets_culturels,
+            collectif.bonus_accompagnement_parents,
+            collectif.semaines_de_fonctionnement,
+        )
+    connu = p.collectifs.get(cle)
+    if connu is None:
+        if len(p.collectifs) >= _CACHE_MAX:
+            p.collectifs.clear()
+        if controle.motifs:
+            connu = (
+                _collectif_ineligible(collectif, controle.motifs),
+                (_etape_montant_nul(index, collectif, controle.formule_montant_nul),),
+            )
+        else:
+            connu = _collectif_eligible(index, collectif, base, p)
+        p.collectifs[cle] = connu
+    resultat, etapes = connu
+    return resultat, [etape_eligibilite, *etapes]
+
+
+def _collectif_eligible(
+    index: int, collectif: CollectifEntree, base: _Base, p: _Prepares
+) -> tuple[ResultatCollectif, tuple[Etape, ...]]:
     culturel = collectif.bonus_projets_culturels
     parents = collectif.bonus_accompagnement_parents
+    semaines = min(collectif.semaines_de_fonctionnement, p.p.semaines_reference)
+    cle_montant = (base.cle, culturel, parents, semaines)
+    calcul = p.montants.get(cle_montant)
+    if calcul is None:
+        if len(p.montants) >= _CACHE_MAX:
+            p.montants.clear()
+        calcul = p.montants[cle_montant] = _montant(base, culturel, parents, semaines, p)
+    nom = collectif.nom
+    cle_base = ("base", index, nom, base.cle)
+    etape_base = _etape_en_cache(p, cle_base)
+    if etape_base is None:
+        etape_base = p.etapes[cle_base] = Etape(
+            code="base",
+            libelle=f"Base — {nom}",
+            valeur=base.valeur_texte,
+            formule=base.formule,
+            collectif=index,
+            parametres=p.utilises("taux", "montant_max_collectif"),
+        )
+    cle_montant_etape = ("montant", index, nom, *cle_montant)
+    etape_montant = _etape_en_cache(p, cle_montant_etape)
+    if etape_montant is None:
+        etape_montant = p.etapes[cle_montant_etape] = Etape(
+            code="montant_collectif",
+            libelle=f"Montant — {nom}",
+            valeur=calcul.valeur_texte,
+            formule=calcul.formule,
+            collectif=index,
+        )
+    etapes = (
+        etape_base,
+        _etape_bonus(index, collectif, "bonus_projets_culturels", culturel, p),
+        _etape_bonus(index, collectif, "bonus_accompagnement_parents", parents, p),
+        _etape_semaines(index, collectif, semaines, p),
+        etape_montant,
+    )
+    resultat = ResultatCollectif(
+        nom=nom,
+        eligible=True,
+        montant=calcul.montant,
+        motifs_ineligibilite=(),
+        base=base.decimal,
+        bonus=calcul.bonus,
+        semaines_retenues=semaines,
+    )
+    return resultat, etapes
+
+
+class _Montant:
+    """Le montant d'un collectif éligible et sa formule : ne dépendent que de la base du
+    projet, des bonus demandés et des semaines retenues."""
+
+    def __init__(self, montant: Decimal, bonus: Decimal, formule: str) -> None:
+        self.montant = montant
+        self.bonus = bonus
+        self.formule = formule
+        self.valeur_texte = texte_valeur(montant)
+
+
+def _montant(base: _Base, culturel: bool, parents: bool, semaines: int, p: _Prepares) -> _Montant:
     bonus_culturel = p.bonus["bonus_projets_culturels"] if culturel else _NUL
     bonus_parents = p.bonus["bonus_accompagnement_parents"] if parents else _NUL
-    reference = parametres.semaines_reference
-    semaines = min(collectif.semaines_de_fonctionnement, reference)
+    reference = p.p.semaines_reference
     (bn, bd), (cn, cd), (an, ad) = base.valeur, bonus_culturel, bonus_parents
     bonus: Rationnel = (cn * ad + an * cd, cd * ad)
     somme = (bn * bonus[1] + bonus[0] * bd, bd * bonus[1])
     exact: Rationnel = (somme[0] * semaines, somme[1] * reference)
     montant = arrondir(_decimal(exact))
-    etapes = [
-        etape_eligibilite,
-        Etape(
-            code="base",
-            libelle=f"Base — {collectif.nom}",
-            valeur=base.valeur_texte,
-            formule=base.formule,
-            collectif=index,
-            parametres=p.utilises("taux", "montant_max_collectif"),
+    formule = _formule_montant(
+        termes=(
+            base.euros,
+            p.etapes_bonus["bonus_projets_culturels", culturel][1],
+            p.etapes_bonus["bonus_accompagnement_parents", parents][1],
         ),
-        _etape_bonus(index, collectif, "bonus_projets_culturels", culturel, p),
-        _etape_bonus(index, collectif, "bonus_accompagnement_parents", parents, p),
-        _etape_semaines(index, collectif, semaines, p),
-        _etape_montant(
-            index,
-            collectif,
-            termes=(
-                base.euros,
-                p.etapes_bonus["bonus_projets_culturels", culturel][1],
-                p.etapes_bonus["bonus_accompagnement_parents", parents][1],
-            ),
-            semaines=semaines,
-            exact=exact,
-            montant=montant,
-            p=parametres,
-        ),
-    ]
-    resultat = ResultatCollectif(
-        nom=collectif.nom,
-        eligible=True,
+        semaines=semaines,
+        exact=exact,
         montant=montant,
-        motifs_ineligibilite=(),
-        base=base.decimal,
-        bonus=_decimal(bonus),
-        semaines_retenues=semaines,
+        p=p.p,
     )
-    return resultat, etapes
+    return _Montant(montant, _decimal(bonus), formule)
 
 
 def _collectif_ineligible(
@@ -320,6 +423,7 @@ class _Eligibilite:
     """Le contrôle d'éligibilité d'un collectif, qui ne dépend que de ses nombres, de ses
     critères dérogatoires et de la décision de la Caf : calculé une fois par combinaison."""
 
+    cle: tuple[int, int, bool, int, bool]
     motifs: tuple[MotifIneligibilite, ...]
     formule: str
     parametres: tuple[ParametreUtilise, ...]
@@ -342,14 +446,17 @@ def _eligibilite(
         if len(prepares.eligibilites) >= _ELIGIBILITES_MAX:
             prepares.eligibilites.clear()
         controle = prepares.eligibilites[cle] = _controler(*cle, prepares)
-    etape = Etape(
-        code="eligibilite",
-        libelle=f"Éligibilité — {collectif.nom}",
-        valeur="false" if controle.motifs else "true",
-        formule=controle.formule,
-        collectif=index,
-        parametres=controle.parametres,
-    )
+    cle_etape = ("eligibilite", index, collectif.nom, *cle)
+    etape = _etape_en_cache(prepares, cle_etape)
+    if etape is None:
+        etape = prepares.etapes[cle_etape] = Etape(
+            code="eligibilite",
+            libelle=f"Éligibilité — {collectif.nom}",
+            valeur="false" if controle.motifs else "true",
+            formule=controle.formule,
+            collectif=index,
+            parametres=controle.parametres,
+        )
     return controle, etape
 
 
@@ -427,6 +534,7 @@ def _controler(
 
     conclusion = "non éligible" if motifs else "éligible"
     return _Eligibilite(
+        cle=(intervenants, enfants, derogatoire, semaines, retenu),
         motifs=tuple(motifs),
         formule=" ; ".join(controles) + f" → {conclusion}",
         parametres=prepares.utilises(*noms_parametres),
@@ -463,54 +571,55 @@ _BONUS = {
 def _etape_bonus(
     index: int, collectif: CollectifEntree, nom: str, demande: bool, p: _Prepares
 ) -> Etape:
-    libelle, action = _BONUS[nom]
-    valeur, euros, parametres = p.etapes_bonus[nom, demande]
-    return Etape(
-        code=nom,
-        libelle=f"{libelle} — {collectif.nom}",
-        valeur=valeur,
-        formule=f"{action} : {'oui' if demande else 'non'} → + {euros}",
-        collectif=index,
-        parametres=parametres,
-    )
+    cle = (nom, index, collectif.nom, demande)
+    etape = _etape_en_cache(p, cle)
+    if etape is None:
+        libelle, action = _BONUS[nom]
+        valeur, euros, parametres = p.etapes_bonus[nom, demande]
+        etape = p.etapes[cle] = Etape(
+            code=nom,
+            libelle=f"{libelle} — {collectif.nom}",
+            valeur=valeur,
+            formule=f"{action} : {'oui' if demande else 'non'} → + {euros}",
+            collectif=index,
+            parametres=parametres,
+        )
+    return etape
 
 
 def _etape_semaines(
     index: int, collectif: CollectifEntree, semaines: int, prepares: _Prepares
 ) -> Etape:
-    p = prepares.p
-    return Etape(
-        code="semaines_retenues",
-        libelle=f"Semaines retenues — {collectif.nom}",
-        valeur=str(semaines),
-        formule=f"min({collectif.semaines_de_fonctionnement} ; {p.semaines_reference}) "
-        f"= {_compte(semaines, 'semaine')} retenue{_s(semaines)} sur {p.semaines_reference}",
-        collectif=index,
-        parametres=prepares.utilises("semaines_reference"),
-    )
+    # Les semaines retenues se déduisent des semaines de fonctionnement.
+    cle = ("semaines", index, collectif.nom, collectif.semaines_de_fonctionnement)
+    etape = _etape_en_cache(prepares, cle)
+    if etape is None:
+        p = prepares.p
+        etape = prepares.etapes[cle] = Etape(
+            code="semaines_retenues",
+            libelle=f"Semaines retenues — {collectif.nom}",
+            valeur=str(semaines),
+            formule=f"min({collectif.semaines_de_fonctionnement} ; {p.semaines_reference}) "
+            f"= {_compte(semaines, 'semaine')} retenue{_s(semaines)} sur {p.semaines_reference}",
+            collectif=index,
+            parametres=prepares.utilises("semaines_reference"),
+        )
+    return etape
 
 
-def _etape_montant(
-    index: int,
-    collectif: CollectifEntree,
+def _formule_montant(
     *,
     termes: tuple[str, ...],
     semaines: int,
     exact: Rationnel,
     montant: Decimal,
     p: Parametres,
-) -> Etape:
+) -> str:
     somme = " + ".join(termes)
     formule = f"({somme}) × {semaines} ÷ {p.semaines_reference} = {_euros(exact)}"
     if not _au_centime(exact):
         formule += f", arrondi au centime : {formater_euros(montant)}"
-    return Etape(
-        code="montant_collectif",
-        libelle=f"Montant — {collectif.nom}",
-        valeur=texte_valeur(montant),
-        formule=formule,
-        collectif=index,
-    )
+    return formule
 
 
 def _plafonner(
@@ -523,15 +632,15 @@ def _plafonner(
     plafond = max(entree.depenses_totales - entree.cofinancements, ZERO)
     total = min(avant, plafond)
     reduction = avant - total
+    textes = _Textes(avant, plafond, total, reduction)
     etapes += [
-        _etape_somme(collectifs, avant),
-        _etape_plafonnement(entree, avant, plafond, reduction),
+        _etape_somme(collectifs, avant, textes.avant),
+        _etape_plafonnement(entree, textes, reduction > 0),
         Etape(
             code="montant_total",
             libelle="Montant de la prestation de service Clas",
             valeur=texte_valeur(arrondir(total)),
-            formule=f"min({formater_euros(avant)} ; {formater_euros(plafond)}) "
-            f"= {formater_euros(total)}",
+            formule=f"min({textes.avant} ; {textes.plafond}) = {textes.total}",
         ),
     ]
     return Resultat(
@@ -547,39 +656,50 @@ def _plafonner(
     )
 
 
-def _etape_somme(collectifs: tuple[ResultatCollectif, ...], avant: Decimal) -> Etape:
+# Le texte d'un montant ne dépend que de sa valeur (il est arrondi au centime) : un lot écrit
+# mille fois les mêmes, écrits une fois. Les montants du calcul sont finis (`_verifier`).
+_texte_euros = lru_cache(maxsize=16384)(formater_euros)
+
+
+class _Textes:
+    """Les montants du plafonnement, écrits une fois pour les trois étapes qui les citent."""
+
+    def __init__(self, avant: Decimal, plafond: Decimal, total: Decimal, reduction: Decimal):
+        self.avant = _texte_euros(avant)
+        self.plafond = _texte_euros(plafond)
+        self.total = _texte_euros(total)
+        self.reduction = _texte_euros(reduction)
+
+
+def _etape_somme(collectifs: tuple[ResultatCollectif, ...], avant: Decimal, texte: str) -> Etape:
     if len(collectifs) <= _MONTANTS_ENUMERES_MAX:
-        termes = " + ".join(formater_euros(c.montant) for c in collectifs)
+        termes = " + ".join([_texte_euros(c.montant) for c in collectifs])
     else:
         termes = f"Somme des montants des {len(collectifs)} collectifs"
     return Etape(
         code="montant_avant_plafonnement",
         libelle="Montant avant plafonnement",
         valeur=texte_valeur(arrondir(avant)),
-        formule=f"{termes} = {formater_euros(avant)}",
+        formule=f"{termes} = {texte}",
     )
 
 
-def _etape_plafonnement(
-    entree: Entree, avant: Decimal, plafond: Decimal, reduction: Decimal
-) -> Etape:
+def _etape_plafonnement(entree: Entree, textes: _Textes, plafonne: bool) -> Etape:
     calcul_plafond = (
-        f"Plafond = max({formater_euros(entree.depenses_totales)} − "
-        f"{formater_euros(entree.cofinancements)} ; 0) = {formater_euros(plafond)}"
+        f"Plafond = max({_texte_euros(entree.depenses_totales)} − "
+        f"{_texte_euros(entree.cofinancements)} ; 0) = {textes.plafond}"
     )
-    if reduction > 0:
+    if plafonne:
         conclusion = (
-            f"{formater_euros(avant)} > {formater_euros(plafond)} → le plafond s'applique : "
-            f"montant réduit de {formater_euros(reduction)}"
+            f"{textes.avant} > {textes.plafond} → le plafond s'applique : "
+            f"montant réduit de {textes.reduction}"
         )
     else:
-        conclusion = (
-            f"{formater_euros(avant)} ≤ {formater_euros(plafond)} → le plafond ne s'applique pas"
-        )
+        conclusion = f"{textes.avant} ≤ {textes.plafond} → le plafond ne s'applique pas"
     return Etape(
         code="plafonnement",
         libelle="Plafonnement au reste à charge (dépenses moins cofinancements)",
-        valeur="true" if reduction > 0 else "false",
+        valeur="true" if plafonne else "false",
         formule=f"{calcul_plafond} ; {conclusion}",
     )
 

@@ -12,10 +12,21 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+
+# L'échappement de `json.dumps(..., ensure_ascii=False)`, dans sa version en C.
+from json.encoder import encode_basestring as _texte_json
 from typing import TypeVar
 
 from clas.bareme.argent import arrondir, formater_nombre
-from clas.bareme.calcul import CollectifEntree, Entree, Resultat
+from clas.bareme.calcul import (
+    CollectifEntree,
+    Entree,
+    Etape,
+    ParametreUtilise,
+    Resultat,
+    ResultatCollectif,
+)
 
 _T = TypeVar("_T")
 
@@ -131,6 +142,13 @@ def _annee(valeur: object, annees_disponibles: Collection[str]) -> str:
 
 
 def _montant(valeur: object) -> Decimal:
+    # Un lot répète les mêmes montants : le texte lu une fois (un refus n'est pas gardé).
+    if type(valeur) is str:
+        return _montant_texte(valeur)
+    return _montant_lu(valeur)
+
+
+def _montant_lu(valeur: object) -> Decimal:
     montant = _nombre_decimal(valeur)
     if montant < 0:
         raise _Invalide("Le montant doit être positif ou nul.")
@@ -139,6 +157,9 @@ def _montant(valeur: object) -> Decimal:
     if montant != arrondir(montant):
         raise _Invalide("Saisissez au plus deux décimales (les centimes), par exemple 24000.50.")
     return abs(arrondir(montant))  # abs : « -0 » devient 0.00
+
+
+_montant_texte = lru_cache(maxsize=4096)(_montant_lu)
 
 
 def _nombre_decimal(valeur: object) -> Decimal:
@@ -184,6 +205,12 @@ def _lire_collectifs(
 
 
 def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> CollectifEntree | None:
+    # Le cas courant (des entiers et des booléens JSON, sans champ inconnu) sans passer par la
+    # lecture champ par champ ; toute autre valeur suit la lecture complète, qui dit pourquoi.
+    if type(element) is dict and element.keys() <= _CHAMPS_COLLECTIF:
+        collectif = _collectif_simple(index, element)
+        if collectif is not None:
+            return collectif
     prefixe = f"collectifs[{index}]."
     if not isinstance(element, Mapping):
         message = (
@@ -215,6 +242,54 @@ def _lire_collectif(erreurs: list[Erreur], index: int, element: object) -> Colle
         bonus_projets_culturels=_present(booleens["bonus_projets_culturels"]),
         bonus_accompagnement_parents=_present(booleens["bonus_accompagnement_parents"]),
         retenu=retenu,
+    )
+
+
+_CHAMPS_COLLECTIF = frozenset(CHAMPS_COLLECTIF)
+
+
+def _collectif_simple(index: int, element: dict[str, object]) -> CollectifEntree | None:
+    """Le collectif si chaque champ a déjà sa forme finale (sinon None) : le même résultat
+    que la lecture complète, en une passe."""
+    nom = element.get("nom")
+    if nom is None:
+        nom = ""
+    elif type(nom) is not str:
+        return None
+    else:
+        nom = nom.strip()
+        if len(nom) > NOM_LONGUEUR_MAX:
+            return None
+    enfants = element.get("nb_enfants")
+    intervenants = element.get("nb_intervenants")
+    semaines = element.get("semaines_de_fonctionnement")
+    if not (
+        type(enfants) is int
+        and type(intervenants) is int
+        and type(semaines) is int
+        and 0 <= enfants <= ENTIER_MAX
+        and 0 <= intervenants <= ENTIER_MAX
+        and 0 <= semaines <= SEMAINES_MAX
+    ):
+        return None
+    rural = element.get("milieu_rural")
+    handicap = element.get("enfant_en_situation_de_handicap")
+    culturel = element.get("bonus_projets_culturels")
+    parents = element.get("bonus_accompagnement_parents")
+    retenu = element.get("retenu")
+    for valeur in (rural, handicap, culturel, parents, retenu):
+        if not (valeur is None or valeur is True or valeur is False):
+            return None
+    return CollectifEntree(
+        nom=nom or f"Collectif {index + 1}",
+        nb_enfants=enfants,
+        nb_intervenants=intervenants,
+        semaines_de_fonctionnement=semaines,
+        milieu_rural=rural is True,
+        enfant_en_situation_de_handicap=handicap is True,
+        bonus_projets_culturels=culturel is True,
+        bonus_accompagnement_parents=parents is True,
+        retenu=retenu is not False,  # vrai par défaut
     )
 
 
@@ -324,28 +399,132 @@ def _resultat_sans_parametres(resultat: Resultat) -> dict[str, object]:
 
 class EncodeurDeLot:
     """Une ligne JSON par résultat (ou refus) d'un lot : le texte de
-    `json.dumps(resultat_vers_json(r), ensure_ascii=False, separators=(",", ":"))`, les
-    paramètres de chaque année encodés une seule fois pour tout le lot."""
+    `json.dumps(resultat_vers_json(r), ensure_ascii=False, separators=(",", ":"))`, écrit
+    directement en UTF-8 (sans dictionnaires intermédiaires) ; les paramètres de chaque année,
+    et chaque étape ou résultat de collectif partagé d'un projet à l'autre par le calcul,
+    encodés une seule fois pour tout le lot."""
 
     def __init__(self) -> None:
         self._encodeur = json.JSONEncoder(
             ensure_ascii=False, separators=(",", ":"), check_circular=False
         )
-        # Par objet Parametres (gardé avec son texte : l'identité ne peut pas être reprise).
-        self._parametres: dict[int, tuple[object, str]] = {}
+        # Par objet (gardé avec son texte : l'identité d'un objet disparu peut être reprise).
+        # Le calcul partage ces objets d'un projet à l'autre : peu d'entrées par lot.
+        self._parametres: dict[int, tuple[object, bytes]] = {}
+        self._utilises: dict[int, tuple[object, str]] = {}
+        # Le texte de chaque étape par identité ; `_gardees` garde les étapes en vie, donc
+        # leur identité ne peut pas être reprise par une autre tant qu'elles sont là.
+        self._etapes: dict[int, bytes] = {}
+        self._gardees: list[Etape] = []
+        self._resultats: dict[int, bytes] = {}
+        self._resultats_gardes: list[ResultatCollectif] = []
 
     def resultat(self, resultat: Resultat) -> str:
-        parametres = resultat.parametres
-        connu = self._parametres.get(id(parametres))
-        if connu is None or connu[0] is not parametres:
-            connu = (parametres, self._encodeur.encode(parametres.vers_dict()))
-            self._parametres[id(parametres)] = connu
-        corps = self._encodeur.encode(_resultat_sans_parametres(resultat))
-        # « parametres » est la dernière clé de `resultat_vers_json`.
-        return f'{corps[:-1]},"parametres":{connu[1]}}}'
+        return self.resultat_utf8(resultat).decode()
 
     def refus(self, refus: Mapping[str, object]) -> str:
         return self._encodeur.encode(refus)
+
+    def refus_utf8(self, refus: Mapping[str, object]) -> bytes:
+        return self.refus(refus).encode()
+
+    def resultat_utf8(self, resultat: Resultat) -> bytes:
+        """La ligne en UTF-8 : assemblée d'octets déjà encodés, sans conversion du texte."""
+        parametres = resultat.parametres
+        connu = self._parametres.get(id(parametres))
+        if connu is None or connu[0] is not parametres:
+            connu = (parametres, self._encodeur.encode(parametres.vers_dict()).encode())
+            self._parametres[id(parametres)] = connu
+        # Les montants sont des chiffres, un point et un signe : rien à échapper. Les clés
+        # dans l'ordre de `resultat_vers_json`, « parametres » en dernier.
+        tete = (
+            f'{{"annee_scolaire":{_texte_json(resultat.annee_scolaire)},'
+            f'"montant_total":"{_texte_montant(resultat.montant_total)}",'
+            f'"montant_avant_plafonnement":"{_texte_montant(resultat.montant_avant_plafonnement)}",'
+            f'"plafond_reste_a_charge":"{_texte_montant(resultat.plafond_reste_a_charge)}",'
+            f'"plafonnement_reste_a_charge":{_JSON_BOOLEEN[resultat.plafonnement_reste_a_charge]},'
+            f'"reduction_plafonnement":"{_texte_montant(resultat.reduction_plafonnement)}",'
+            '"collectifs":['
+        )
+        return b"".join(
+            (
+                tete.encode(),
+                self._collectifs(resultat.collectifs),
+                b'],"explication":[',
+                self._explication(resultat.explication),
+                b'],"parametres":',
+                connu[1],
+                b"}",
+            )
+        )
+
+    def _collectifs(self, collectifs: tuple[ResultatCollectif, ...]) -> bytes:
+        textes: list[bytes | None] = list(map(self._resultats.get, map(id, collectifs)))
+        if None in textes:
+            if len(self._resultats_gardes) >= _ETAPES_MAX:
+                self._resultats.clear()
+                self._resultats_gardes.clear()
+            for rang, (texte, collectif) in enumerate(zip(textes, collectifs, strict=True)):
+                if texte is None:
+                    texte = textes[rang] = _collectif_json(collectif).encode()
+                    self._resultats[id(collectif)] = texte
+                    self._resultats_gardes.append(collectif)
+        return b",".join(textes)  # type: ignore[arg-type]  # plus aucun None
+
+    def _explication(self, etapes: tuple[Etape, ...]) -> bytes:
+        textes: list[bytes | None] = list(map(self._etapes.get, map(id, etapes)))
+        if None in textes:
+            if len(self._gardees) >= _ETAPES_MAX:
+                self._etapes.clear()
+                self._gardees.clear()
+            for rang, (texte, etape) in enumerate(zip(textes, etapes, strict=True)):
+                if texte is None:
+                    texte = textes[rang] = self._etape_json(etape).encode()
+                    # Les étapes des collectifs et les deux premières du projet reviennent
+                    # d'un projet à l'autre ; celles du plafonnement sont neuves à chaque fois.
+                    if etape.code not in _ETAPES_DU_PLAFONNEMENT:
+                        self._etapes[id(etape)] = texte
+                        self._gardees.append(etape)
+        return b",".join(textes)  # type: ignore[arg-type]  # plus aucun None
+
+    def _etape_json(self, e: Etape) -> str:
+        collectif = "null" if e.collectif is None else str(e.collectif)
+        return (
+            f'{{"code":{_texte_json(e.code)},"libelle":{_texte_json(e.libelle)},'
+            f'"valeur":{_texte_json(e.valeur)},"formule":{_texte_json(e.formule)},'
+            f'"collectif":{collectif},"parametres":{self._parametres_utilises(e.parametres)}}}'
+        )
+
+    def _parametres_utilises(self, utilises: tuple[ParametreUtilise, ...]) -> str:
+        connu = self._utilises.get(id(utilises))
+        if connu is None or connu[0] is not utilises:
+            if len(self._utilises) >= _UTILISES_MAX:
+                self._utilises.clear()
+            texte = self._encodeur.encode(
+                [
+                    {"nom": p.nom, "libelle": p.libelle, "valeur": p.valeur, "source": p.source}
+                    for p in utilises
+                ]
+            )
+            connu = self._utilises[id(utilises)] = (utilises, texte)
+        return connu[1]
+
+
+_ETAPES_DU_PLAFONNEMENT = frozenset({"montant_avant_plafonnement", "plafonnement", "montant_total"})
+_JSON_BOOLEEN = {True: "true", False: "false"}
+_UTILISES_MAX = 4096
+_ETAPES_MAX = 8192
+
+
+def _collectif_json(c: ResultatCollectif) -> str:
+    motifs = ",".join(
+        f'{{"code":{_texte_json(m.code)},"message":{_texte_json(m.message)}}}'
+        for m in c.motifs_ineligibilite
+    )
+    return (
+        f'{{"nom":{_texte_json(c.nom)},"eligible":{_JSON_BOOLEEN[c.eligible]},'
+        f'"montant":"{_texte_montant(c.montant)}","motifs_ineligibilite":[{motifs}]}}'
+    )
 
 
 def entree_vers_json(entree: Entree) -> dict[str, object]:

@@ -56,9 +56,12 @@ def lire_parametres() -> dict[str, Parametres]:
 
 
 def _reglages() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        # Le défaut des réglages, sans importer dj_database_url (et logging) au démarrage.
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RACINE / "db.sqlite3")}
     import dj_database_url
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{RACINE / 'db.sqlite3'}"
     try:
         reglages: dict[str, Any] = dict(dj_database_url.parse(url))
     except ValueError as erreur:
