@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.permissions import RequeteConnectee, agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis, lecture_seule_refusee
 from clas.referentiel.models import Caf, ChangementCompteCaf, EvenementCompteCaf
 from clas.structures.models import ChangementCoordonnees, EtatTransfert, TransfertStructure
 
@@ -187,6 +187,7 @@ def _page_accueil(
     return render(request, "versements/accueil.html", contexte, status=status)
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_valider(request: RequeteConnectee) -> HttpResponse:
@@ -215,6 +216,7 @@ def paiements_valider(request: RequeteConnectee) -> HttpResponse:
     return _retour(request, defaut)
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
@@ -344,6 +346,7 @@ def _comptable(request: RequeteConnectee) -> Utilisateur:
     return utilisateur
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_lot_payer(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -414,6 +417,7 @@ def _annoncer_rapport(request: HttpRequest, rapport: retour_banque.RapportRetour
     return 200
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_lot_retour(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -447,6 +451,7 @@ def _url_retour_versement(versement: Versement) -> str:
     return reverse("paiements_accueil")
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_versement_rejeter(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -470,6 +475,7 @@ def paiements_versement_rejeter(request: RequeteConnectee, pk: int) -> HttpRespo
     return _retour(request, _url_retour_versement(versement))
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_versement_reemettre(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -533,6 +539,7 @@ def _page_compte(
     return render(request, "versements/compte_bancaire.html", contexte, status=statut)
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
 def caf_compte_bancaire(request: RequeteConnectee) -> HttpResponse:
@@ -581,6 +588,7 @@ def _changement_de_ma_caf(request: RequeteConnectee, pk: int) -> ChangementCompt
     )
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def caf_compte_approuver(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -598,6 +606,7 @@ def caf_compte_approuver(request: RequeteConnectee, pk: int) -> HttpResponse:
     return redirect("caf_compte_bancaire")
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def caf_compte_refuser(request: RequeteConnectee, pk: int) -> HttpResponse:

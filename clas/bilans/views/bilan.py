@@ -33,11 +33,17 @@ from clas.bilans.retards import condition_bilan_en_retard
 from clas.campagnes.models import Campagne
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
-from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
+from clas.core.permissions import (
+    LECTURE_SEULE_STRUCTURE,
+    RequeteConnectee,
+    agent_requis,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.models import Collectif, Dossier, Intervenant, LigneBudget
 from clas.dossiers.permissions import role_dans_structure
 from clas.dossiers.saisie import donnees_brutes, vers_querydict
-from clas.instruction.permissions import dossiers_de_la_caf
+from clas.instruction.permissions import dossiers_de_la_caf, dossiers_lisibles
 
 BILANS_PAR_PAGE = 50
 
@@ -298,6 +304,7 @@ def _dossier_du_membre(request: RequeteConnectee, pk: int) -> Dossier:
     return dossier
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
 def bilan_saisie(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -461,7 +468,11 @@ def _dossier_de_la_caf(request: RequeteConnectee, pk: int) -> Dossier:
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
 def bilan_examen(request: RequeteConnectee, pk: int) -> HttpResponse:
-    return _rendre_examen(request, _dossier_de_la_caf(request, pk))
+    """L'examen du bilan : les agents de la Caf ; l'administration nationale le lit."""
+    dossier = get_object_or_404(
+        dossiers_lisibles(request.user).select_related("campagne__caf", "structure"), pk=pk
+    )
+    return _rendre_examen(request, dossier)
 
 
 def _rendre_examen(
@@ -502,6 +513,7 @@ def _convention_examinee(request: RequeteConnectee, pk: int) -> tuple[Dossier, C
     return dossier, convention
 
 
+@lecture_seule_refusee()
 @connexion_requise
 @require_POST
 def bilan_accepter(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -536,6 +548,7 @@ def bilan_accepter(request: RequeteConnectee, pk: int) -> HttpResponse:
     return redirect("bilan_examen", dossier.pk)
 
 
+@lecture_seule_refusee()
 @connexion_requise
 @require_POST
 def bilan_corrections(request: RequeteConnectee, pk: int) -> HttpResponse:

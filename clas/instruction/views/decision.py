@@ -25,7 +25,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.roles import agent_de
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
+from clas.core.permissions import (
+    RequeteConnectee,
+    agent_requis,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.models import Dossier
 from clas.instruction import decisions
 from clas.instruction.forms import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
@@ -203,6 +208,7 @@ def instruction_renvoyer(request: RequeteConnectee, pid: int) -> HttpResponse:
 PROPOSITIONS_PAR_PAGE = 50
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
 def instruction_validation(request: RequeteConnectee) -> HttpResponse:
