@@ -2,7 +2,8 @@
 mettre en paiement (comptable), lots (fichier SEPA, récapitulatif, payé, retour de la
 banque, rejet, réémission) ; et le compte bancaire de la Caf.
 
-Un porteur ou le national reçoivent 403 (`agent_requis`) ; un agent d'une autre Caf, 404
+Un porteur reçoit 403 (`agent_requis`), le national aussi, avec le refus de la lecture
+seule sur chaque action (`lecture_seule_refusee`) ; un agent d'une autre Caf, 404
 sur un lot ou un versement qui n'est pas de sa Caf (lus par `lots_de_la_caf`,
 `versements_de_la_caf`). Ce que l'agent peut faire est la réponse de `capacites_paiements`,
 et chaque action le vérifie à nouveau (`paiements`, 403 sinon).

@@ -1,12 +1,13 @@
 """Les vues du bilan de fin d'année.
 
 - `/dossiers/<id>/bilan/` : la structure le saisit (tout membre enregistre le brouillon ;
-  un signataire ou un administrateur dépose) ; les autres : 404.
+  un signataire ou un administrateur dépose) ; les autres : 404 (le national, qui n'y
+  agit pas, 403 en POST).
 - `/instruction/dossiers/<id>/bilan/` : la Caf l'examine (tout agent de la Caf du dossier
-  le voit ; un instructeur ou un valideur l'accepte ou demande des corrections) ; les
-  autres : 404.
-- `/dossiers/<id>/bilan/pieces/<n>/` : une pièce jointe, pour les membres de la structure
-  et les agents de la Caf du dossier ; 404 pour les autres.
+  et l'administration nationale le voient ; un instructeur ou un valideur l'accepte ou
+  demande des corrections, jamais le national : 403) ; les autres : 404.
+- `/dossiers/<id>/bilan/pieces/<n>/` : une pièce jointe, pour les membres de la structure,
+  les agents de la Caf du dossier et le national ; 404 pour les autres.
 - `/instruction/bilans/` : la liste des bilans de la Caf (50 par page, requêtes constantes).
 """
 

@@ -2,7 +2,8 @@
 d'un coup, télécharger la lettre de décision.
 
 Les vues de l'espace Caf lisent le dossier (ou la proposition) par `dossiers_de_la_caf` :
-un agent d'une autre Caf, un porteur ou le national reçoivent 404. Ce que l'agent peut
+un agent d'une autre Caf ou un porteur reçoivent 404 ; le national, en lecture seule, 403
+avant toute lecture. Ce que l'agent peut
 faire est vérifié par les cas d'usage de `decisions` (403 sinon), avec la même réponse
 (`capacites_agent`) que celle qui affiche ou cache les boutons.
 """
