@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from clas.comptes.roles import agent_de
+from clas.core.permissions import refuser_en_lecture_seule
 from clas.dossiers import actions as actions_dossier
 from clas.dossiers.models import Dossier
 from clas.dossiers.permissions import role_dans_structure
@@ -26,7 +27,9 @@ ECRITURE = erreurs_possibles(400, 401, 403, 404, 409, 422, 429)
 
 
 def _dossier(request: RequeteApi, dossier_id: int) -> Dossier:
-    """Le dossier s'il est visible (404 sinon, comme les pages)."""
+    """Le dossier s'il est visible (404 sinon, comme les pages) ; l'administration
+    nationale, qui lit tout, reçoit le refus de la lecture seule (403, comme les pages)."""
+    refuser_en_lecture_seule(request.user)
     return get_object_or_404(_dossiers_visibles(request), pk=dossier_id)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clas.comptes.models import AgentCaf
 from clas.comptes.roles import agent_de
-from clas.core.permissions import RequeteConnectee, connexion_requise
+from clas.core.permissions import RequeteConnectee, connexion_requise, lecture_seule_refusee
 from clas.structures.models import MembreStructure, Structure
 
 from .actions import enregistrer_campagne
@@ -118,12 +118,14 @@ def _valideur(request: RequeteConnectee) -> AgentCaf:
     return agent
 
 
+@lecture_seule_refusee()
 @connexion_requise
 def campagne_nouvelle(request: RequeteConnectee) -> HttpResponse:
     agent = _valideur(request)
     return _formulaire(request, agent, None)
 
 
+@lecture_seule_refusee()
 @connexion_requise
 def campagne_modifier(request: RequeteConnectee, pk: int) -> HttpResponse:
     agent = _valideur(request)

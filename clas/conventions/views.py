@@ -20,7 +20,12 @@ from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.forms import ajouter_erreurs
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import RequeteConnectee, connexion_requise
+from clas.core.permissions import (
+    LECTURE_SEULE_STRUCTURE,
+    RequeteConnectee,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.models import Collectif, Dossier
 from clas.dossiers.permissions import dossier_echange_ou_404, role_dans_structure
 from clas.instruction.decisions import ActionImpossible
@@ -59,6 +64,7 @@ def convention_pdf(request: RequeteConnectee, pk: int) -> FileResponse:
     return telecharger_pdf(convention, "pdf", nom_pdf(convention), generer_pdf)
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 @require_POST
 def convention_signer(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -135,6 +141,7 @@ def _contexte_avenant(
     }
 
 
+@lecture_seule_refusee(toutes_methodes=True)
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
 def avenant_proposer(request: RequeteConnectee, pk: int) -> HttpResponse:

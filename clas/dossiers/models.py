@@ -56,11 +56,15 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 
     def echanges_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Les dossiers dont une personne reçoit les documents échangés avec la Caf (lettre
-        de décision, convention) : membres de la structure et agents de la Caf du dossier."""
+        de décision, convention) : membres de la structure et agents de la Caf du dossier ;
+        l'administration nationale, qui lit tous les dossiers déposés (lecture seule)."""
         from clas.comptes.roles import agent_de
+        from clas.core.permissions import en_lecture_seule
 
         if not utilisateur.is_authenticated:
             return self.none()
+        if en_lecture_seule(utilisateur):
+            return self.exclude(etat=EtatDossier.BROUILLON)
         filtre = _de_ses_structures(utilisateur)
         agent = agent_de(utilisateur)
         if agent is not None:

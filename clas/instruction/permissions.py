@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from clas.comptes.equipes import est_responsable_de
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
+
+# Le refus commun à l'administration nationale, relu ici par les vues de l'instruction.
+from clas.core.permissions import LECTURE_SEULE as LECTURE_SEULE
+from clas.core.permissions import en_lecture_seule as en_lecture_seule
+from clas.core.permissions import refuser_en_lecture_seule as refuser_en_lecture_seule
 from clas.dossiers.models import Dossier, DossierQuerySet, EtatDossier
 
 from .models import Proposition, StatutProposition
@@ -21,23 +25,6 @@ def dossiers_de_la_caf(utilisateur: Utilisateur) -> DossierQuerySet:
     if agent is None:
         return Dossier.objects.none()
     return Dossier.objects.filter(campagne__caf_id=agent.caf_id).exclude(etat=E.BROUILLON)
-
-
-LECTURE_SEULE = (
-    "L'administration nationale consulte les files et les dossiers de toutes les Caf en "
-    "lecture seule : cette action revient aux agents de la Caf du dossier."
-)
-
-
-def en_lecture_seule(utilisateur: Utilisateur) -> bool:
-    """L'administration nationale lit les dossiers de toutes les Caf sans y agir."""
-    return bool(utilisateur.est_admin_national) and agent_de(utilisateur) is None
-
-
-def refuser_en_lecture_seule(utilisateur: Utilisateur) -> None:
-    """Toute action de l'instruction la refuse d'abord, avec un message clair (403)."""
-    if en_lecture_seule(utilisateur):
-        raise PermissionDenied(LECTURE_SEULE)
 
 
 def peut_attribuer(utilisateur: Utilisateur, caf_id: int) -> bool:

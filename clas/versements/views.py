@@ -2,7 +2,8 @@
 mettre en paiement (comptable), lots (fichier SEPA, récapitulatif, payé, retour de la
 banque, rejet, réémission) ; et le compte bancaire de la Caf.
 
-Un porteur ou le national reçoivent 403 (`agent_requis`) ; un agent d'une autre Caf, 404
+Un porteur reçoit 403 (`agent_requis`), le national aussi, avec le refus de la lecture
+seule sur chaque action (`lecture_seule_refusee`) ; un agent d'une autre Caf, 404
 sur un lot ou un versement qui n'est pas de sa Caf (lus par `lots_de_la_caf`,
 `versements_de_la_caf`). Ce que l'agent peut faire est la réponse de `capacites_paiements`,
 et chaque action le vérifie à nouveau (`paiements`, 403 sinon).
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.permissions import RequeteConnectee, agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis, lecture_seule_refusee
 from clas.referentiel.models import Caf, ChangementCompteCaf, EvenementCompteCaf
 from clas.structures.models import ChangementCoordonnees, EtatTransfert, TransfertStructure
 
@@ -187,6 +188,7 @@ def _page_accueil(
     return render(request, "versements/accueil.html", contexte, status=status)
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_valider(request: RequeteConnectee) -> HttpResponse:
@@ -215,6 +217,7 @@ def paiements_valider(request: RequeteConnectee) -> HttpResponse:
     return _retour(request, defaut)
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
@@ -344,6 +347,7 @@ def _comptable(request: RequeteConnectee) -> Utilisateur:
     return utilisateur
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_lot_payer(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -414,6 +418,7 @@ def _annoncer_rapport(request: HttpRequest, rapport: retour_banque.RapportRetour
     return 200
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_lot_retour(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -447,6 +452,7 @@ def _url_retour_versement(versement: Versement) -> str:
     return reverse("paiements_accueil")
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_versement_rejeter(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -470,6 +476,7 @@ def paiements_versement_rejeter(request: RequeteConnectee, pk: int) -> HttpRespo
     return _retour(request, _url_retour_versement(versement))
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def paiements_versement_reemettre(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -533,6 +540,7 @@ def _page_compte(
     return render(request, "versements/compte_bancaire.html", contexte, status=statut)
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
 def caf_compte_bancaire(request: RequeteConnectee) -> HttpResponse:
@@ -581,6 +589,7 @@ def _changement_de_ma_caf(request: RequeteConnectee, pk: int) -> ChangementCompt
     )
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def caf_compte_approuver(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -598,6 +607,7 @@ def caf_compte_approuver(request: RequeteConnectee, pk: int) -> HttpResponse:
     return redirect("caf_compte_bancaire")
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_POST
 def caf_compte_refuser(request: RequeteConnectee, pk: int) -> HttpResponse:

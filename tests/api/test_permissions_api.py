@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from clas.core.permissions import LECTURE_SEULE
 from tests.conftest import PERSONAS
 
 # Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
@@ -141,6 +142,8 @@ def test_les_ecritures_suivent_les_droits_des_pages(api_de, jeu, persona, route,
     assert reponse.status_code == attendus[persona], reponse.content
     if reponse.status_code >= 400:
         assert reponse.json()["erreurs"][0]["message"]
+    if persona == "national":
+        assert reponse.json()["erreurs"][0]["message"] == LECTURE_SEULE
 
 
 @pytest.mark.parametrize("route", ["messages", "annotations", "prise-en-instruction"])

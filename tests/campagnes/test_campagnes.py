@@ -279,7 +279,8 @@ def test_on_ne_cree_pas_de_dossier_pour_la_campagne_d_une_autre_caf(
     assert reponse.status_code == 404
 
 
-NOUVEAU = dict.fromkeys(PERSONAS, 404) | {"anonyme": CONNEXION, "porteur": 302}
+# L'administration nationale lit en lecture seule : 403 avec son message (et non 404).
+NOUVEAU = dict.fromkeys(PERSONAS, 404) | {"anonyme": CONNEXION, "porteur": 302, "national": 403}
 
 
 @pytest.mark.parametrize(("persona", "attendu"), NOUVEAU.items())

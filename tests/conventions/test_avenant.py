@@ -308,7 +308,7 @@ def test_le_bouton_valider_du_dossier_valide_l_avenant(
         ("porteur", 404),
         ("porteur_autre", 404),
         ("instructeur_autre_caf", 404),
-        ("national", 404),
+        ("national", 403),
     ],
 )
 def test_qui_ouvre_le_formulaire_d_avenant(client_de, regul_signee, persona, statut):
@@ -325,7 +325,7 @@ def test_qui_ouvre_le_formulaire_d_avenant(client_de, regul_signee, persona, sta
         ("porteur", 404, False),
         ("porteur_autre", 404, False),
         ("instructeur_autre_caf", 404, False),
-        ("national", 404, False),
+        ("national", 403, False),
     ],
 )
 def test_qui_propose_un_avenant_par_la_page(client_de, regul_signee, persona, statut, propose):
@@ -377,7 +377,7 @@ def test_le_formulaire_coche_les_collectifs_retenus_et_le_montant_en_vigueur(
         ("comptable", 200),
         ("porteur_autre", 404),
         ("instructeur_autre_caf", 404),
-        ("national", 404),
+        ("national", 200),
     ],
 )
 def test_qui_telecharge_l_avenant(

@@ -79,7 +79,7 @@ def test_qui_ouvre_la_saisie_du_bilan(client_de, convention_signee, persona, sta
         ("instructeur_autre_caf", 404),
         ("valideur", 404),
         ("comptable", 404),
-        ("national", 404),
+        ("national", 403),
     ],
 )
 def test_qui_enregistre_le_brouillon(client_de, porteur, convention_signee, persona, statut):
@@ -100,7 +100,7 @@ def test_qui_enregistre_le_brouillon(client_de, porteur, convention_signee, pers
         ("instructeur_autre_caf", 404),
         ("valideur", 404),
         ("comptable", 404),
-        ("national", 404),
+        ("national", 403),
     ],
 )
 def test_qui_depose_le_bilan(client_de, porteur, convention_signee, utilisateurs, persona, statut):
@@ -373,7 +373,7 @@ def test_une_piece_non_conforme_est_refusee(porteur, convention_signee):
         ("instructeur_autre_caf", 404),
         ("valideur", 200),
         ("comptable", 200),
-        ("national", 404),
+        ("national", 200),
     ],
 )
 def test_qui_telecharge_une_piece_du_bilan(client_de, porteur, convention_signee, persona, statut):
@@ -398,7 +398,7 @@ def test_qui_telecharge_une_piece_du_bilan(client_de, porteur, convention_signee
         ("instructeur_autre_caf", 404),
         ("valideur", 200),
         ("comptable", 200),
-        ("national", 404),
+        ("national", 200),
     ],
 )
 def test_qui_ouvre_l_examen_du_bilan(client_de, convention_signee, utilisateurs, persona, statut):
@@ -408,8 +408,10 @@ def test_qui_ouvre_l_examen_du_bilan(client_de, convention_signee, utilisateurs,
     if statut == 200:
         page = texte(reponse)
         assert "Prévu (décision)" in page
-        assert ("Accepter le bilan" in page) == (persona != "comptable")
-        assert ("Demander des corrections" in page) == (persona != "comptable")
+        # Le comptable et l'administration nationale lisent sans examiner.
+        examine = persona not in ("comptable", "national")
+        assert ("Accepter le bilan" in page) == examine
+        assert ("Demander des corrections" in page) == examine
 
 
 @pytest.mark.parametrize(
@@ -422,7 +424,7 @@ def test_qui_ouvre_l_examen_du_bilan(client_de, convention_signee, utilisateurs,
         ("instructeur_autre_caf", 404),
         ("valideur", 302),
         ("comptable", 403),
-        ("national", 404),
+        ("national", 403),
     ],
 )
 def test_qui_accepte_le_bilan(
@@ -448,7 +450,7 @@ def test_qui_accepte_le_bilan(
         ("instructeur_autre_caf", 404),
         ("valideur", 302),
         ("comptable", 403),
-        ("national", 404),
+        ("national", 403),
     ],
 )
 def test_qui_demande_des_corrections(

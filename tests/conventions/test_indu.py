@@ -146,7 +146,7 @@ def test_generer_l_avis_deux_fois_ne_le_remplace_pas(regul_indu):
         ("comptable", 200),
         ("porteur_autre", 404),
         ("instructeur_autre_caf", 404),
-        ("national", 404),
+        ("national", 200),
     ],
 )
 def test_qui_telecharge_l_avis_d_indu(client_de, regul_indu, persona, statut):

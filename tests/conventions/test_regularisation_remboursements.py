@@ -177,7 +177,7 @@ def test_un_indu_rembourse_ne_recoit_plus_rien(regul_indu, utilisateurs):
         ("porteur", 404, False),
         ("porteur_autre", 404, False),
         ("instructeur_autre_caf", 404, False),
-        ("national", 404, False),
+        ("national", 403, False),
     ],
 )
 def test_qui_enregistre_un_remboursement_par_la_page(

@@ -36,7 +36,7 @@ def _signer(client: Client, convention, mot_de_passe: str = MOT_DE_PASSE, **extr
         ("comptable", 200),
         ("porteur_autre", 404),
         ("instructeur_autre_caf", 404),
-        ("national", 404),
+        ("national", 200),
     ],
 )
 def test_qui_telecharge_la_convention(client_de, convention, persona, statut):
@@ -119,7 +119,7 @@ def test_un_mauvais_mot_de_passe_est_refuse(porteur, convention):
     [
         ("porteur_autre", 404),
         ("instructeur_autre_caf", 404),
-        ("national", 404),
+        ("national", 403),
         ("instructeur", 403),
         ("valideur", 403),
         ("comptable", 403),

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tarfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from clas.comptes.models import Utilisateur
 from clas.core import sauvegarde
@@ -253,3 +259,102 @@ def test_sur_postgresql_le_journal_reste_en_ajout_seul_apres_la_restauration(don
         connection.cursor() as curseur,
     ):
         curseur.execute("UPDATE journal_entree SET type = 'autre' WHERE numero = 1")
+
+
+# --- Restaurer dans une base neuve, sans aucune table (un autre processus) ------------------
+
+RACINE = Path(__file__).resolve().parents[2]
+# Lu dans le processus de la base restaurée : chaque ligne de chaque table, en texte.
+LIRE_LA_BASE = """
+import json, os
+from clas.core import sauvegarde
+etat = {
+    m._meta.label: [repr(l) for l in m._base_manager.order_by("pk").values_list()]
+    for m in sauvegarde._modeles()
+}
+with open(os.environ["CLAS_ETAT"], "w", encoding="utf-8") as sortie:
+    json.dump(etat, sortie)
+"""
+
+
+def _etat_en_texte() -> dict[str, list[str]]:
+    return {cle: [repr(ligne) for ligne in lignes] for cle, lignes in _etat_de_la_base().items()}
+
+
+@contextmanager
+def _base_neuve(tmp_path: Path) -> Iterator[str]:
+    """L'adresse d'une base qui n'a encore aucune table, du même moteur que celle des tests :
+    un fichier SQLite qui n'existe pas encore, ou une base PostgreSQL créée pour le test et
+    supprimée après."""
+    if connection.vendor != "postgresql":
+        fichier = tmp_path / "neuve" / "base.sqlite3"
+        fichier.parent.mkdir()
+        yield f"sqlite:///{fichier}"
+        return
+    import psycopg
+
+    reglages = connections["default"].settings_dict
+    nom = f"clas_restauration_{uuid.uuid4().hex[:12]}"
+    acces = {
+        "host": reglages["HOST"] or "127.0.0.1",
+        "port": reglages["PORT"] or 5432,
+        "user": reglages["USER"],
+        "password": reglages["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **acces) as admin:
+        admin.execute(f'CREATE DATABASE "{nom}"')
+    try:
+        mot_de_passe = f":{reglages['PASSWORD']}" if reglages["PASSWORD"] else ""
+        yield f"postgres://{acces['user']}{mot_de_passe}@{acces['host']}:{acces['port']}/{nom}"
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **acces) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)')
+
+
+def _gerer(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=RACINE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_restaurer_dans_une_base_sans_aucune_table_rend_tout_a_l_identique(donnees, tmp_path):
+    """L'exploitation restaure sur un serveur neuf : `manage.py restaurer`, dans un autre
+    processus, sur une base qui n'a jamais été migrée et un dossier de fichiers absent."""
+    avant, fichiers_avant = _etat_en_texte(), _fichiers()
+    archive = _sauvegarder(tmp_path)
+    media = tmp_path / "media-neuf"
+    etat = tmp_path / "etat.json"
+
+    with _base_neuve(tmp_path) as adresse:
+        env = {
+            cle: valeur
+            for cle, valeur in os.environ.items()
+            if not cle.startswith(("DATABASE_", "MEDIA_ROOT"))
+        } | {"DEBUG": "true", "DATABASE_URL": adresse, "MEDIA_ROOT": str(media)}
+        vide = _gerer(env, "showmigrations")
+        assert vide.returncode == 0, vide.stderr
+        # Aucune migration appliquée : la base n'a aucune table.
+        assert "[ ]" in vide.stdout and "[X]" not in vide.stdout
+
+        restauration = _gerer(env, "restaurer", str(archive))
+        assert restauration.returncode == 0, restauration.stderr
+        assert "Sauvegarde restaurée" in restauration.stdout
+        assert "Journal intact" in restauration.stdout
+
+        lecture = _gerer(env | {"CLAS_ETAT": str(etat)}, "shell", "-v", "0", "-c", LIRE_LA_BASE)
+        assert lecture.returncode == 0, lecture.stderr
+        a_jour = _gerer(env, "migrate", "--check")
+        assert a_jour.returncode == 0, a_jour.stdout + a_jour.stderr
+
+    apres = json.loads(etat.read_text(encoding="utf-8"))
+    assert sum(len(lignes) for lignes in avant.values()) > 10
+    assert apres == avant
+    restaures = {
+        p.relative_to(media).as_posix(): p.read_bytes() for p in media.rglob("*") if p.is_file()
+    }
+    assert restaures == fichiers_avant

@@ -162,6 +162,8 @@ MATRICE = {
     "instruction_prendre": "tests/instruction/test_dossier_permissions.py::test_chaque_persona_recoit_la_bonne_reponse_sur_chaque_url",
     "instruction_proposer": "tests/instruction/test_propositions.py::test_qui_peut_proposer",
     "instruction_validation": "tests/instruction/test_validation.py::test_qui_voit_la_validation_groupee",
+    "instruction_valider": "tests/instruction/test_validation.py::test_valider_et_renvoyer_par_la_page_pour_chaque_persona",
+    "instruction_renvoyer": "tests/instruction/test_validation.py::test_valider_et_renvoyer_par_la_page_pour_chaque_persona",
     "invitation": "tests/structures/test_permissions_structures.py::test_un_lien_d_invitation_adresse_a_un_autre_est_refuse",
     "invitation_annuler": "tests/structures/test_permissions_structures.py::test_qui_peut_annuler_une_invitation",
     "membre_retirer": "tests/structures/test_permissions_structures.py::test_qui_peut_retirer_un_membre",
@@ -216,9 +218,9 @@ MATRICE = {
     "transferts_a_confirmer": "tests/structures/test_transferts.py::test_qui_voit_les_transferts_a_confirmer",
 }
 
-# Sans test HTTP sur tous les personas pour l'instant (à écrire) ; leurs refus sont testés
-# au niveau de l'action (tests/instruction/test_validation.py::test_seul_un_valideur_valide).
-A_COUVRIR = {"instruction_valider", "instruction_renvoyer"}
+# Les adresses qui attendent encore leur test des personas : aucune, et
+# `test_aucune_adresse_n_attend_son_test_des_personas` le garde ainsi.
+A_COUVRIR: frozenset[str] = frozenset()
 
 
 def motifs(resolveur: URLResolver | None = None, prefixe: str = "") -> Iterator[tuple[str, str]]:
@@ -284,6 +286,11 @@ def test_chaque_adresse_figure_dans_la_matrice_des_personas() -> None:
         "Adresses sans test des personas (ajoutez-les à MATRICE, "
         f"tests/core/test_urls_auditees.py) : {', '.join(absentes)}"
     )
+
+
+def test_aucune_adresse_n_attend_son_test_des_personas() -> None:
+    """Pas d'exemption : une adresse sans test des personas fait échouer la matrice."""
+    assert not A_COUVRIR, f"À couvrir dans MATRICE : {sorted(A_COUVRIR)}"
 
 
 @pytest.mark.parametrize(("cle", "test"), sorted(MATRICE.items()))

@@ -39,7 +39,8 @@ def test_qui_ouvre_l_estimation(client_de, dossier, persona, attendu) -> None:
     verifier(client_de(persona).get(chemin), attendu, chemin)
 
 
-ECRITURE = LECTURE | {"porteur": 302}
+# L'administration nationale, en lecture seule, reçoit un refus clair (403) avant toute lecture.
+ECRITURE = LECTURE | {"porteur": 302, "national": 403}
 
 
 @pytest.mark.parametrize(("persona", "attendu"), ECRITURE.items())

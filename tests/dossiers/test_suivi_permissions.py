@@ -123,6 +123,9 @@ def test_les_urls_d_un_brouillon_par_persona(
         assert reponse["Location"].startswith("/connexion/")
     elif persona == "porteur":
         assert reponse.status_code == code_porteur
+    elif persona == "national" and methode == "post":
+        # Toute action est refusée au national avant de lire le dossier (lecture seule).
+        assert reponse.status_code == 403
     else:  # un brouillon n'existe que pour sa structure
         assert reponse.status_code == 404
     if persona != "porteur":

@@ -21,7 +21,7 @@ ACCES = dict.fromkeys(PERSONAS, 200) | {
     "porteur": 403,
     "porteur_autre": 403,
     # L'administration nationale lit les files de toutes les Caf (lecture seule,
-    # tests/instruction/test_supervision_nationale.py).
+    # tests/conventions/test_lecture_seule_nationale.py).
     "national": 200,
 }
 

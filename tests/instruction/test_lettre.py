@@ -95,7 +95,7 @@ ATTENDU = {
     "instructeur_autre_caf": 404,
     "valideur": 200,
     "comptable": 200,
-    "national": 404,
+    "national": 200,
 }
 
 

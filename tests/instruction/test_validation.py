@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clas.comptes.models import AgentCaf
+from clas.core.permissions import LECTURE_SEULE
 from clas.dossiers.models import EtatDossier, Evenement
 from clas.instruction import decisions
 from clas.instruction.actions import prendre
@@ -266,6 +267,83 @@ def test_qui_peut_valider_ou_renvoyer(decision_proposition, client_de, persona, 
     decision_proposition.refresh_from_db()
     traitee = decision_proposition.statut != StatutProposition.EN_ATTENTE
     assert traitee == (persona == "valideur")
+
+
+# Au niveau de la page (les URL `instruction_valider` et `instruction_renvoyer`, matrice de
+# tests/core/test_urls_auditees.py) : la réponse, le message et ce qui est écrit, pour chaque
+# persona et deux de plus, le valideur d'une autre Caf et le valideur auteur de la proposition.
+REFUS_VALIDEUR = "Seul un valideur de la Caf du dossier valide une proposition."
+PAGE_PAR_PERSONA = {
+    "anonyme": ("connexion", ""),
+    "porteur": (404, ""),
+    "porteur_autre": (404, ""),
+    "instructeur": (403, REFUS_VALIDEUR),  # l'auteur, instructeur non valideur
+    "instructeur_autre_caf": (404, ""),
+    "valideur_autre_caf": (404, ""),
+    "valideur_auteur": (403, "Vous êtes l'auteur de cette proposition"),
+    "valideur": (302, ""),
+    "comptable": (403, REFUS_VALIDEUR),
+    "national": (403, LECTURE_SEULE),
+}
+SUCCES = {
+    "valider": (StatutProposition.VALIDEE, EtatDossier.ACCEPTE),
+    "renvoyer": (StatutProposition.RENVOYEE, EtatDossier.EN_INSTRUCTION),
+}
+
+
+def _client_persona(persona, client_de, utilisateurs, caf_somme):
+    from django.test import Client
+
+    from tests.factories import AgentCafFactory
+
+    if persona == "valideur_autre_caf":
+        utilisateur = AgentCafFactory(
+            caf=caf_somme, est_instructeur=False, est_valideur=True
+        ).utilisateur
+    elif persona == "valideur_auteur":
+        utilisateur = utilisateurs["instructeur"]
+        AgentCaf.objects.filter(utilisateur=utilisateur).update(est_valideur=True)
+    else:
+        return client_de(persona)
+    client = Client()
+    client.force_login(utilisateur)
+    return client
+
+
+@pytest.mark.parametrize("action", ["valider", "renvoyer"])
+@pytest.mark.parametrize("persona", sorted(PAGE_PAR_PERSONA))
+def test_valider_et_renvoyer_par_la_page_pour_chaque_persona(
+    decision_proposition, client_de, utilisateurs, caf_somme, persona, action
+):
+    dossier = decision_proposition.dossier
+    client = _client_persona(persona, client_de, utilisateurs, caf_somme)
+    evenements = Evenement.objects.filter(dossier=dossier).count()
+
+    reponse = client.post(
+        f"/instruction/propositions/{decision_proposition.pk}/{action}/",
+        {"commentaire": "Le bonus culturel est justifié."},
+    )
+
+    statut, message = PAGE_PAR_PERSONA[persona]
+    decision_proposition.refresh_from_db()
+    dossier.refresh_from_db()
+    if statut == "connexion":
+        assert reponse.status_code == 302
+        assert reponse["Location"].startswith("/connexion/?next=")
+    else:
+        assert reponse.status_code == statut
+        assert message in texte(reponse)
+    if persona == "valideur":
+        assert reponse["Location"].endswith(f"/instruction/dossiers/{dossier.pk}/#decision")
+        assert (decision_proposition.statut, dossier.etat) == SUCCES[action]
+        assert decision_proposition.traitee_par == utilisateurs["valideur"]
+        assert Evenement.objects.filter(dossier=dossier).count() > evenements
+        assert Decision.objects.filter(dossier=dossier).exists() == (action == "valider")
+    else:
+        assert decision_proposition.statut == StatutProposition.EN_ATTENTE
+        assert dossier.etat == EtatDossier.EN_INSTRUCTION
+        assert Evenement.objects.filter(dossier=dossier).count() == evenements
+        assert not Decision.objects.exists()
 
 
 def test_une_proposition_inconnue_donne_404(valideur, decision_proposition):

@@ -1,12 +1,13 @@
 """Les vues du bilan de fin d'année.
 
 - `/dossiers/<id>/bilan/` : la structure le saisit (tout membre enregistre le brouillon ;
-  un signataire ou un administrateur dépose) ; les autres : 404.
+  un signataire ou un administrateur dépose) ; les autres : 404 (le national, qui n'y
+  agit pas, 403 en POST).
 - `/instruction/dossiers/<id>/bilan/` : la Caf l'examine (tout agent de la Caf du dossier
-  le voit ; un instructeur ou un valideur l'accepte ou demande des corrections) ; les
-  autres : 404.
-- `/dossiers/<id>/bilan/pieces/<n>/` : une pièce jointe, pour les membres de la structure
-  et les agents de la Caf du dossier ; 404 pour les autres.
+  et l'administration nationale le voient ; un instructeur ou un valideur l'accepte ou
+  demande des corrections, jamais le national : 403) ; les autres : 404.
+- `/dossiers/<id>/bilan/pieces/<n>/` : une pièce jointe, pour les membres de la structure,
+  les agents de la Caf du dossier et le national ; 404 pour les autres.
 - `/instruction/bilans/` : la liste des bilans de la Caf (50 par page, requêtes constantes).
 """
 
@@ -33,11 +34,17 @@ from clas.bilans.retards import condition_bilan_en_retard
 from clas.campagnes.models import Campagne
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
-from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
+from clas.core.permissions import (
+    LECTURE_SEULE_STRUCTURE,
+    RequeteConnectee,
+    agent_requis,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.models import Collectif, Dossier, Intervenant, LigneBudget
 from clas.dossiers.permissions import role_dans_structure
 from clas.dossiers.saisie import donnees_brutes, vers_querydict
-from clas.instruction.permissions import dossiers_de_la_caf
+from clas.instruction.permissions import dossiers_de_la_caf, dossiers_lisibles
 
 BILANS_PAR_PAGE = 50
 
@@ -298,6 +305,7 @@ def _dossier_du_membre(request: RequeteConnectee, pk: int) -> Dossier:
     return dossier
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
 def bilan_saisie(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -461,7 +469,11 @@ def _dossier_de_la_caf(request: RequeteConnectee, pk: int) -> Dossier:
 @connexion_requise
 @require_http_methods(["GET", "HEAD"])
 def bilan_examen(request: RequeteConnectee, pk: int) -> HttpResponse:
-    return _rendre_examen(request, _dossier_de_la_caf(request, pk))
+    """L'examen du bilan : les agents de la Caf ; l'administration nationale le lit."""
+    dossier = get_object_or_404(
+        dossiers_lisibles(request.user).select_related("campagne__caf", "structure"), pk=pk
+    )
+    return _rendre_examen(request, dossier)
 
 
 def _rendre_examen(
@@ -502,6 +514,7 @@ def _convention_examinee(request: RequeteConnectee, pk: int) -> tuple[Dossier, C
     return dossier, convention
 
 
+@lecture_seule_refusee()
 @connexion_requise
 @require_POST
 def bilan_accepter(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -536,6 +549,7 @@ def bilan_accepter(request: RequeteConnectee, pk: int) -> HttpResponse:
     return redirect("bilan_examen", dossier.pk)
 
 
+@lecture_seule_refusee()
 @connexion_requise
 @require_POST
 def bilan_corrections(request: RequeteConnectee, pk: int) -> HttpResponse:

@@ -29,7 +29,12 @@ from clas.bilans.retards import condition_indu_en_retard
 from clas.comptes.roles import agent_de
 from clas.core.forms import ajouter_erreurs
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
+from clas.core.permissions import (
+    RequeteConnectee,
+    agent_requis,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.permissions import dossier_echange_ou_404
 from clas.instruction.permissions import dossier_de_la_caf_ou_404
 
@@ -55,6 +60,7 @@ def indu_pdf(request: RequeteConnectee, pk: int) -> FileResponse:
     return telecharger_pdf(indu, "avis", nom_avis(indu), generer_avis)
 
 
+@lecture_seule_refusee()
 @connexion_requise
 @require_POST
 def indu_remboursement(request: RequeteConnectee, pk: int) -> HttpResponse:

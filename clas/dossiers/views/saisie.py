@@ -20,7 +20,12 @@ from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
 from clas.core.exceptions import VersionPerimee
 from clas.core.forms import resume_des_erreurs
-from clas.core.permissions import RequeteConnectee, connexion_requise
+from clas.core.permissions import (
+    LECTURE_SEULE_STRUCTURE,
+    RequeteConnectee,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.forms import (
     FormsetCollectifs,
@@ -122,6 +127,7 @@ def dossiers_liste(request: RequeteConnectee) -> HttpResponse:
     )
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @require_POST
 def dossier_nouveau(request: HttpRequest) -> HttpResponse:
     """Crée le brouillon d'une structure pour une campagne ouverte (un seul par campagne)."""
@@ -333,6 +339,7 @@ def _lecture_seule(formulaire: Any) -> None:
             champ.disabled = True
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 def dossier_etape(request: RequeteConnectee, pk: int, etape: str) -> HttpResponse:
     if etape not in ETAPES_SAISIE:

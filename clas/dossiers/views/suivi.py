@@ -23,7 +23,12 @@ from clas.campagnes.models import Campagne
 from clas.core.fichiers import verifier_fichier
 from clas.core.forms import FormulaireDsfr, aide_texte_libre
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import RequeteConnectee, connexion_requise
+from clas.core.permissions import (
+    LECTURE_SEULE_STRUCTURE,
+    RequeteConnectee,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.core.sections import sections_du_dossier
 from clas.dossiers import actions
 from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
@@ -166,6 +171,7 @@ def dossier_detail(request: RequeteConnectee, pk: int) -> HttpResponse:
     return _rendre_detail(request, pk)
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 @require_POST
 def dossier_deposer(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -196,6 +202,7 @@ def dossier_deposer(request: RequeteConnectee, pk: int) -> HttpResponse:
     return redirect("dossier_detail", pk=pk)
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 @require_POST
 def dossier_message(request: RequeteConnectee, pk: int) -> HttpResponse:
@@ -245,6 +252,7 @@ def dossier_recu(request: RequeteConnectee, pk: int) -> FileResponse:
     return telecharger_pdf(dossier, "recu", nom_recu(dossier), generer_recu)
 
 
+@lecture_seule_refusee(refus=LECTURE_SEULE_STRUCTURE)
 @connexion_requise
 @require_http_methods(["GET", "HEAD", "POST"])
 def dossier_reprendre(request: RequeteConnectee, pk: int) -> HttpResponse:

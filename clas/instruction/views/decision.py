@@ -2,7 +2,8 @@
 d'un coup, télécharger la lettre de décision.
 
 Les vues de l'espace Caf lisent le dossier (ou la proposition) par `dossiers_de_la_caf` :
-un agent d'une autre Caf, un porteur ou le national reçoivent 404. Ce que l'agent peut
+un agent d'une autre Caf ou un porteur reçoivent 404 ; le national, en lecture seule, 403
+avant toute lecture. Ce que l'agent peut
 faire est vérifié par les cas d'usage de `decisions` (403 sinon), avec la même réponse
 (`capacites_agent`) que celle qui affiche ou cache les boutons.
 """
@@ -25,7 +26,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.roles import agent_de
 from clas.core.pdf import telecharger_pdf
-from clas.core.permissions import RequeteConnectee, agent_requis, connexion_requise
+from clas.core.permissions import (
+    RequeteConnectee,
+    agent_requis,
+    connexion_requise,
+    lecture_seule_refusee,
+)
 from clas.dossiers.models import Dossier
 from clas.instruction import decisions
 from clas.instruction.forms import FormulaireProposition, FormulaireRenvoi, FormulaireValidation
@@ -203,6 +209,7 @@ def instruction_renvoyer(request: RequeteConnectee, pid: int) -> HttpResponse:
 PROPOSITIONS_PAR_PAGE = 50
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
 def instruction_validation(request: RequeteConnectee) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
-from clas.core.permissions import RequeteConnectee, agent_requis
+from clas.core.permissions import RequeteConnectee, agent_requis, lecture_seule_refusee
 
 from .. import coordonnees
 from ..forms import FormulaireRefusCoordonnees
@@ -70,6 +70,7 @@ def _changement(request: RequeteConnectee, pk: int) -> ChangementCoordonnees:
     )
 
 
+@lecture_seule_refusee()
 @agent_requis
 @require_http_methods(["GET", "HEAD", "POST"])
 def coordonnees_examiner(request: RequeteConnectee, pk: int) -> HttpResponse:
