@@ -16,7 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from clas.bareme import Parametres
@@ -163,9 +163,9 @@ def _sortie_utf8() -> Callable[[bytes], object]:
     """Écrit des lignes déjà en UTF-8 (JSON Lines) : directement sur la sortie binaire, sans
     réencoder des mégaoctets de texte ; par la sortie texte si elle n'en a pas."""
     sys.stdout.flush()
-    binaire = getattr(sys.stdout, "buffer", None)
+    binaire: BinaryIO | None = getattr(sys.stdout, "buffer", None)
     if binaire is not None:
-        return binaire.write  # type: ignore[no-any-return]
+        return binaire.write
     texte = sys.stdout
     return lambda ligne: texte.write(ligne.decode())
 
