@@ -10,15 +10,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clas.bilans import regularisation
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Evenement
-from clas.versements import actions as paiements
 from clas.versements.models import EtatVersement, Mouvement, Versement
 from clas.versements.retour_banque import RetourInvalide, importer_retour, motif_de_rejet
 from clas.versements.sections import versements_structure
-from tests.conventions.paiements_fabrique import convention_signee, donner_un_compte
-from tests.instruction.outils import creer_campagne
+
+# Le lot et les références viennent des tests du retour CSV : un seul lot de référence.
+from tests.conventions.test_paiements_retour import _refs, lot_retour  # noqa: F401
 from tests.outils import texte
 
 pytestmark = pytest.mark.django_db
@@ -27,24 +26,9 @@ E = EtatVersement
 
 
 @pytest.fixture
-def lot(caf_rhone, utilisateurs, monkeypatch):
-    monkeypatch.setattr(regularisation, "cloturer_si_termine", lambda c, a: False)
-    donner_un_compte(caf_rhone)
-    campagne = creer_campagne(caf_rhone, "2026-2027", cree_par=utilisateurs["valideur"])
-    for montant in ("4500.00", "1000.00", "2000.00"):
-        convention_signee(
-            caf_rhone,
-            utilisateurs["instructeur"],
-            utilisateurs["valideur"],
-            montant,
-            campagne=campagne,
-            etat=E.VALIDE,
-        )
-    return paiements.creer_lot(caf_rhone, utilisateurs["comptable"], timezone.localdate()).lot
-
-
-def _refs(lot) -> list[str]:
-    return list(lot.versements.order_by("pk").values_list("reference", flat=True))
+def lot(lot_retour):  # noqa: F811 (la fixture importée, demandée par son nom)
+    """Le lot de trois versements des tests du retour CSV (tests/conventions)."""
+    return lot_retour
 
 
 def _etats() -> dict[str, str]:
