@@ -7,18 +7,27 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, BeforeValidator
+from pydantic import AfterValidator, BaseModel
+from pydantic_core import PydanticCustomError
 
 from clas.core.saisie import nettoyer
 
 
-def _sans_invisibles(valeur: Any) -> Any:
-    return nettoyer(valeur) if isinstance(valeur, str) else valeur
+def _sans_invisibles(valeur: str) -> str:
+    propre = nettoyer(valeur)
+    if valeur and not propre:
+        raise PydanticCustomError(
+            "texte_invisible",
+            "Ce texte ne contient que des caractères invisibles : écrivez un texte lisible.",
+        )
+    return propre
 
 
 # Comme les formulaires du site (clas.core.saisie) : octet nul (refusé par PostgreSQL),
-# caractères de contrôle et de direction retirés de ce qui est écrit par l'API.
-TexteSaisi = Annotated[str, BeforeValidator(_sans_invisibles)]
+# caractères de contrôle et de direction retirés de ce qui est écrit par l'API. Le retrait
+# vient après les bornes du schéma (minLength, maxLength), qui portent donc sur le texte
+# envoyé, comme l'annonce l'OpenAPI.
+TexteSaisi = Annotated[str, AfterValidator(_sans_invisibles)]
 
 
 class CafSchema(Schema):

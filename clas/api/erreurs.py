@@ -136,6 +136,8 @@ def _message_validation(erreur: dict[str, Any]) -> str:
         "dict_type": "Un objet JSON est attendu.",
         "extra_forbidden": "Champ inconnu : retirez-le.",
         "string_pattern_mismatch": "Format invalide.",
+        "texte_invisible": "Ce texte ne contient que des caractères invisibles : "
+        "écrivez un texte lisible.",
     }
     return messages.get(type_, "Valeur invalide.")
 

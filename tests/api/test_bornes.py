@@ -156,4 +156,24 @@ def test_un_texte_fait_seulement_d_invisibles_est_refuse(api_de, jeu) -> None:
         content_type="application/json",
     )
 
-    assert _erreur(reponse, 422)["champ"] == "texte"
+    erreur = _erreur(reponse, 422)
+    assert erreur["champ"] == "texte"
+    assert "invisibles" in erreur["message"]
+
+
+@pytest.mark.parametrize("ecriture", ["messages", "annotations"])
+def test_la_longueur_maximale_porte_sur_le_texte_envoye(api_de, jeu, ecriture) -> None:
+    """L'OpenAPI annonce 10 000 caractères au plus : un caractère invisible de plus dépasse
+    la borne même si le serveur l'aurait retiré (trouvé par schemathesis)."""
+    dossier = jeu["a_depose"]
+
+    reponse = api_de("instructeur").post(
+        f"/api/v1/dossiers/{dossier.pk}/{ecriture}",
+        {"texte": "a" * 10_000 + "\x8e"},
+        content_type="application/json",
+    )
+
+    erreur = _erreur(reponse, 422)
+    assert erreur["champ"] == "texte"
+    assert erreur["message"] == "Au plus 10000 caractères."
+    assert not dossier.messages.exists() and not dossier.annotations.exists()
