@@ -57,5 +57,6 @@ def test_la_commande_ecrit_un_resume(capsys: pytest.CaptureFixture[str]) -> None
     call_command("generer_national", "--echelle", "0.02", "--graine", "7", "--sans-demo")
     sortie = capsys.readouterr().out
     assert "Jeu national écrit en" in sortie and "Dossier :" in sortie
+    assert "ANALYZE" in sortie  # le planificateur connaît la taille des tables
     assert Dossier.objects.count() > 0
     assert Decimal(0) < (Decision.objects.aggregate(s=Sum("montant"))["s"] or 0)

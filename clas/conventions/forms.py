@@ -7,18 +7,19 @@ from typing import Any
 
 from django import forms
 
-from clas.core.forms import ChampMontant, FormulaireDsfr, aide_texte_libre
+from clas.core.forms import (
+    ChampMontant,
+    FormulaireDsfr,
+    aide_texte_libre,
+    champ_mot_de_passe_actuel,
+)
 from clas.dossiers.models import Collectif
 
 
 class FormulaireSignature(FormulaireDsfr):
-    mot_de_passe = forms.CharField(
-        label="Votre mot de passe",
-        help_text="Pour signer, saisissez à nouveau le mot de passe de votre compte.",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Saisissez votre mot de passe pour signer la convention."},
+    mot_de_passe = champ_mot_de_passe_actuel(
+        "Pour signer, saisissez à nouveau le mot de passe de votre compte.",
+        "Saisissez votre mot de passe pour signer la convention.",
     )
 
 

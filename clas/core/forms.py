@@ -26,6 +26,19 @@ def aide_texte_libre(aide: str = "") -> str:
     return f"{aide} {SANS_NOM_D_ENFANT}".strip()
 
 
+def champ_mot_de_passe_actuel(aide: str, si_vide: str) -> forms.CharField:
+    """Le mot de passe ressaisi pour confirmer un geste grave (signer, fermer son compte) :
+    jamais modifié (`strip`), rempli par le gestionnaire de mots de passe."""
+    return forms.CharField(
+        label="Votre mot de passe",
+        help_text=aide,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": si_vide},
+    )
+
+
 class FormulaireDsfr(DsfrBaseForm):  # type: ignore[misc]  # django-dsfr n'est pas annoté
     """Champs au style DSFR ; les champs facultatifs sont signalés, pas les obligatoires
     (comme `comptes.forms.FormulaireDsfrComptes`, qui ne peut pas importer core)."""

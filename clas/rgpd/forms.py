@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from clas.core.forms import FormulaireDsfr
+from clas.core.forms import FormulaireDsfr, champ_mot_de_passe_actuel
 
 
 class FormulaireFermeture(FormulaireDsfr):
-    mot_de_passe = forms.CharField(
-        label="Votre mot de passe",
-        help_text="Pour fermer votre compte, saisissez à nouveau son mot de passe.",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Saisissez votre mot de passe pour confirmer."},
+    mot_de_passe = champ_mot_de_passe_actuel(
+        "Pour fermer votre compte, saisissez à nouveau son mot de passe.",
+        "Saisissez votre mot de passe pour confirmer.",
     )
     confirmation = forms.BooleanField(
         label="Je comprends que la fermeture est définitive : je ne pourrai plus me connecter, "

@@ -24,7 +24,8 @@ from pytest_django import DjangoDbBlocker
 
 from tests.demo.chargement import demo_chargee
 
-pytestmark = pytest.mark.django_db
+# Un seul processus de `make test -n auto` prépare le serveur (fixture partagée) : tout le groupe y passe.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("doc_curl")]
 
 RACINE = Path(__file__).resolve().parents[2]
 DOC = RACINE / "docs" / "api.md"

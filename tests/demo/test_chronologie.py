@@ -19,7 +19,8 @@ from clas.instruction.models import Decision, Proposition
 from clas.structures.models import PieceJustificative, Structure
 from clas.versements.models import LotPaiement, Versement
 
-pytestmark = pytest.mark.django_db
+# Un seul processus de `make test -n auto` prépare la démo (fixture partagée) : tout le groupe y passe.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 
 def test_aucun_evenement_d_un_dossier_avant_sa_creation_ni_apres_maintenant() -> None:

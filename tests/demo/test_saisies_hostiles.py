@@ -32,7 +32,8 @@ from clas.comptes.models import Utilisateur
 from tests.core.test_saisie import FORMULAIRES
 
 # Avec les tests qui ont la base, avant les tests transactionnels qui la vident.
-pytestmark = pytest.mark.django_db
+# Un seul processus de `make test -n auto` prépare la démo (fixture partagée) : tout le groupe y passe.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 SCRIPT = "<script>alert('clas')</script>"
 HOSTILES = [

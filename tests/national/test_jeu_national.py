@@ -19,7 +19,8 @@ from clas.instruction.models import Decision, NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.versements.models import Versement
 
-pytestmark = pytest.mark.django_db
+# Un seul processus de `make test -n auto` prépare le jeu (fixture partagée) : tout le groupe y passe.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("national")]
 
 
 def test_chaque_caf_a_ses_agents_de_chaque_role_et_ses_trois_campagnes() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from clas.demo.national import base_vide, generer_national
 from clas.referentiel.models import Caf
@@ -61,3 +62,9 @@ class Command(BaseCommand):
             debut = time.perf_counter()
             call_command("charger_demo", force=True, stdout=self.stdout)
             self.stdout.write(f"Démo chargée par-dessus en {time.perf_counter() - debut:.1f} s.")
+        # Des dizaines de milliers de lignes écrites d'un coup : sans statistiques à jour
+        # (l'autovacuum passe plus tard), le planificateur croit les tables vides et
+        # choisit des boucles imbriquées ; les mesures qui suivent seraient fausses.
+        with connection.cursor() as curseur:
+            curseur.execute("ANALYZE")
+        self.stdout.write("Statistiques du planificateur recalculées (ANALYZE).")
