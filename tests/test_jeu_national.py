@@ -30,9 +30,11 @@ def _empreinte() -> list[tuple[object, ...]]:
     decisions = Decision.objects.order_by("dossier__numero").values_list(
         "dossier__numero", "nature", "montant"
     )
-    versements = Versement.objects.order_by("convention__dossier__numero", "nature").values_list(
+    # Un acompte rejeté puis réémis : deux lignes de même nature, départagées par l'état
+    # (sans quoi PostgreSQL les rend dans n'importe quel ordre).
+    versements = Versement.objects.order_by(
         "convention__dossier__numero", "nature", "etat", "montant"
-    )
+    ).values_list("convention__dossier__numero", "nature", "etat", "montant")
     return [*dossiers, *decisions, *versements, ("evenements", Evenement.objects.count())]
 
 

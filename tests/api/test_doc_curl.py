@@ -24,7 +24,7 @@ from pytest_django import DjangoDbBlocker
 
 from tests.demo.chargement import demo_chargee
 
-# Un seul processus de `make test -n auto` prépare le serveur (fixture partagée) : tout le groupe y passe.
+# `make test -n auto` : un processus prépare le serveur (fixture partagée), tout le module y va.
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("doc_curl")]
 
 RACINE = Path(__file__).resolve().parents[2]

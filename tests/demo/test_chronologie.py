@@ -19,7 +19,7 @@ from clas.instruction.models import Decision, Proposition
 from clas.structures.models import PieceJustificative, Structure
 from clas.versements.models import LotPaiement, Versement
 
-# Un seul processus de `make test -n auto` prépare la démo (fixture partagée) : tout le groupe y passe.
+# `make test -n auto` : un seul processus prépare la démo (fixture partagée), tout le groupe y va.
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 

@@ -32,7 +32,7 @@ from clas.comptes.models import Utilisateur
 from tests.core.test_saisie import FORMULAIRES
 
 # Avec les tests qui ont la base, avant les tests transactionnels qui la vident.
-# Un seul processus de `make test -n auto` prépare la démo (fixture partagée) : tout le groupe y passe.
+# `make test -n auto` : un seul processus prépare la démo (fixture partagée), tout le groupe y va.
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 SCRIPT = "<script>alert('clas')</script>"

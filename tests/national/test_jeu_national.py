@@ -19,7 +19,7 @@ from clas.instruction.models import Decision, NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.versements.models import Versement
 
-# Un seul processus de `make test -n auto` prépare le jeu (fixture partagée) : tout le groupe y passe.
+# `make test -n auto` : un seul processus prépare le jeu (fixture partagée), tout le groupe y va.
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("national")]
 
 
