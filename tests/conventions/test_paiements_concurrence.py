@@ -169,8 +169,8 @@ def test_payer_et_rejeter_en_meme_temps_un_seul_passe(monkeypatch) -> None:
     if versement.etat == E.PAYE:
         assert resultats == [
             "fait : 1",
-            "refusé : Ce versement est « Payé » : seul un versement "
-            "mis en paiement peut être rejeté.",
+            "refusé : Ce versement est « Payé » : seul un versement mis "
+            "en paiement (ou accepté par la banque) peut être rejeté.",
         ]
         assert Mouvement.objects.count() == 1
     else:
