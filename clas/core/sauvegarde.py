@@ -3,8 +3,8 @@ fichiers déposés (`MEDIA_ROOT`), dans une archive `.tar.gz` vérifiable.
 
 L'archive contient `manifest.json` (format, date, base d'origine, migrations appliquées,
 nombre de lignes par table, taille et SHA-256 de chaque fichier), `donnees.jsonl` (toutes
-les lignes de toutes les tables des modèles gérés par Django, un objet JSON par ligne : relu en flux, sans
-tout charger en mémoire) et `media/…` (les fichiers, octet pour octet).
+les lignes de toutes les tables des modèles gérés par Django, un objet JSON par ligne : relu
+en flux, sans tout charger en mémoire) et `media/…` (les fichiers, octet pour octet).
 
 Pourquoi `dumpdata`/`loaddata` de Django plutôt qu'un `pg_dump` ou une copie par table :
 - une seule méthode pour SQLite et PostgreSQL, sans outil externe à la bonne version ;
