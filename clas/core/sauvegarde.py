@@ -3,8 +3,8 @@ fichiers déposés (`MEDIA_ROOT`), dans une archive `.tar.gz` vérifiable.
 
 L'archive contient `manifest.json` (format, date, base d'origine, migrations appliquées,
 nombre de lignes par table, taille et SHA-256 de chaque fichier), `donnees.jsonl` (toutes
-les lignes de toutes les tables des modèles, un objet JSON par ligne : relu en flux, sans
-tout charger en mémoire) et `media/…` (les fichiers, octet pour octet).
+les lignes de toutes les tables des modèles gérés par Django, un objet JSON par ligne : relu
+en flux, sans tout charger en mémoire) et `media/…` (les fichiers, octet pour octet).
 
 Pourquoi `dumpdata`/`loaddata` de Django plutôt qu'un `pg_dump` ou une copie par table :
 - une seule méthode pour SQLite et PostgreSQL, sans outil externe à la bonne version ;
@@ -127,6 +127,15 @@ def _modeles() -> list[type[models.Model]]:
     ]
 
 
+def _non_geres() -> list[str]:
+    """Les modèles dont la table n'est ni sauvegardée ni vidée (`managed = False`)."""
+    return [
+        m._meta.label
+        for m in apps.get_models(include_auto_created=True)
+        if not m._meta.managed and not m._meta.proxy
+    ]
+
+
 def compter_lignes(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     return {m._meta.label: m._base_manager.using(using).count() for m in _modeles()}
 
@@ -212,6 +221,10 @@ def sauvegarder(chemin: Path, using: str = DEFAULT_DB_ALIAS) -> tuple[Path, Mani
                 "dumpdata",
                 format=SERIALISEUR,
                 all=True,  # le gestionnaire de base : aucune ligne filtrée
+                # Exactement les tables de `_modeles()` : dumpdata prendrait aussi celles
+                # des modèles non gérés (la version des données statistiques, qui doit
+                # continuer d'avancer après une restauration au lieu de revenir en arrière).
+                exclude=_non_geres(),
                 database=using,
                 output=str(donnees),
                 verbosity=0,

@@ -6,6 +6,7 @@ maîtrisé : le processus de test garde ses propres réglages.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -40,6 +41,9 @@ VARIABLES_DES_REGLAGES = (
     "CLAS_2FA_OBLIGATOIRE",
     "TASKS_BACKEND",
     "CLAS_CLAMD",
+    "CACHE_URL",
+    "CACHE_KEY_PREFIX",
+    "CLAS_STATISTIQUES_CACHE",
 )
 
 
@@ -129,6 +133,32 @@ def test_une_database_url_d_un_moteur_non_pris_en_charge_est_refusee() -> None:
 def test_une_database_url_postgresql_est_acceptee_sans_se_connecter() -> None:
     resultat = importer_reglages(DEBUG="true", DATABASE_URL="postgres://clas@127.0.0.1:5432/clas")
     assert resultat.returncode == 0, resultat.stderr
+
+
+def test_sans_cache_url_le_cache_est_celui_par_defaut_et_les_statistiques_y_sont() -> None:
+    resultat = importer_reglages(
+        "getattr(s, 'CACHES', None), s.CLAS_STATISTIQUES_CACHE", DEBUG="true"
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "None True"
+
+
+def test_une_cache_url_redis_demande_le_paquet_redis() -> None:
+    resultat = importer_reglages(
+        "s.CACHES['default']['BACKEND']", DEBUG="true", CACHE_URL="redis://127.0.0.1:6379/0"
+    )
+    if importlib.util.find_spec("redis") is None:
+        echoue_avec(resultat, "CACHE_URL", "pip install redis")
+    else:
+        assert resultat.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_une_cache_url_d_un_autre_genre_est_refusee() -> None:
+    echoue_avec(
+        importer_reglages(DEBUG="true", CACHE_URL="memcached://127.0.0.1:11211"),
+        "CACHE_URL=",
+        "redis://",
+    )
 
 
 def test_une_origine_csrf_sans_schema_est_refusee() -> None:

@@ -1,6 +1,7 @@
 """Le tableau de bord (`/statistiques/`) : les chiffres d'une année scolaire comparés aux
 années précédentes, ses graphiques et leurs tableaux. Les nombres viennent de
-`indicateurs.tableau_de_bord` ; ici, seulement leur mise en forme."""
+`indicateurs.tableau_de_bord`, lus dans le cache tant que les données n'ont pas changé
+(`cache.py`) ; ici, seulement leur mise en forme."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from clas.instruction.enveloppe import Situation
 from clas.referentiel.models import Caf
 from clas.simulateur.formulaire import annee_scolaire_en_cours
 
+from ..cache import tableau_de_bord_en_cache
 from ..graphiques import (
     Graphique,
     Nombre,
@@ -38,7 +40,6 @@ from ..indicateurs import (
     Delais,
     TableauDeBord,
     annees_disponibles,
-    tableau_de_bord,
 )
 from ..permissions import REFUS, capacites_statistiques, perimetre_de
 
@@ -306,7 +307,7 @@ def statistiques(request: RequeteConnectee) -> HttpResponse:
     }
     if disponibles:
         annee = annee if annee in disponibles else annee_par_defaut(disponibles)
-        tableau = tableau_de_bord(perimetre, annee, disponibles)
+        tableau = tableau_de_bord_en_cache(perimetre, annee, disponibles)
         contexte |= {
             "tableau": tableau,
             "annee": annee,

@@ -1,0 +1,194 @@
+"""La version des données statistiques : un numéro en base qui avance à chaque transaction
+validée qui écrit dans une table lue par le tableau de bord (`indicateurs.tableau_de_bord`).
+Le cache du tableau de bord (`cache.py`) range ses chiffres sous ce numéro.
+
+Des déclencheurs SQL, pas des signaux Django : `queryset.update()`, `bulk_create`,
+`bulk_update`, `loaddata` et le SQL brut n'émettent pas de signaux, la base voit tout.
+
+- PostgreSQL : sur chaque table, un déclencheur de contrainte différé (`DEFERRABLE
+  INITIALLY DEFERRED`, ligne à ligne) : il part à la validation, après les autres verrous
+  de la transaction, et le verrou de la ligne du compteur n'est tenu qu'un instant (pas
+  d'interblocage possible avec les verrous métier) ; la fonction n'avance le numéro qu'une
+  fois par transaction (un lot de 35 000 collectifs : un seul UPDATE), grâce à un drapeau
+  local à la transaction (`set_config(…, true)`). `TRUNCATE` n'a pas de déclencheur ligne à
+  ligne : un déclencheur d'instruction le couvre (vidage des tests, `restaurer`).
+- SQLite : un déclencheur par table et par opération, qui avance le numéro aussitôt
+  (SQLite n'a qu'un écrivain à la fois : pas d'interblocage ; le numéro et les données
+  sont validés ou annulés ensemble).
+
+`installer` est idempotente : la migration l'appelle, puis chaque `migrate` (signal
+`post_migrate`, `apps.py`) la rappelle, car SQLite recrée une table à chaque modification
+de ses colonnes et perd alors ses déclencheurs. Chaque `migrate` avance aussi le numéro
+(une migration peut changer les données).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+TABLE = "statistiques_versiondonnees"
+# Toutes les tables que lisent `indicateurs.tableau_de_bord` et les `_repartition*`
+# (tests/statistiques/test_cache_coherent.py vérifie que les requêtes n'en lisent pas d'autre).
+TABLES = (
+    "bilans_bilan",
+    "bilans_indu",
+    "campagnes_campagne",
+    "conventions_convention",
+    "dossiers_collectif",
+    "dossiers_dossier",
+    "instruction_decision",
+    "instruction_proposition",
+    "referentiel_caf",
+    "structures_structure",
+    "versements_mouvement",
+    "versements_versement",
+)
+OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+
+CREER_TABLE = f"""
+CREATE TABLE {TABLE} (
+    id smallint NOT NULL PRIMARY KEY CHECK (id = 1),
+    numero bigint NOT NULL,
+    generation varchar(32) NOT NULL
+)"""
+
+FONCTION_PG = f"""
+CREATE OR REPLACE FUNCTION statistiques_version_suivante() RETURNS trigger AS $$
+BEGIN
+    -- Une fois par transaction : le drapeau local porte le numéro de la transaction.
+    IF current_setting('clas.stats_version', true) IS DISTINCT FROM txid_current()::text THEN
+        UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1;
+        PERFORM set_config('clas.stats_version', txid_current()::text, true);
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql"""  # noqa: S608 — noms de tables constants
+
+
+def _nom_sqlite(table: str, operation: str) -> str:
+    return f"statistiques_version_{table}_{operation.lower()}"
+
+
+def _declencheurs_pg(table: str) -> dict[str, str]:
+    return {
+        "statistiques_version": (
+            f"CREATE CONSTRAINT TRIGGER statistiques_version "
+            f"AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "EXECUTE FUNCTION statistiques_version_suivante()"
+        ),
+        "statistiques_version_vidage": (
+            f"CREATE TRIGGER statistiques_version_vidage AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION statistiques_version_suivante()"
+        ),
+    }
+
+
+def _declencheur_sqlite(table: str, operation: str) -> str:
+    corps = f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1"  # noqa: S608 — constante
+    nom = _nom_sqlite(table, operation)
+    return f"CREATE TRIGGER IF NOT EXISTS {nom} AFTER {operation} ON {table} BEGIN {corps}; END"
+
+
+def declencheurs_presents(connexion: BaseDatabaseWrapper) -> set[tuple[str, str]]:
+    """(table, nom) des déclencheurs de version présents dans la base."""
+    with connexion.cursor() as curseur:
+        if connexion.vendor == "postgresql":
+            curseur.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname LIKE 'statistiques_version%%' AND c.relname = ANY(%s)",
+                [list(TABLES)],
+            )
+        else:
+            curseur.execute(
+                "SELECT tbl_name, name FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'statistiques_version%'"
+            )
+        return {(table, nom) for table, nom in curseur.fetchall()}
+
+
+def declencheurs_attendus(connexion: BaseDatabaseWrapper) -> set[tuple[str, str]]:
+    if connexion.vendor == "postgresql":
+        return {(t, nom) for t in TABLES for nom in _declencheurs_pg(t)}
+    return {(t, _nom_sqlite(t, op)) for t in TABLES for op in OPERATIONS}
+
+
+def installer(connexion: BaseDatabaseWrapper) -> None:
+    """La fonction et les déclencheurs qui manquent ; la table et sa ligne doivent exister."""
+    presents = declencheurs_presents(connexion)
+    with connexion.cursor() as curseur:
+        if connexion.vendor == "postgresql":
+            curseur.execute(FONCTION_PG)
+            for table in TABLES:
+                for nom, sql in _declencheurs_pg(table).items():
+                    if (table, nom) not in presents:
+                        curseur.execute(sql)
+        elif connexion.vendor == "sqlite":
+            for table in TABLES:
+                for operation in OPERATIONS:
+                    curseur.execute(_declencheur_sqlite(table, operation))
+
+
+def desinstaller(connexion: BaseDatabaseWrapper) -> None:
+    with connexion.cursor() as curseur:
+        if connexion.vendor == "postgresql":
+            for table in TABLES:
+                for nom in _declencheurs_pg(table):
+                    curseur.execute(f"DROP TRIGGER IF EXISTS {nom} ON {table}")
+            curseur.execute("DROP FUNCTION IF EXISTS statistiques_version_suivante()")
+        else:
+            for table in TABLES:
+                for operation in OPERATIONS:
+                    curseur.execute(f"DROP TRIGGER IF EXISTS {_nom_sqlite(table, operation)}")
+
+
+def creer(connexion: BaseDatabaseWrapper) -> None:
+    """La table, sa ligne (numéro 0, génération tirée au hasard) et les déclencheurs."""
+    with connexion.cursor() as curseur:
+        curseur.execute(CREER_TABLE)
+        curseur.execute(
+            f"INSERT INTO {TABLE} (id, numero, generation) VALUES (1, 0, %s)",  # noqa: S608
+            [secrets.token_hex(8)],
+        )
+    installer(connexion)
+
+
+def retirer(connexion: BaseDatabaseWrapper) -> None:
+    desinstaller(connexion)
+    with connexion.cursor() as curseur:
+        curseur.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def table_presente(connexion: BaseDatabaseWrapper) -> bool:
+    with connexion.cursor() as curseur:
+        return TABLE in connexion.introspection.table_names(curseur)
+
+
+def avancer(connexion: BaseDatabaseWrapper) -> None:
+    with connexion.cursor() as curseur:
+        curseur.execute(f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1")  # noqa: S608
+
+
+def apres_migration(using: str, **_: Any) -> None:
+    """Après chaque `migrate` : les déclencheurs qui manqueraient, et le numéro avance."""
+    connexion = connections[using]
+    if table_presente(connexion):
+        installer(connexion)
+        avancer(connexion)
+
+
+def version_des_donnees() -> tuple[str, int] | None:
+    """(génération, numéro), lus par la clé primaire ; rien si la lecture se fait dans une
+    transaction (voir `cache.py`) ou si la ligne manque."""
+    from .models import VersionDonnees
+
+    base = router.db_for_read(VersionDonnees)
+    if connections[base].in_atomic_block:
+        return None
+    ligne = VersionDonnees.objects.using(base).filter(pk=1).values_list("generation", "numero")
+    return ligne.first()
