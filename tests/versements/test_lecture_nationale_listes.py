@@ -396,3 +396,37 @@ def test_la_page_d_un_lot_du_national_a_un_nombre_constant_de_requetes(
     assert _requetes(national, reverse("paiements_lot", args=[petit.pk])) == _requetes(
         national, reverse("paiements_lot", args=[grand.pk])
     )
+
+
+def test_les_versements_a_valider_du_national_sont_par_pages(
+    national, scene, caf_rhone, monkeypatch
+) -> None:
+    """Toutes les Caf : la liste ne montre qu'une page, le total et le nombre portent sur
+    toutes les lignes ; la page suivante garde l'onglet et la Caf choisie."""
+    from clas.versements import views
+
+    monkeypatch.setattr(views, "VERSEMENTS_PAR_PAGE", 1)
+    monkeypatch.setattr(views, "LOTS_PAR_PAGE", 1)
+    page = texte(national.get(reverse("paiements_accueil") + "?onglet=a-valider"))
+    assert "À valider (2)" in page
+    assert "Versements à valider : 2 pour 6\xa0300,00\xa0€" in page
+    assert page.count("Structure 69-1 A<") + page.count("Structure 80-1 A<") == 1
+    assert 'href="?page_a_valider=2&onglet=a-valider"' in page
+    seule = texte(national.get(reverse("paiements_accueil") + f"?caf={caf_rhone.pk}"))
+    assert "À valider (1)" in seule
+    assert "Lots (2)" in seule  # le lot à la banque et celui du versement payé
+    assert f'href="?lots=2&onglet=lots&caf={caf_rhone.pk}"' in seule
+
+
+@pytest.mark.parametrize("vue", ["paiements_export", "indus_export"])
+def test_l_export_du_national_suit_la_caf_choisie(national, scene, caf_rhone, vue) -> None:
+    """Les boutons d'export reprennent l'adresse de la page : la Caf choisie y est."""
+    from tests.core.lecture_exports import dictionnaires_csv
+
+    adresse = reverse(vue, args=["csv"])
+    toutes = {ligne["Caf"] for ligne in dictionnaires_csv(national.get(adresse))}
+    assert toutes == {"Caf du Rhône", "Caf de la Somme"}
+    choisie = dictionnaires_csv(national.get(f"{adresse}?caf={caf_rhone.pk}"))
+    assert choisie and {ligne["Caf"] for ligne in choisie} == {"Caf du Rhône"}
+    page = texte(national.get(reverse("indus_liste") + f"?caf={caf_rhone.pk}"))
+    assert f"{reverse('indus_export', args=['csv'])}?caf={caf_rhone.pk}" in page

@@ -592,9 +592,9 @@ def bilans_caf(request: RequeteConnectee) -> HttpResponse:
     choix = choix_caf(request.user, request.GET.get("caf"))
     # Le filtre par campagne : celles de la Caf montrée (le national choisit d'abord sa Caf).
     campagnes = (
-        []
-        if choix.toutes
-        else list(Campagne.objects.filter(caf_id=choix.caf_id).order_by("-annee_scolaire"))
+        list(Campagne.objects.filter(caf_id=choix.caf_id).order_by("-annee_scolaire"))
+        if choix.caf_id is not None
+        else []
     )
     campagne = request.GET.get("campagne", "") if campagnes else ""
     etat = request.GET.get("etat", "")
