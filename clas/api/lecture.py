@@ -15,11 +15,12 @@ from ninja import Field as Champ
 from ninja import Query, Router, Schema
 
 from clas.campagnes.models import Campagne
+from clas.comptes.roles import agent_de
 from clas.dossiers.models import Collectif, Dossier, DossierQuerySet, EtatDossier
 from clas.instruction.models import NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.versements.models import EtatVersement, LotPaiement, Versement
-from clas.versements.permissions import capacites_paiements, lots_de_la_caf, versements_de_la_caf
+from clas.versements.permissions import lots_de_la_caf, versements_de_la_caf
 
 from . import donnees as s
 from .auth import JetonPersonnel, RequeteApi
@@ -313,7 +314,10 @@ def detail_dossier(request: RequeteApi, dossier_id: IdentifiantChemin) -> Any:
 
 
 def _exiger_paiements(request: RequeteApi) -> None:
-    if not capacites_paiements(request.user)["voir"]:
+    # Les agents seulement : l'administration nationale lit les paiements de toutes les Caf
+    # sur les pages (`capacites_paiements`, lecture seule), pas par l'API (périmètre de la
+    # Caf de l'agent, `versements_de_la_caf`).
+    if agent_de(request.user) is None:
         raise ErreurApi(403, "Les versements et les lots sont réservés aux agents des Caf.")
 
 

@@ -1,6 +1,7 @@
 """L'export des indus (/paiements/indus/export.csv|xlsx) : une ligne par indu, dans l'ordre
 de la page (ouverts d'abord, par échéance), avec ce qui est remboursé et ce qui reste ;
-`?en_retard=1` comme la page. Périmètre : la Caf de l'agent, toutes pour le national."""
+`?en_retard=1` comme la page. Périmètre : la Caf de l'agent, toutes pour le national (ou
+celle de `?caf=`)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def lignes_indus(utilisateur: Utilisateur, parametres: QueryDict) -> QuerySet[In
     )
     zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
     indus = perimetre_caf(
-        Indu.objects.all(), utilisateur, "convention__dossier__campagne__caf_id"
+        Indu.objects.all(), utilisateur, "convention__dossier__campagne__caf_id", parametres
     ).annotate(rembourse=Coalesce(Subquery(rembourse), zero))
     if parametres.get("en_retard", "") == "1":
         indus = indus.filter(condition_indu_en_retard())

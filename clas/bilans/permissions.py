@@ -6,6 +6,7 @@ from __future__ import annotations
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
+from clas.core.permissions import en_lecture_seule
 from clas.dossiers.models import (
     Dossier,
     EtatDossier,
@@ -40,10 +41,11 @@ def capacites_bilan(
 
 def capacites_bilans_caf(utilisateur: Utilisateur) -> dict[str, bool]:
     """La liste des bilans de la Caf (page et menu) : tout agent la lit ; l'instructeur et
-    le valideur examinent."""
+    le valideur examinent. L'administration nationale lit celles de toutes les Caf, sans
+    rien examiner."""
     agent = agent_de(utilisateur)
     return {
-        "voir": agent is not None,
+        "voir": agent is not None or en_lecture_seule(utilisateur),
         "examiner": agent is not None and (agent.est_instructeur or agent.est_valideur),
     }
 

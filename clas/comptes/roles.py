@@ -85,6 +85,14 @@ def liens_navigation(request: HttpRequest) -> list[Lien]:
             ("Simulateur", "simulateur"),
             ("Statistiques", "statistiques"),
         ]
+        # Les pages des agents que le national lit aussi (bilans, paiements : la même
+        # fonction de capacités que la vue), après les dossiers des Caf.
+        deja = {nom for _libelle, nom in liens}
+        liens[4:4] = [
+            (entree.libelle, entree.nom_url)
+            for entree in MENU_AGENTS
+            if entree.nom_url not in deja and entree.visible(utilisateur)
+        ]
     elif agent_de(utilisateur) is not None:
         liens = [
             ("Instruction", "instruction_files"),

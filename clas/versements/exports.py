@@ -1,6 +1,7 @@
 """L'export des versements (/paiements/export.csv|xlsx) : une ligne par versement, ceux de
-la Caf de l'agent (toutes pour l'administration nationale) ; `?etat=` n'en garde qu'un
-état (une valeur inconnue est ignorée, comme les filtres des autres listes)."""
+la Caf de l'agent (toutes pour l'administration nationale, ou celle de `?caf=`) ; `?etat=`
+n'en garde qu'un état (une valeur inconnue est ignorée, comme les filtres des autres
+listes)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 def lignes_versements(utilisateur: Utilisateur, parametres: QueryDict) -> QuerySet[Versement]:
     versements = perimetre_caf(
-        Versement.objects.all(), utilisateur, "convention__dossier__campagne__caf_id"
+        Versement.objects.all(), utilisateur, "convention__dossier__campagne__caf_id", parametres
     )
     etat = parametres.get("etat", "")
     if etat in EtatVersement.values:

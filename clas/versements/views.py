@@ -2,11 +2,13 @@
 mettre en paiement (comptable), lots (fichier SEPA, récapitulatif, payé, retour de la
 banque, rejet, réémission) ; et le compte bancaire de la Caf.
 
-Un porteur reçoit 403 (`agent_requis`), le national aussi, avec le refus de la lecture
-seule sur chaque action (`lecture_seule_refusee`) ; un agent d'une autre Caf, 404
-sur un lot ou un versement qui n'est pas de sa Caf (lus par `lots_de_la_caf`,
-`versements_de_la_caf`). Ce que l'agent peut faire est la réponse de `capacites_paiements`,
-et chaque action le vérifie à nouveau (`paiements`, 403 sinon).
+Un porteur reçoit 403 (`agent_requis`, `agent_ou_national_requis`). L'administration
+nationale lit la page des paiements et celle des lots de toutes les Caf
+(`lots_lisibles`, `versements_lisibles`, sélecteur `?caf=`) ; chaque action lui est
+refusée (`lecture_seule_refusee`), comme les fichiers du lot remis à la banque. Un agent
+d'une autre Caf reçoit 404 sur un lot ou un versement qui n'est pas de sa Caf (lus par
+`lots_de_la_caf`, `versements_de_la_caf`). Ce que l'agent peut faire est la réponse de
+`capacites_paiements`, et chaque action le vérifie à nouveau (`paiements`, 403 sinon).
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
-from clas.core.permissions import RequeteConnectee, agent_requis, lecture_seule_refusee
+from clas.core.permissions import (
+    RequeteConnectee,
+    agent_ou_national_requis,
+    agent_requis,
+    en_lecture_seule,
+    lecture_seule_refusee,
+)
+from clas.referentiel.choix_caf import ChoixCaf, choix_caf
 from clas.referentiel.models import Caf, ChangementCompteCaf, EvenementCompteCaf
 from clas.structures.models import ChangementCoordonnees, EtatTransfert, TransfertStructure
 
@@ -74,15 +83,20 @@ def _pluriel(nombre: int, mot: str) -> str:
     return f"{nombre} {mot}{'s' if nombre > 1 else ''}"
 
 
-def _versements(request: RequeteConnectee) -> QuerySet[VersementCompte]:
-    """Les versements de la Caf, chacun avec `compte_en_attente` : sa structure a proposé
-    un compte que la Caf n'a pas encore vérifié (le lot paie quand même le compte accepté)."""
+def _versements(request: RequeteConnectee, choix: ChoixCaf) -> QuerySet[VersementCompte]:
+    """Les versements de la Caf (de toutes ou de celle choisie pour le national), chacun avec
+    `compte_en_attente` : sa structure a proposé un compte que la Caf n'a pas encore vérifié
+    (le lot paie quand même le compte accepté)."""
     en_attente = ChangementCoordonnees.objects.a_verifier().filter(
         structure_id=OuterRef("convention__dossier__structure_id")
     )
     return (
-        permissions.versements_de_la_caf(request.user)
-        .select_related("convention__dossier__structure", "valide_par", "lot")
+        choix.filtrer(
+            permissions.versements_lisibles(request.user), "convention__dossier__campagne__caf_id"
+        )
+        .select_related(
+            "convention__dossier__structure", "convention__dossier__campagne__caf", "valide_par"
+        )
         .annotate(compte_en_attente=Exists(en_attente))
     )
 
@@ -109,11 +123,11 @@ LOTS_PAR_PAGE = 25
 VERSEMENTS_PAR_PAGE = 100
 
 
-def _lots(request: RequeteConnectee) -> Page[LotCompte]:
+def _lots(request: RequeteConnectee, choix: ChoixCaf) -> Page[LotCompte]:
     """Les lots de la Caf, les plus récents d'abord, par pages (une Caf en crée chaque mois)."""
     lots: Page[LotCompte] = Paginator(
-        permissions.lots_de_la_caf(request.user)
-        .select_related("cree_par")
+        choix.filtrer(permissions.lots_lisibles(request.user), "caf_id")
+        .select_related("cree_par", "caf")
         .annotate(
             nb_en_paiement=Count("versements", filter=Q(versements__etat__in=EN_BANQUE)),
             nb_rejetes=Count("versements", filter=Q(versements__etat=E.REJETE)),
@@ -141,50 +155,82 @@ def _onglet(request: HttpRequest, capacites: dict[str, bool]) -> str:
     return "lots"
 
 
-@agent_requis
+@lecture_seule_refusee()
+@agent_ou_national_requis
 @require_http_methods(["GET", "HEAD"])
 def paiements_accueil(request: RequeteConnectee) -> HttpResponse:
+    """Les paiements de la Caf de l'agent ; pour l'administration nationale, ceux de toutes
+    les Caf ou de celle choisie (`?caf=`), en lecture seule."""
     return _page_accueil(request)
+
+
+def _page_versements(
+    request: RequeteConnectee, versements: QuerySet[VersementCompte], parametre: str
+) -> tuple[Page[VersementCompte], Decimal]:
+    """Une page de versements et le total de tous (pas seulement de la page) : le national
+    lit ceux de toutes les Caf."""
+    total = versements.order_by().aggregate(total=Sum("montant"))["total"] or Decimal("0.00")
+    page: Page[VersementCompte] = Paginator(versements, VERSEMENTS_PAR_PAGE).get_page(
+        request.GET.get(parametre)
+    )
+    page.object_list = list(page.object_list)
+    return page, total
 
 
 def _page_accueil(
     request: RequeteConnectee, formulaire_lot: FormulaireLot | None = None, status: int = 200
 ) -> HttpResponse:
-    """La page des paiements ; après une saisie refusée, le formulaire du lot tel que tapé."""
+    """La page des paiements ; après une saisie refusée, le formulaire du lot tel que tapé.
+    Un nombre constant de requêtes : les listes sont par pages, les totaux en une requête."""
     utilisateur = request.user
-    agent = agent_de(utilisateur)
-    assert agent is not None
-    a_valider = list(_versements(request).filter(etat=E.A_VALIDER).order_by("created_at", "pk"))
-    a_payer = list(
-        _versements(request).filter(etat=E.VALIDE, lot__isnull=True).order_by("valide_le", "pk")
+    choix = choix_caf(utilisateur, request.GET.get("caf"))
+    a_valider, total_a_valider = _page_versements(
+        request,
+        _versements(request, choix).filter(etat=E.A_VALIDER).order_by("created_at", "pk"),
+        "page_a_valider",
+    )
+    a_payer, total_a_payer = _page_versements(
+        request,
+        _versements(request, choix)
+        .filter(etat=E.VALIDE, lot__isnull=True)
+        .order_by("valide_le", "pk"),
+        "page_a_payer",
     )
     for versement in a_payer:
         versement.compte_invalide = paiements.raison_ecart(versement)  # type: ignore[attr-defined]  # gabarit
     capacites = permissions.capacites_paiements(utilisateur)
     contexte: dict[str, Any] = {
-        "titre": "Paiements",
-        "caf": agent.caf,
+        "titre": "Paiements des Caf — lecture seule" if choix.lecture_seule else "Paiements",
+        "choix": choix,
+        "lecture_seule": choix.lecture_seule,
         "capacites": capacites,
-        "compte_a_approuver": compte_caf.changement_en_attente(agent.caf) is not None,
-        # Une structure qui déménage dans un autre département reste payée par cette Caf
-        # tant qu'un agent n'a pas confirmé son transfert.
-        "transferts_a_confirmer": TransfertStructure.objects.filter(
-            caf_origine_id=agent.caf_id, etat=EtatTransfert.A_CONFIRMER
-        ).count(),
-        "comptes_a_verifier": ChangementCoordonnees.objects.a_verifier()
-        .filter(structure__caf_id=agent.caf_id)
-        .count(),
         "a_valider": a_valider,
-        "total_a_valider": sum((v.montant for v in a_valider), start=0),
+        "total_a_valider": total_a_valider,
         "a_payer": a_payer,
-        "total_a_payer": sum((v.montant for v in a_payer), start=0),
-        "lots": _lots(request),
-        "formulaire_lot": formulaire_lot
-        or FormulaireLot(initial={"date_execution": timezone.localdate()}),
-        "onglet": "a-payer"
-        if formulaire_lot is not None
-        else _onglet(request, permissions.capacites_paiements(utilisateur)),
+        "total_a_payer": total_a_payer,
+        "lots": _lots(request, choix),
+        "onglet": "a-payer" if formulaire_lot is not None else _onglet(request, capacites),
     }
+    contexte["gardes"] = [("onglet", contexte["onglet"])]
+    if not choix.lecture_seule:
+        # Les pages de l'agent : le compte de sa Caf, les transferts et les comptes des
+        # structures à vérifier, la création du lot.
+        agent = agent_de(utilisateur)
+        assert agent is not None
+        contexte |= {
+            "caf": agent.caf,
+            "compte_a_approuver": compte_caf.changement_en_attente(agent.caf) is not None,
+            # Une structure qui déménage dans un autre département reste payée par cette Caf
+            # tant qu'un agent n'a pas confirmé son transfert.
+            "transferts_a_confirmer": TransfertStructure.objects.filter(
+                caf_origine_id=agent.caf_id, etat=EtatTransfert.A_CONFIRMER
+            ).count(),
+            "comptes_a_verifier": ChangementCoordonnees.objects.a_verifier()
+            .filter(structure__caf_id=agent.caf_id)
+            .count(),
+            "formulaire_lot": formulaire_lot
+            or FormulaireLot(initial={"date_execution": timezone.localdate()}),
+        }
     return render(request, "versements/accueil.html", contexte, status=status)
 
 
@@ -258,8 +304,9 @@ def paiements_creer_lot(request: RequeteConnectee) -> HttpResponse:
 
 
 def _lot(request: RequeteConnectee, pk: int) -> LotPaiement:
+    """Le lot, s'il est de la Caf de l'agent (de toute Caf pour le national) ; 404 sinon."""
     return get_object_or_404(
-        permissions.lots_de_la_caf(request.user).select_related("cree_par", "traite_par"),
+        permissions.lots_lisibles(request.user).select_related("cree_par", "traite_par", "caf"),
         pk=pk,
     )
 
@@ -290,6 +337,7 @@ def _page_lot(
         "versements": versements,
         "totaux": totaux,
         "capacites": permissions.capacites_paiements(request.user),
+        "lecture_seule": en_lecture_seule(request.user),
         "en_paiement": lot.versements.filter(etat__in=EN_BANQUE).exists(),
         "formulaire_paye": FormulaireLotPaye(initial={"date_paiement": timezone.localdate()}),
         "formulaire_retour": FormulaireRetour(),
@@ -300,13 +348,25 @@ def _page_lot(
     return render(request, "versements/lot.html", contexte, status=statut)
 
 
-@agent_requis
+@lecture_seule_refusee()
+@agent_ou_national_requis
 @require_http_methods(["GET", "HEAD"])
 def paiements_lot(request: RequeteConnectee, pk: int) -> HttpResponse:
     return _page_lot(request, _lot(request, pk))
 
 
+REFUS_FICHIERS_NATIONAL = (
+    "L'administration nationale consulte les lots en lecture seule : les fichiers remis à la "
+    "banque (comptes bancaires des structures) sont réservés au comptable et au valideur de "
+    "la Caf."
+)
+
+
 def _telechargement_permis(request: RequeteConnectee) -> None:
+    """Les fichiers du lot sont ceux que la Caf remet à sa banque : ni l'instructeur ni
+    l'administration nationale (qui lit la page du lot) ne les téléchargent."""
+    if en_lecture_seule(request.user):
+        raise PermissionDenied(REFUS_FICHIERS_NATIONAL)
     if not permissions.capacites_paiements(request.user)["telecharger"]:
         raise PermissionDenied(
             "Les fichiers d'un lot (comptes bancaires des structures) sont réservés au "
@@ -314,7 +374,8 @@ def _telechargement_permis(request: RequeteConnectee) -> None:
         )
 
 
-@agent_requis
+@lecture_seule_refusee()
+@agent_ou_national_requis
 @require_http_methods(["GET", "HEAD"])
 def paiements_lot_sepa(request: RequeteConnectee, pk: int) -> FileResponse:
     lot = _lot(request, pk)
@@ -329,7 +390,8 @@ def paiements_lot_sepa(request: RequeteConnectee, pk: int) -> FileResponse:
     )
 
 
-@agent_requis
+@lecture_seule_refusee()
+@agent_ou_national_requis
 @require_http_methods(["GET", "HEAD"])
 def paiements_lot_csv(request: RequeteConnectee, pk: int) -> HttpResponse:
     lot = _lot(request, pk)

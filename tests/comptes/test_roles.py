@@ -38,6 +38,9 @@ NAVIGATION = {
         "Paramètres du barème",
         "Campagnes",
         "Dossiers des Caf",
+        # Les listes des Caf qu'il lit aussi (en lecture seule), comme les agents.
+        "Bilans",
+        "Paiements",
         "Équipes des Caf",
         "Simulateur",
         "Statistiques",
@@ -54,7 +57,7 @@ def test_la_navigation_depend_du_role(client_de, persona: str) -> None:
     assert [lien.libelle for lien in liens if lien.actif] == ["Simulateur"]
 
 
-@pytest.mark.parametrize("persona", ["instructeur", "valideur", "comptable"])
+@pytest.mark.parametrize("persona", ["instructeur", "valideur", "comptable", "national"])
 def test_chaque_lien_du_menu_s_ouvre(client_de, persona: str) -> None:
     """Le menu et les pages disent la même chose : aucun lien ne mène à un refus."""
     client = client_de(persona)

@@ -1,8 +1,9 @@
 """L'administration nationale lit les files et les dossiers de toutes les Caf en lecture
 seule (issue 13, point 2) : chaque action lui est refusée avant toute lecture de la base
 (403, page en français qui le dit, rien d'écrit) ; les pages de lecture (dossier côté Caf,
-convention, bilan, versements, lettre, avis d'indu) lui sont ouvertes, sans bouton d'action ;
-sa file garde un nombre constant de requêtes."""
+convention, bilan, versements, lettre, avis d'indu) et les listes des Caf (paiements, lot,
+bilans, indus) lui sont ouvertes, sans bouton d'action ; sa file garde un nombre constant de
+requêtes."""
 
 from __future__ import annotations
 
@@ -74,6 +75,11 @@ LECTURES = {
     "convention_pdf": ("dossier",),
     "indu_pdf": ("dossier",),
     "dossier_lettre_decision": ("dossier",),
+    # Les listes des Caf (toutes ou une choisie) : tests/versements/test_lecture_nationale_listes.py
+    "paiements_accueil": (),
+    "paiements_lot": ("lot",),
+    "bilans_caf": (),
+    "indus_liste": (),
 }
 
 # Les autres adresses des dossiers et des paiements, et pourquoi elles ne sont ni des
@@ -93,12 +99,8 @@ AUTRES = {
     "dossiers_liste": "liste des dossiers d'un membre de structure",
     "campagnes_liste": "ouverte au national (tests/campagnes)",
     "caf_accueil": "accueil d'un agent de la Caf",
-    "paiements_accueil": "files de paiement d'un agent (agent_requis)",
-    "paiements_lot": "lot d'une Caf (agent_requis)",
-    "paiements_lot_sepa": "fichier bancaire d'une Caf (agent_requis)",
-    "paiements_lot_csv": "récapitulatif d'un lot (agent_requis)",
-    "bilans_caf": "liste des bilans d'un agent (agent_requis)",
-    "indus_liste": "liste des indus d'un agent (agent_requis)",
+    "paiements_lot_sepa": "fichier remis à la banque, refusé au national (capacites_paiements)",
+    "paiements_lot_csv": "idem (tests/versements/test_lecture_nationale_listes.py)",
     "coordonnees_a_verifier": "comptes à vérifier par un valideur (agent_requis)",
     "coordonnees_rib": "RIB à vérifier (agent_requis)",
     "transferts_a_confirmer": "le national confirme les transferts (structures.etats.TRANSFERT)",

@@ -73,7 +73,8 @@ def _est_connexion(reponse) -> bool:
 
 @pytest.mark.parametrize(
     ("persona", "statut"),
-    _statuts(instructeur=200, instructeur_autre_caf=200, valideur=200, comptable=200),
+    # L'administration nationale lit les paiements de toutes les Caf (lecture seule).
+    _statuts(instructeur=200, instructeur_autre_caf=200, valideur=200, comptable=200, national=200),
 )
 def test_qui_voit_la_page_des_paiements(client_de, jeu, persona, statut):
     reponse = client_de(persona).get(reverse("paiements_accueil"))
@@ -115,7 +116,7 @@ def test_seul_le_comptable_cree_un_lot_par_la_page(client_de, jeu, persona, stat
 
 @pytest.mark.parametrize(
     ("persona", "statut"),
-    _statuts(instructeur=200, instructeur_autre_caf=404, valideur=200, comptable=200),
+    _statuts(instructeur=200, instructeur_autre_caf=404, valideur=200, comptable=200, national=200),
 )
 def test_qui_voit_un_lot(client_de, jeu, persona, statut):
     reponse = client_de(persona).get(reverse("paiements_lot", args=[jeu["lot"].pk]))

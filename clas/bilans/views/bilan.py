@@ -32,12 +32,11 @@ from clas.bilans.forms import SaisieBilan
 from clas.bilans.models import Bilan, BilanCollectif, EtatBilan, LigneBilan, PieceBilan
 from clas.bilans.retards import condition_bilan_en_retard
 from clas.campagnes.models import Campagne
-from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
 from clas.core.permissions import (
     LECTURE_SEULE_STRUCTURE,
     RequeteConnectee,
-    agent_requis,
+    agent_ou_national_requis,
     connexion_requise,
     lecture_seule_refusee,
 )
@@ -45,6 +44,7 @@ from clas.dossiers.models import Collectif, Dossier, Intervenant, LigneBudget
 from clas.dossiers.permissions import role_dans_structure
 from clas.dossiers.saisie import donnees_brutes, vers_querydict
 from clas.instruction.permissions import dossiers_de_la_caf, dossiers_lisibles
+from clas.referentiel.choix_caf import choix_caf
 
 BILANS_PAR_PAGE = 50
 
@@ -581,22 +581,29 @@ def bilan_piece(request: RequeteConnectee, pk: int, piece_id: int) -> FileRespon
 # --- La liste de la Caf ------------------------------------------------------------------
 
 
-@agent_requis
+@lecture_seule_refusee()
+@agent_ou_national_requis
 @require_http_methods(["GET", "HEAD"])
 def bilans_caf(request: RequeteConnectee) -> HttpResponse:
     """Les bilans déposés, à corriger ou acceptés ; avec `?en_retard=1`, les conventions
-    dont le bilan n'est pas déposé à la date limite (il n'y a parfois aucun bilan)."""
-    agent = agent_de(request.user)
-    assert agent is not None
-    campagnes = list(Campagne.objects.filter(caf_id=agent.caf_id).order_by("-annee_scolaire"))
-    campagne = request.GET.get("campagne", "")
+    dont le bilan n'est pas déposé à la date limite (il n'y a parfois aucun bilan). Ceux de
+    la Caf de l'agent ; pour l'administration nationale, de toutes les Caf ou de celle
+    choisie (`?caf=`), en lecture seule. Un nombre constant de requêtes, par pages."""
+    choix = choix_caf(request.user, request.GET.get("caf"))
+    # Le filtre par campagne : celles de la Caf montrée (le national choisit d'abord sa Caf).
+    campagnes = (
+        list(Campagne.objects.filter(caf_id=choix.caf_id).order_by("-annee_scolaire"))
+        if choix.caf_id is not None
+        else []
+    )
+    campagne = request.GET.get("campagne", "") if campagnes else ""
     etat = request.GET.get("etat", "")
     en_retard = request.GET.get("en_retard", "") == "1"
     if en_retard:
         lignes: Any = (
-            Convention.objects.filter(dossier__campagne__caf_id=agent.caf_id)
+            choix.filtrer(Convention.objects.all(), "dossier__campagne__caf_id")
             .filter(condition_bilan_en_retard())
-            .select_related("dossier__structure", "dossier__campagne", "bilan")
+            .select_related("dossier__structure", "dossier__campagne__caf", "bilan")
             .order_by("date_limite_bilan", "id")
         )
         if campagne.isdigit():
@@ -604,12 +611,12 @@ def bilans_caf(request: RequeteConnectee) -> HttpResponse:
         etat = ""
     else:
         lignes = (
-            Bilan.objects.filter(
-                convention__dossier__campagne__caf_id=agent.caf_id,
-                etat__in=[EtatBilan.DEPOSE, EtatBilan.A_CORRIGER, EtatBilan.ACCEPTE],
-            )
+            choix.filtrer(Bilan.objects.all(), "convention__dossier__campagne__caf_id")
+            .filter(etat__in=[EtatBilan.DEPOSE, EtatBilan.A_CORRIGER, EtatBilan.ACCEPTE])
             .select_related(
-                "convention__dossier__structure", "convention__dossier__campagne", "depose_par"
+                "convention__dossier__structure",
+                "convention__dossier__campagne__caf",
+                "depose_par",
             )
             .order_by("etat", "-depose_le", "-id")
         )
@@ -623,6 +630,8 @@ def bilans_caf(request: RequeteConnectee) -> HttpResponse:
         "bilans/liste_caf.html",
         {
             "titre": "Bilans en retard" if en_retard else "Bilans de fin d'année",
+            "choix": choix,
+            "lecture_seule": choix.lecture_seule,
             "page": page,
             "bilans": [] if en_retard else page.object_list,
             "conventions_en_retard": page.object_list if en_retard else [],

@@ -3,7 +3,8 @@ indus de la Caf.
 
 Qui voit : l'avis aux membres de la structure et aux agents de la Caf du dossier
 (`Dossier.objects.echanges_par`), 404 pour les autres ; les pages de la Caf aux agents de
-la Caf du dossier (`dossiers_de_la_caf`), 404 pour les autres. Qui fait :
+la Caf du dossier (`dossiers_de_la_caf`), 404 pour les autres ; la liste des indus aux
+agents (leur Caf) et à l'administration nationale (toutes les Caf, lecture seule). Qui fait :
 `permissions.capacites_indu`, vérifiée à nouveau par le cas d'usage sous verrou (403
 sinon)."""
 
@@ -31,12 +32,13 @@ from clas.core.forms import ajouter_erreurs
 from clas.core.pdf import telecharger_pdf
 from clas.core.permissions import (
     RequeteConnectee,
-    agent_requis,
+    agent_ou_national_requis,
     connexion_requise,
     lecture_seule_refusee,
 )
 from clas.dossiers.permissions import dossier_echange_ou_404
 from clas.instruction.permissions import dossier_de_la_caf_ou_404
+from clas.referentiel.choix_caf import choix_caf
 
 INDUS_PAR_PAGE = 50
 
@@ -122,15 +124,16 @@ def indu_remboursement(request: RequeteConnectee, pk: int) -> HttpResponse:
     )
 
 
-@agent_requis
+@lecture_seule_refusee()
+@agent_ou_national_requis
 @require_http_methods(["GET", "HEAD"])
 def indus_liste(request: RequeteConnectee) -> HttpResponse:
-    """Les indus de la Caf de l'agent : ouverts d'abord (échéance la plus proche en
-    tête), le reste à rembourser, en retard en rouge ; `?en_retard=1` ne garde que les
+    """Les indus de la Caf de l'agent (pour l'administration nationale, de toutes les Caf ou
+    de celle choisie, `?caf=`, en lecture seule) : ouverts d'abord (échéance la plus proche
+    en tête), le reste à rembourser, en retard en rouge ; `?en_retard=1` ne garde que les
     indus en retard. Un nombre constant de requêtes (la synthèse en une, la page en deux),
     quel que soit le nombre d'indus."""
-    agent = agent_de(request.user)
-    assert agent is not None
+    choix = choix_caf(request.user, request.GET.get("caf"))
     rembourse = (
         Remboursement.objects.filter(indu=OuterRef("pk"))
         .values("indu")
@@ -138,7 +141,7 @@ def indus_liste(request: RequeteConnectee) -> HttpResponse:
         .values("total")
     )
     zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
-    indus = Indu.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id).annotate(
+    indus = choix.filtrer(Indu.objects.all(), "convention__dossier__campagne__caf_id").annotate(
         rembourse=Coalesce(Subquery(rembourse), zero)
     )
     ouverts = Q(etat=EtatIndu.OUVERT)
@@ -152,7 +155,7 @@ def indus_liste(request: RequeteConnectee) -> HttpResponse:
         indus = indus.filter(condition_indu_en_retard())
     page = Paginator(
         indus.select_related(
-            "convention__dossier__structure", "convention__dossier__campagne"
+            "convention__dossier__structure", "convention__dossier__campagne__caf"
         ).order_by("etat", "echeance", "id"),
         INDUS_PAR_PAGE,
     ).get_page(request.GET.get("page"))
@@ -176,6 +179,9 @@ def indus_liste(request: RequeteConnectee) -> HttpResponse:
             "lignes": lignes,
             "page": page,
             "en_retard": en_retard,
+            "choix": choix,
+            "lecture_seule": choix.lecture_seule,
+            "gardes": [("en_retard", "1" if en_retard else "")],
             **synthese,
         },
     )
