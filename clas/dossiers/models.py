@@ -186,6 +186,9 @@ class Dossier(models.Model):
     class Meta:
         verbose_name = "dossier"
         ordering = ["-created_at"]
+        # Le tri par défaut des files (date de dépôt, puis numéro interne) : la première page
+        # de la file nationale se lit dans l'index au lieu de trier les 13 000 dossiers.
+        indexes = [models.Index(fields=["depose_le", "id"], name="dossier_par_depot")]
         constraints = [
             models.UniqueConstraint(
                 fields=["structure", "campagne"],
