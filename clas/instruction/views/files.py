@@ -42,11 +42,10 @@ from clas.instruction.files import (
 from clas.instruction.models import Proposition, StatutProposition
 from clas.instruction.permissions import (
     dossiers_lisibles,
-    en_lecture_seule,
     peut_attribuer,
     refuser_en_lecture_seule,
 )
-from clas.referentiel.models import Caf
+from clas.referentiel.choix_caf import choix_caf
 from clas.structures.models import TypeStructure
 
 if TYPE_CHECKING:
@@ -116,11 +115,6 @@ def dater(dossiers: list[Dossier]) -> None:
         )
 
 
-def _caf_choisie(texte: str | None, cafs: Sequence[tuple[int, str]]) -> int | None:
-    """La Caf choisie par l'administration nationale dans l'URL, si elle existe."""
-    return next((pk for pk, _nom in cafs if str(pk) == texte), None)
-
-
 @connexion_requise
 def files(request: RequeteConnectee) -> HttpResponse:
     """Les files de travail : les dossiers de la Caf de l'agent ; pour l'administration
@@ -128,13 +122,8 @@ def files(request: RequeteConnectee) -> HttpResponse:
     quel que soit le nombre de dossiers (aucun calcul du barème ici)."""
     utilisateur = request.user
     agent = agent_de(utilisateur)
-    national = en_lecture_seule(utilisateur)
-    if agent is None and not national:
-        raise PermissionDenied(
-            "Cette page est réservée aux agents des Caf et à l'administration nationale."
-        )
-    cafs = list(Caf.objects.order_by("nom").values_list("pk", "nom")) if national else []
-    caf_id = agent.caf_id if agent is not None else _caf_choisie(request.GET.get("caf"), cafs)
+    choix = choix_caf(utilisateur, request.GET.get("caf"))
+    national, cafs, caf_id = choix.lecture_seule, choix.cafs, choix.caf_id
 
     campagnes: list[CampagneDeLaFile] = []
     instructeurs: list[AgentCaf] = []
