@@ -7,7 +7,6 @@ démarrage avec un message qui dit quoi corriger : mieux vaut ne pas démarrer q
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import re
 from pathlib import Path
@@ -207,15 +206,10 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or 
 
 # Le cache de Django : par processus (LocMem) par défaut ; `CACHE_URL=redis://hote:6379/0`
 # le partage entre les processus et les machines (backend Redis intégré à Django, paquet
-# `redis` requis). Il sert au tableau de bord des statistiques (toujours cohérent : la clé
+# `redis` installé). Il sert au tableau de bord des statistiques (toujours cohérent : la clé
 # porte la version des données, clas/statistiques/cache.py) et aux limites de l'API.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    if importlib.util.find_spec("redis") is None:
-        raise ImproperlyConfigured(
-            "CACHE_URL désigne Redis, mais le paquet redis n'est pas installé : "
-            "« pip install redis », ou retirez CACHE_URL (cache par processus)."
-        )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

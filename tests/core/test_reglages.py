@@ -6,7 +6,6 @@ maîtrisé : le processus de test garde ses propres réglages.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -143,14 +142,48 @@ def test_sans_cache_url_le_cache_est_celui_par_defaut_et_les_statistiques_y_sont
     assert resultat.stdout.strip() == "None True"
 
 
-def test_une_cache_url_redis_demande_le_paquet_redis() -> None:
+def test_une_cache_url_redis_branche_le_cache_de_django_sur_redis() -> None:
     resultat = importer_reglages(
         "s.CACHES['default']['BACKEND']", DEBUG="true", CACHE_URL="redis://127.0.0.1:6379/0"
     )
-    if importlib.util.find_spec("redis") is None:
-        echoue_avec(resultat, "CACHE_URL", "pip install redis")
-    else:
-        assert resultat.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def _redis_repond() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_repond(), reason="pas de serveur Redis sur 127.0.0.1:6379")
+def test_deux_processus_partagent_le_cache_redis() -> None:
+    """Avec CACHE_URL, la limite de l'API et le tableau de bord sont communs à tous les
+    processus : ce qu'un processus écrit, un autre le lit."""
+    cle = f"essai-{os.getpid()}"
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        f"print(cache.incr({cle!r}) if cache.get({cle!r}) is not None "
+        f"else cache.add({cle!r}, 1, 30))"
+    )
+    env = {c: v for c, v in os.environ.items() if c not in VARIABLES_DES_REGLAGES} | {
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CACHE_URL": "redis://127.0.0.1:6379/15",
+        "CACHE_KEY_PREFIX": "clas-test",
+    }
+    sorties = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=RACINE, env=env, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [s.returncode for s in sorties] == [0, 0], sorties[0].stderr + sorties[1].stderr
+    assert [s.stdout.strip() for s in sorties] == ["True", "2"]
 
 
 def test_une_cache_url_d_un_autre_genre_est_refusee() -> None:
