@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from .chiffres_publics import LigneChiffres, chiffres_publics
 from .indicateurs import (
     Annee,
     Delais,
@@ -43,6 +44,9 @@ DUREE = 24 * 3600
 # ne rend pas à une nouvelle version du code des objets de l'ancienne).
 FORMAT = hashlib.sha256(
     ",".join(f.name for classe in (Annee, Delais, Repartition) for f in fields(classe)).encode()
+).hexdigest()[:8]
+FORMAT_CHIFFRES = hashlib.sha256(
+    ",".join(f.name for f in fields(LigneChiffres)).encode()
 ).hexdigest()[:8]
 
 
@@ -65,6 +69,37 @@ def cle(version: tuple[str, int], perimetre: Perimetre, annees: list[str], jour:
     )
 
 
+def _lire(la_cle: str) -> object:
+    try:
+        return cache.get(la_cle)
+    except Exception:  # le cache est un raccourci : en panne (Redis), on calcule
+        journal.warning("Cache des statistiques illisible", exc_info=True)
+        return None
+
+
+def _ecrire(la_cle: str, valeur: object) -> None:
+    try:
+        cache.set(la_cle, valeur, DUREE)
+    except Exception:  # idem : la page s'affiche, le prochain affichage recalculera
+        journal.warning("Cache des statistiques impossible à écrire", exc_info=True)
+
+
+def chiffres_publics_en_cache() -> list[LigneChiffres]:
+    """`chiffres_publics`, sous la même règle que le tableau de bord : la clé porte la
+    version des données (les tables lues sont parmi celles que suivent les déclencheurs)."""
+    version = version_des_donnees() if settings.CLAS_STATISTIQUES_CACHE else None
+    if version is None:
+        return chiffres_publics()
+    generation, numero = version
+    la_cle = f"clas:statistiques:chiffres:{FORMAT_CHIFFRES}:{generation}:{numero}"
+    lignes = _lire(la_cle)
+    if isinstance(lignes, list):
+        return lignes
+    lignes = chiffres_publics()
+    _ecrire(la_cle, lignes)
+    return lignes
+
+
 def tableau_de_bord_en_cache(
     perimetre: Perimetre, annee: str, disponibles: list[str], aujourd_hui: dt.date | None = None
 ) -> TableauDeBord:
@@ -77,20 +112,11 @@ def tableau_de_bord_en_cache(
     # Avec l'année choisie : les années comparées en dépendent, mais pas seulement
     # (l'année choisie peut manquer de `disponibles`).
     la_cle = cle(version, perimetre, [annee, *annees_comparees(annee, disponibles)], aujourd_hui)
-    try:
-        chiffres = cache.get(la_cle)
-    except Exception:  # le cache est un raccourci : en panne (Redis), on calcule
-        journal.warning("Cache des statistiques illisible", exc_info=True)
-        chiffres = None
+    chiffres = _lire(la_cle)
     if isinstance(chiffres, Chiffres):
         return TableauDeBord(
             perimetre, annee, chiffres.annees, chiffres.par_type, chiffres.par_departement
         )
     tableau = tableau_de_bord(perimetre, annee, disponibles, aujourd_hui)
-    try:
-        cache.set(
-            la_cle, Chiffres(tableau.annees, tableau.par_type, tableau.par_departement), DUREE
-        )
-    except Exception:  # idem : la page s'affiche, le prochain affichage recalculera
-        journal.warning("Cache des statistiques impossible à écrire", exc_info=True)
+    _ecrire(la_cle, Chiffres(tableau.annees, tableau.par_type, tableau.par_departement))
     return tableau

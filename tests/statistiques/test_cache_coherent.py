@@ -29,7 +29,8 @@ from clas.dossiers.models import Collectif, Dossier, EtatDossier
 from clas.instruction.models import Decision, NatureDecision, Proposition, StatutProposition
 from clas.referentiel.models import Caf
 from clas.statistiques import version
-from clas.statistiques.cache import tableau_de_bord_en_cache
+from clas.statistiques.cache import chiffres_publics_en_cache, tableau_de_bord_en_cache
+from clas.statistiques.chiffres_publics import chiffres_publics
 from clas.statistiques.indicateurs import (
     Perimetre,
     TableauDeBord,
@@ -489,3 +490,50 @@ def test_chaque_migrate_remet_les_declencheurs_qui_manquent_et_avance_le_numero(
 
     assert version.declencheurs_presents(connection) == version.declencheurs_attendus(connection)
     assert numero() == numero_avant + 1
+
+
+# --- Les chiffres publics (/chiffres/), sous la même règle ---------------------------------
+
+
+def test_les_chiffres_publics_ne_lisent_que_des_tables_suivies(donnees):
+    with CaptureQueriesContext(connection) as requetes:
+        chiffres_publics()
+    lues = {
+        table
+        for requete in requetes.captured_queries
+        for table in re.findall(r'(?:FROM|JOIN)\s+"(\w+)"', requete["sql"])
+    }
+    assert lues and lues <= set(version.TABLES), lues - set(version.TABLES)
+
+
+@pytest.mark.parametrize("ecriture", ["update", "sql"])
+def test_les_chiffres_publics_suivent_chaque_ecriture_et_sinon_sortent_du_cache(donnees, ecriture):
+    premiers = chiffres_publics_en_cache()
+    with CaptureQueriesContext(connection) as relecture:
+        assert chiffres_publics_en_cache() == premiers
+    assert len(relecture.captured_queries) == 1  # le numéro seulement
+
+    ECRITURES[ecriture](MODIFICATIONS["instruction_decision"])
+
+    apres = chiffres_publics_en_cache()
+    assert apres == chiffres_publics() != premiers
+
+
+def test_la_page_des_chiffres_sert_le_cache_puis_les_nouveaux_montants(donnees, client):
+    decision = Decision.objects.filter(nature=NatureDecision.ACCORD).first()
+    assert decision is not None
+    premiers = chiffres_publics()
+    client.get("/chiffres/")
+    with CaptureQueriesContext(connection) as relecture:
+        assert client.get("/chiffres/").status_code == 200
+    # Le numéro de version et les conventions non publiées : plus aucune agrégation.
+    assert not any("SUM(" in q["sql"] for q in relecture.captured_queries)
+
+    Decision.objects.filter(pk=decision.pk).update(montant=decision.montant + Decimal("1000"))
+
+    page = client.get(f"/chiffres/?annee={decision.dossier.campagne.annee_scolaire}")
+    frais = [ligne for ligne in chiffres_publics() if ligne.annee == page.context["annee"]]
+    assert page.context["lignes"] == frais
+    assert sum(ligne.montant_decide for ligne in frais) == sum(
+        ligne.montant_decide for ligne in premiers if ligne.annee == page.context["annee"]
+    ) + Decimal("1000")

@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from ..chiffres_publics import LigneChiffres, chiffres_publics, csv_des_chiffres, totaux_par_annee
+from ..cache import chiffres_publics_en_cache
+from ..chiffres_publics import LigneChiffres, csv_des_chiffres, totaux_par_annee
 from ..graphiques import Graphique, Serie, barres_verticales, enumeration, euros, montant_court
 from ..open_data import conventions_non_publiees
 
@@ -30,7 +31,7 @@ def graphique_annees(lignes: list[LigneChiffres]) -> Graphique:
 
 @require_http_methods(["GET", "HEAD"])
 def chiffres(request: HttpRequest) -> HttpResponse:
-    lignes = chiffres_publics()
+    lignes = chiffres_publics_en_cache()
     annees = sorted({ligne.annee for ligne in lignes}, reverse=True)
     annee = request.GET.get("annee", "").strip()
     avertissement = ""
@@ -57,7 +58,7 @@ def chiffres(request: HttpRequest) -> HttpResponse:
 def chiffres_csv(request: HttpRequest) -> HttpResponse:
     """Toutes les années et tous les départements, une ligne chacun."""
     reponse = HttpResponse(
-        csv_des_chiffres(chiffres_publics()).encode("utf-8"),
+        csv_des_chiffres(chiffres_publics_en_cache()).encode("utf-8"),
         content_type="text/csv; charset=utf-8",
     )
     reponse["Content-Disposition"] = 'attachment; filename="chiffres-clas.csv"'
