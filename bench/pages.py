@@ -627,16 +627,21 @@ def bareme_en_lot() -> dict[str, Any]:
     fichier = DONNEES / "lot-10000-collectifs.jsonl"
     DONNEES.mkdir(parents=True, exist_ok=True)
     fichier.write_text("\n".join(lignes) + "\n", encoding="utf-8")
-    debut = time.perf_counter()
-    sortie = subprocess.run(
-        [str(Path(PYTHON).parent / "clas"), "simuler", "--lot", str(fichier)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=os.environ | {"DEBUG": "true"},
-    )
-    duree = time.perf_counter() - debut
-    erreurs = sum(1 for ligne in sortie.stdout.splitlines() if '"erreurs"' in ligne[:20])
+    resultats = DONNEES / "lot-10000-collectifs.resultats.jsonl"
+    # La sortie va dans un fichier, comme `clas simuler --lot entree.jsonl > sortie.jsonl` :
+    # la lire par un tube dans ce processus (31 Mo décodés) comptait le travail du lecteur.
+    with resultats.open("wb") as sortie_fichier:
+        debut = time.perf_counter()
+        sortie = subprocess.run(
+            [str(Path(PYTHON).parent / "clas"), "simuler", "--lot", str(fichier)],
+            check=False,
+            stdout=sortie_fichier,
+            stderr=subprocess.PIPE,
+            env=os.environ | {"DEBUG": "true"},
+        )
+        duree = time.perf_counter() - debut
+    with resultats.open(encoding="utf-8") as lues:
+        erreurs = sum(1 for ligne in lues if '"erreurs"' in ligne[:20])
     return {
         "projets": len(lignes),
         "collectifs": collectifs,
