@@ -42,18 +42,22 @@ def _ecritures_d_etat(chemin: Path) -> list[str]:
                 trouvees.append(f"{chemin}:{noeud.lineno} setattr {champ.value}")
         if not isinstance(fonction, ast.Attribute):
             continue
-        receveur = ast.get_source_segment(source, fonction.value) or ""
-        if any(exempte in receveur for exempte in RECEVEURS_EXEMPTES):
-            continue
+        dans_l_appel = []
         for mot in noeud.keywords:
             if fonction.attr in {"update", "create", "get_or_create", "update_or_create"} and (
                 mot.arg in CHAMPS_D_ETAT
             ):
-                trouvees.append(f"{chemin}:{noeud.lineno} {fonction.attr}({mot.arg}=…)")
+                dans_l_appel.append(f"{chemin}:{noeud.lineno} {fonction.attr}({mot.arg}=…)")
             if mot.arg == "update_fields" and isinstance(mot.value, ast.List | ast.Tuple):
                 noms = {e.value for e in mot.value.elts if isinstance(e, ast.Constant)}
                 if noms & CHAMPS_D_ETAT:
-                    trouvees.append(f"{chemin}:{noeud.lineno} update_fields avec {noms}")
+                    dans_l_appel.append(f"{chemin}:{noeud.lineno} update_fields avec {noms}")
+        # Le texte du receveur seulement pour un appel suspect : le relire à chaque appel
+        # (get_source_segment recoupe tout le fichier) rendait le scan quadratique.
+        if dans_l_appel:
+            receveur = ast.get_source_segment(source, fonction.value) or ""
+            if not any(exempte in receveur for exempte in RECEVEURS_EXEMPTES):
+                trouvees += dans_l_appel
     return trouvees
 
 
