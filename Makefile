@@ -60,7 +60,7 @@ demo: migrate ## charge les données de démonstration (idempotent) et affiche l
 	$(PY) manage.py charger_demo --url http://$(HOST):$(PORT)/
 
 test: install ## tous les tests (hors navigateur), sur SQLite ou DATABASE_URL, sur chaque cœur (pytest-xdist)
-	$(PY) -m pytest -q -n auto --dist loadgroup
+	$(PY) -m pytest -q -n auto
 
 lint: install ## format, lint, typage (mypy + django-stubs, barème strict), contrôles Django
 	$(VENV)/bin/ruff format --check .

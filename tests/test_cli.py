@@ -18,9 +18,6 @@ import pytest
 
 from tests.outils import exemple_clas
 
-# La base migrée (fixture du module) est préparée une fois : tout le module dans un processus.
-pytestmark = pytest.mark.xdist_group("cli")
-
 RACINE = Path(__file__).resolve().parents[1]
 CLAS = Path(sys.executable).parent / "clas"
 

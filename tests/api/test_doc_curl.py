@@ -24,8 +24,7 @@ from pytest_django import DjangoDbBlocker
 
 from tests.demo.chargement import demo_chargee
 
-# `make test -n auto` : un processus prépare le serveur (fixture partagée), tout le module y va.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("doc_curl")]
+pytestmark = pytest.mark.django_db
 
 RACINE = Path(__file__).resolve().parents[2]
 DOC = RACINE / "docs" / "api.md"

@@ -27,9 +27,6 @@ RACINE = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 EMAIL, MOT_DE_PASSE = "deux.processus@exemple.fr", "un-mot-de-passe-solide-2026"
 
-# La base migrée (fixture du module) est préparée une fois : tout le module dans un processus.
-pytestmark = pytest.mark.xdist_group("deux_processus")
-
 
 def port_libre() -> int:
     with socket.socket() as prise:

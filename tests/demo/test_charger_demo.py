@@ -16,8 +16,7 @@ from clas.comptes.models import AgentCaf, Utilisateur
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure
 
-# `make test -n auto` : un seul processus prépare la démo (fixture partagée), tout le groupe y va.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.django_db
 
 MOT_DE_PASSE = "demo-clas-2026"
 COMPTES = [

@@ -19,8 +19,7 @@ from clas.instruction.models import Decision, Proposition
 from clas.structures.models import PieceJustificative, Structure
 from clas.versements.models import LotPaiement, Versement
 
-# `make test -n auto` : un seul processus prépare la démo (fixture partagée), tout le groupe y va.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.django_db
 
 
 def test_aucun_evenement_d_un_dossier_avant_sa_creation_ni_apres_maintenant() -> None:

@@ -32,8 +32,7 @@ from clas.comptes.models import Utilisateur
 from tests.core.test_saisie import FORMULAIRES
 
 # Avec les tests qui ont la base, avant les tests transactionnels qui la vident.
-# `make test -n auto` : un seul processus prépare la démo (fixture partagée), tout le groupe y va.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert('clas')</script>"
 HOSTILES = [

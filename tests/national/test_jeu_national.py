@@ -19,8 +19,7 @@ from clas.instruction.models import Decision, NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.versements.models import Versement
 
-# `make test -n auto` : un seul processus prépare le jeu (fixture partagée), tout le groupe y va.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("national")]
+pytestmark = pytest.mark.django_db
 
 
 def test_chaque_caf_a_ses_agents_de_chaque_role_et_ses_trois_campagnes() -> None:
