@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,6 +39,7 @@ from .indicateurs import (
 from .version import version_des_donnees
 
 journal = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Un jour suffit : le jour fait partie de la clé.
 DUREE = 24 * 3600
@@ -60,15 +63,6 @@ class Chiffres:
     par_departement: list[Repartition]
 
 
-def cle(version: tuple[str, int], perimetre: Perimetre, annees: list[str], jour: dt.date) -> str:
-    generation, numero = version
-    qui = "nation" if perimetre.caf is None else f"caf-{perimetre.caf.pk}"
-    return (
-        f"clas:statistiques:tableau:{FORMAT}:{generation}:{numero}:{qui}:"
-        f"{','.join(annees)}:{jour.isoformat()}"
-    )
-
-
 def _lire(la_cle: str) -> object:
     try:
         return cache.get(la_cle)
@@ -84,20 +78,26 @@ def _ecrire(la_cle: str, valeur: object) -> None:
         journal.warning("Cache des statistiques impossible à écrire", exc_info=True)
 
 
-def chiffres_publics_en_cache() -> list[LigneChiffres]:
-    """`chiffres_publics`, sous la même règle que le tableau de bord : la clé porte la
-    version des données (les tables lues sont parmi celles que suivent les déclencheurs)."""
+def _lu_ou_calcule(quoi: str, calculer: Callable[[], T], attendu: type[T]) -> T:
+    """La valeur rangée sous `quoi` et la version des données, sinon `calculer()` (rangé
+    pour la suite) ; toujours `calculer()` sans cache (réglage coupé, transaction ouverte)."""
     version = version_des_donnees() if settings.CLAS_STATISTIQUES_CACHE else None
     if version is None:
-        return chiffres_publics()
+        return calculer()
     generation, numero = version
-    la_cle = f"clas:statistiques:chiffres:{FORMAT_CHIFFRES}:{generation}:{numero}"
-    lignes = _lire(la_cle)
-    if isinstance(lignes, list):
-        return lignes
-    lignes = chiffres_publics()
-    _ecrire(la_cle, lignes)
-    return lignes
+    la_cle = f"clas:statistiques:{generation}:{numero}:{quoi}"
+    valeur = _lire(la_cle)
+    if isinstance(valeur, attendu):
+        return valeur
+    valeur = calculer()
+    _ecrire(la_cle, valeur)
+    return valeur
+
+
+def chiffres_publics_en_cache() -> list[LigneChiffres]:
+    """`chiffres_publics`, sous la même règle que le tableau de bord (les tables lues sont
+    parmi celles que suivent les déclencheurs)."""
+    return _lu_ou_calcule(f"chiffres:{FORMAT_CHIFFRES}", chiffres_publics, list)
 
 
 def tableau_de_bord_en_cache(
@@ -106,17 +106,17 @@ def tableau_de_bord_en_cache(
     """`indicateurs.tableau_de_bord`, lu dans le cache quand les données n'ont pas changé
     depuis le dernier calcul du même jour (réglage `CLAS_STATISTIQUES_CACHE`)."""
     aujourd_hui = aujourd_hui or timezone.localdate()
-    version = version_des_donnees() if settings.CLAS_STATISTIQUES_CACHE else None
-    if version is None:
-        return tableau_de_bord(perimetre, annee, disponibles, aujourd_hui)
+
+    def calculer() -> Chiffres:
+        tableau = tableau_de_bord(perimetre, annee, disponibles, aujourd_hui)
+        return Chiffres(tableau.annees, tableau.par_type, tableau.par_departement)
+
+    qui = "nation" if perimetre.caf is None else f"caf-{perimetre.caf.pk}"
     # Avec l'année choisie : les années comparées en dépendent, mais pas seulement
     # (l'année choisie peut manquer de `disponibles`).
-    la_cle = cle(version, perimetre, [annee, *annees_comparees(annee, disponibles)], aujourd_hui)
-    chiffres = _lire(la_cle)
-    if isinstance(chiffres, Chiffres):
-        return TableauDeBord(
-            perimetre, annee, chiffres.annees, chiffres.par_type, chiffres.par_departement
-        )
-    tableau = tableau_de_bord(perimetre, annee, disponibles, aujourd_hui)
-    _ecrire(la_cle, Chiffres(tableau.annees, tableau.par_type, tableau.par_departement))
-    return tableau
+    annees = ",".join([annee, *annees_comparees(annee, disponibles)])
+    quoi = f"tableau:{FORMAT}:{qui}:{annees}:{aujourd_hui.isoformat()}"
+    chiffres = _lu_ou_calcule(quoi, calculer, Chiffres)
+    return TableauDeBord(
+        perimetre, annee, chiffres.annees, chiffres.par_type, chiffres.par_departement
+    )

@@ -48,6 +48,7 @@ TABLES = (
     "versements_versement",
 )
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+AVANCER = f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1"  # noqa: S608 — constante
 
 CREER_TABLE = f"""
 CREATE TABLE {TABLE} (
@@ -61,12 +62,12 @@ CREATE OR REPLACE FUNCTION statistiques_version_suivante() RETURNS trigger AS $$
 BEGIN
     -- Une fois par transaction : le drapeau local porte le numéro de la transaction.
     IF current_setting('clas.stats_version', true) IS DISTINCT FROM txid_current()::text THEN
-        UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1;
+        {AVANCER};
         PERFORM set_config('clas.stats_version', txid_current()::text, true);
     END IF;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql"""  # noqa: S608 — noms de tables constants
+$$ LANGUAGE plpgsql"""
 
 
 def _nom_sqlite(table: str, operation: str) -> str:
@@ -89,9 +90,8 @@ def _declencheurs_pg(table: str) -> dict[str, str]:
 
 
 def _declencheur_sqlite(table: str, operation: str) -> str:
-    corps = f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1"  # noqa: S608 — constante
     nom = _nom_sqlite(table, operation)
-    return f"CREATE TRIGGER IF NOT EXISTS {nom} AFTER {operation} ON {table} BEGIN {corps}; END"
+    return f"CREATE TRIGGER IF NOT EXISTS {nom} AFTER {operation} ON {table} BEGIN {AVANCER}; END"
 
 
 def declencheurs_presents(connexion: BaseDatabaseWrapper) -> set[tuple[str, str]]:
@@ -171,7 +171,7 @@ def table_presente(connexion: BaseDatabaseWrapper) -> bool:
 
 def avancer(connexion: BaseDatabaseWrapper) -> None:
     with connexion.cursor() as curseur:
-        curseur.execute(f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1")  # noqa: S608
+        curseur.execute(AVANCER)
 
 
 def apres_migration(using: str, **_: Any) -> None:
