@@ -24,9 +24,9 @@ ECHELLE = 0.02  # trois générations : un cinquantième du pays suffit à les c
 def _empreinte() -> list[tuple[object, ...]]:
     """Ce que deux générations doivent avoir en commun, sans les clés primaires (les
     séquences de PostgreSQL ne reviennent pas en arrière avec la transaction)."""
-    dossiers = Dossier.objects.order_by("numero").values_list(
-        "numero", "etat", "structure__siret", "campagne__caf__code", "titre"
-    )
+    # Les brouillons n'ont pas de numéro : l'ordre porte sur toutes les colonnes.
+    champs = ("numero", "etat", "structure__siret", "campagne__caf__code", "titre")
+    dossiers = Dossier.objects.order_by(*champs).values_list(*champs)
     decisions = Decision.objects.order_by("dossier__numero").values_list(
         "dossier__numero", "nature", "montant"
     )
