@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
 
+import factory
 import pytest
 from django.test import Client
 from hypothesis import settings as reglages_hypothesis
@@ -20,6 +22,7 @@ from clas.comptes.models import Utilisateur
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
 
+from . import factories
 from .factories import (
     AgentCafFactory,
     MembreStructureFactory,
@@ -64,6 +67,35 @@ def _double_facteur_facultatif(settings) -> None:
 def _fichiers_temporaires(settings, tmp_path) -> None:
     """Les fichiers déposés pendant un test (pièces, accusés PDF) restent hors du dépôt."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+FABRIQUES = [
+    objet
+    for objet in vars(factories).values()
+    if isinstance(objet, type) and issubclass(objet, factory.base.Factory) and objet._meta.model
+]
+
+
+@pytest.fixture(autouse=True)
+def _sequences_des_fabriques() -> None:
+    """Chaque test repart des mêmes numéros (SIRET, courriels, titres) : ses données ne
+    dépendent pas des tests passés avant lui sur le même processus (pytest-xdist les
+    répartit au hasard), et ses documents sont les mêmes d'un test à l'autre."""
+    for fabrique in FABRIQUES:
+        fabrique.reset_sequence(force=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pdf_rendu_une_fois_par_page() -> Iterator[None]:
+    """WeasyPrint prend 0,2 s par document et des centaines de tests produisent la même
+    lettre ou la même convention : le PDF d'un HTML déjà rendu est repris (c'est le vrai
+    rendu, gardé en mémoire du processus de test)."""
+    from clas.core import pdf
+
+    original = pdf.html_en_pdf
+    pdf.html_en_pdf = functools.lru_cache(maxsize=256)(original)  # type: ignore[assignment]  # mémo des tests seulement
+    yield
+    pdf.html_en_pdf = original  # type: ignore[method-assign]  # rendu réel restauré
 
 
 @pytest.fixture(autouse=True)

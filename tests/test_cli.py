@@ -7,8 +7,6 @@ SQLite temporaire (indépendante de la base de test, SQLite ou PostgreSQL).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,27 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.base_sqlite import copie_de_la_base_migree, environnement_sqlite
 from tests.outils import exemple_clas
 
 RACINE = Path(__file__).resolve().parents[1]
 CLAS = Path(sys.executable).parent / "clas"
 
 
-def environnement(base: Path) -> dict[str, str]:
-    env = {
-        cle: valeur
-        for cle, valeur in os.environ.items()
-        if cle not in {"DATABASE_URL", "DATABASE_TEST_NAME", "SECRET_KEY", "ALLOWED_HOSTS"}
-    }
-    env |= {"DEBUG": "true", "DATABASE_URL": f"sqlite:///{base}"}
-    return env
-
-
 def clas(base: Path, *arguments: str, entree: str | None = None):
     return subprocess.run(
         [str(CLAS), *arguments],
         cwd=RACINE,
-        env=environnement(base),
+        env=environnement_sqlite(base),
         input=entree,
         capture_output=True,
         text=True,
@@ -45,28 +34,10 @@ def clas(base: Path, *arguments: str, entree: str | None = None):
     )
 
 
-@pytest.fixture(scope="module")
-def base_migree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("clas-cli") / "modele.sqlite3"
-    migration = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=RACINE,
-        env=environnement(base),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert migration.returncode == 0, migration.stderr
-    return base
-
-
 @pytest.fixture
-def base(base_migree: Path, tmp_path: Path) -> Path:
-    """Une copie de la base migrée, que le test peut modifier."""
-    copie = tmp_path / "base.sqlite3"
-    shutil.copy(base_migree, copie)
-    return copie
+def base(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """Une base migrée à ce test, qu'il peut modifier."""
+    return copie_de_la_base_migree(tmp_path_factory, tmp_path / "base.sqlite3")
 
 
 @pytest.fixture
@@ -172,7 +143,7 @@ def test_une_base_non_migree_est_signalee_en_francais_et_sort_en_1(
 def test_des_reglages_invalides_sont_signales_et_sortent_en_1(
     base: Path, fichier_exemple: Path
 ) -> None:
-    env = environnement(base) | {"DEBUG": "peut-être"}
+    env = environnement_sqlite(base) | {"DEBUG": "peut-être"}
 
     resultat = subprocess.run(
         [str(CLAS), "simuler", str(fichier_exemple)],

@@ -32,9 +32,13 @@ VARIANTE_PDF = "pdf/ua-1"
 
 def rendre_pdf(gabarit: str, contexte: dict[str, Any]) -> bytes:
     """Le PDF balisé (PDF/UA) du gabarit rendu avec ce contexte."""
+    return html_en_pdf(render_to_string(gabarit, contexte))
+
+
+def html_en_pdf(html: str) -> bytes:
+    """Le PDF balisé d'une page HTML autonome (le même HTML donne le même document)."""
     from weasyprint import HTML  # import tardif : WeasyPrint est long à charger
 
-    html = render_to_string(gabarit, contexte)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_refuser_le_reseau)
     pdf: bytes = document.write_pdf(pdf_variant=VARIANTE_PDF)
     return pdf

@@ -9,7 +9,6 @@ l'autre, comme le ferait un répartiteur de charge qui change de processus à ch
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import socket
 import subprocess
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.base_sqlite import copie_de_la_base_migree, environnement_sqlite
+
 RACINE = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 EMAIL, MOT_DE_PASSE = "deux.processus@exemple.fr", "un-mot-de-passe-solide-2026"
@@ -32,15 +33,6 @@ def port_libre() -> int:
     with socket.socket() as prise:
         prise.bind(("127.0.0.1", 0))
         return int(prise.getsockname()[1])
-
-
-def environnement(base: Path) -> dict[str, str]:
-    env = {
-        cle: valeur
-        for cle, valeur in os.environ.items()
-        if not cle.startswith(("DATABASE_", "SECURE_", "GUNICORN_"))
-    }
-    return env | {"DEBUG": "true", "DATABASE_URL": f"sqlite:///{base}"}
 
 
 def attendre(port: int, processus: subprocess.Popen[bytes]) -> None:
@@ -57,9 +49,9 @@ def attendre(port: int, processus: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def deux_serveurs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     base = tmp_path_factory.mktemp("deux-processus") / "base.sqlite3"
-    env = environnement(base)
+    copie_de_la_base_migree(tmp_path_factory, base)
+    env = environnement_sqlite(base)
     gestion = [sys.executable, "manage.py"]
-    subprocess.run([*gestion, "migrate", "--noinput", "-v0"], cwd=RACINE, env=env, check=True)
     creation = (
         "from clas.comptes.models import Utilisateur; "
         f"Utilisateur.objects.create_user(email={EMAIL!r}, password={MOT_DE_PASSE!r}, "
