@@ -69,6 +69,14 @@ def _fichiers_temporaires(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.hookimpl(tryfirst=True)  # avant le tri de pytest-django, qui garde cet ordre
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Les tests marqués `lent` d'abord (dans chaque groupe de pytest-django : avec la base,
+    puis transactionnels) : lancés en dernier, l'un d'eux garderait un processus de
+    pytest-xdist occupé pendant que l'autre attend, sans rien à faire."""
+    items.sort(key=lambda item: item.get_closest_marker("lent") is None)
+
+
 FABRIQUES = [
     objet
     for objet in vars(factories).values()

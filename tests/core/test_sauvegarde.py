@@ -322,6 +322,7 @@ def _gerer(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.lent
 def test_restaurer_dans_une_base_sans_aucune_table_rend_tout_a_l_identique(donnees, tmp_path):
     """L'exploitation restaure sur un serveur neuf : `manage.py restaurer`, dans un autre
     processus, sur une base qui n'a jamais été migrée et un dossier de fichiers absent."""

@@ -320,6 +320,7 @@ def essayer(client: Client, chemin: str, formulaire: Formulaire, donnees: st.Dat
     _envoyer(client, chemin, formulaire, champ, valeur)
 
 
+@pytest.mark.lent
 def test_des_valeurs_hostiles_dans_chaque_formulaire_ne_cassent_rien(monkeypatch) -> None:
     validees: set[str] = set()
     original = forms.BaseForm.full_clean

@@ -291,6 +291,7 @@ def test_zero_collectif_est_refuse(porteur, dossier) -> None:
     assert "Déclarez au moins un collectif" in texte(reponse)
 
 
+@pytest.mark.lent
 def test_plus_de_200_collectifs_est_refuse(porteur, dossier) -> None:
     donnees = formulaire_collectifs([{"nom": f"C{i}"} for i in range(201)])
     reponse = poster(porteur, dossier, "collectifs", donnees)
