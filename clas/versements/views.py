@@ -120,7 +120,7 @@ def _etat_lot(lot: LotCompte) -> tuple[str, str]:
 
 
 LOTS_PAR_PAGE = 25
-VERSEMENTS_PAR_PAGE = 100
+VERSEMENTS_PAR_PAGE = 50
 
 
 def _lots(request: RequeteConnectee, choix: ChoixCaf) -> Page[LotCompte]:
@@ -169,10 +169,13 @@ def _page_versements(
 ) -> tuple[Page[VersementCompte], Decimal]:
     """Une page de versements et le total de tous (pas seulement de la page) : le national
     lit ceux de toutes les Caf."""
-    total = versements.order_by().aggregate(total=Sum("montant"))["total"] or Decimal("0.00")
-    page: Page[VersementCompte] = Paginator(versements, VERSEMENTS_PAR_PAGE).get_page(
-        request.GET.get(parametre)
-    )
+    chiffres = versements.order_by().aggregate(total=Sum("montant"), nombre=Count("pk"))
+    total = chiffres["total"] or Decimal("0.00")
+    paginateur: Paginator[VersementCompte] = Paginator(versements, VERSEMENTS_PAR_PAGE)
+    # Le nombre vient de la même requête que le total : pas de second COUNT(*) sur les
+    # versements de toutes les Caf (`Paginator.count` est une propriété mise en cache).
+    paginateur.__dict__["count"] = chiffres["nombre"]
+    page: Page[VersementCompte] = paginateur.get_page(request.GET.get(parametre))
     page.object_list = list(page.object_list)
     return page, total
 

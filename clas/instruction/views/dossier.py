@@ -25,6 +25,12 @@ from clas.bareme import Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_du_dossier
+from clas.dossiers.historique import (
+    HISTORIQUE_RECENT,
+    les_plus_recentes,
+    limite_historique,
+    tronquer,
+)
 from clas.dossiers.models import (
     Collectif,
     DemandeComplements,
@@ -195,6 +201,16 @@ def _historique(
     return entrees
 
 
+def _historique_limite(entrees: list[Entree], limite: int | None) -> dict[str, Any]:
+    historique, tronque = tronquer(entrees, limite)
+    return {
+        "historique": historique,
+        "historique_tronque": tronque,
+        "historique_complet": limite is None and len(entrees) > HISTORIQUE_RECENT,
+        "historique_recent": HISTORIQUE_RECENT,
+    }
+
+
 @dataclass(frozen=True)
 class Action:
     """Le bouton du résumé : ce que l'agent a à faire maintenant, et où."""
@@ -305,11 +321,17 @@ def rendre_dossier(
     blocs = []
     for rang, collectif in enumerate(collectifs):
         cle = f"collectif-{collectif.pk}"
-        formulaire = formulaires.get(cle) or FormulaireCorrectionCollectif(
-            prefix=cle,
-            initial=FormulaireCorrectionCollectif.initial_depuis(
-                comparaison.retenu.collectifs[rang]
-            ),
+        # Le formulaire n'est affiché qu'à l'agent qui instruit : pas de formulaire à
+        # construire pour les autres (30 collectifs, 30 formulaires).
+        formulaire = formulaires.get(cle) or (
+            FormulaireCorrectionCollectif(
+                prefix=cle,
+                initial=FormulaireCorrectionCollectif.initial_depuis(
+                    comparaison.retenu.collectifs[rang]
+                ),
+            )
+            if droits["instruire"]
+            else None
         )
         blocs.append(
             {
@@ -328,10 +350,12 @@ def rendre_dossier(
         key=lambda item: (item[0][0] is not None, item[0][0] or 0, item[1].created_at),
     )
 
-    evenements = list(
+    limite = limite_historique(request)
+    evenements = les_plus_recentes(
         Evenement.objects.filter(dossier=dossier)
         .select_related("auteur")
-        .order_by("-created_at", "-id")
+        .order_by("-created_at", "-id"),
+        limite,
     )
     fil = list(
         Message.objects.filter(dossier=dossier)
@@ -402,7 +426,7 @@ def rendre_dossier(
         # Pour instruction/_decision.html (vues de la décision).
         "capacites": droits,
         "proposition": en_attente,
-        "historique": _historique(evenements, fil, annotations),
+        **_historique_limite(_historique(evenements, fil, annotations), limite),
         "fil": fil,
         "annotations": annotations,
         "demande": demande,

@@ -1,0 +1,35 @@
+"""L'historique sur la page d'un dossier : les entrées les plus récentes, et tout sur
+demande (`?historique=tout`). Un dossier de plusieurs années en compte des centaines :
+les afficher toutes à chaque visite allongerait la page pour rien."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+HISTORIQUE_RECENT = 30
+PARAMETRE = "historique"
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+
+
+def limite_historique(request: HttpRequest) -> int | None:
+    """Le nombre d'entrées à montrer ; None : toutes."""
+    return None if request.GET.get(PARAMETRE) == "tout" else HISTORIQUE_RECENT
+
+
+def les_plus_recentes(lignes: QuerySet[M], limite: int | None) -> list[M]:
+    """Les lignes (déjà triées, la plus récente d'abord), une de plus que la limite : de
+    quoi savoir s'il en reste d'autres sans les compter."""
+    return list(lignes if limite is None else lignes[: limite + 1])
+
+
+def tronquer(entrees: Sequence[T], limite: int | None) -> tuple[list[T], bool]:
+    """Les entrées à montrer, et s'il en reste de plus anciennes."""
+    if limite is None or len(entrees) <= limite:
+        return list(entrees), False
+    return list(entrees[:limite]), True
