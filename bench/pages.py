@@ -34,6 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,10 +47,12 @@ MOT_DE_PASSE = "demo-clas-2026"
 CLIENTS_CONCURRENTS = 8
 DUREE_CHARGE_S = float(os.environ.get("BENCH_DUREE_CHARGE", "20"))
 # Autant de processus gunicorn que config/gunicorn.conf.py en lance ; chacun compile ses
-# gabarits et ouvre sa connexion à la première requête : l'échauffement les sert tous deux
-# fois, pour que la mesure ne compte pas ces premiers appels (ils gonflaient le p95).
+# gabarits et ouvre sa connexion à la première requête. L'échauffement envoie autant de
+# requêtes à la fois qu'il y a de processus (un processus synchrone n'en sert qu'une à la
+# fois : chacun en reçoit une), trois fois : envoyées l'une après l'autre, elles allaient
+# souvent au même processus, et les premiers appels des autres gonflaient le p95.
 PROCESSUS_GUNICORN = int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) * 2 + 1))
-ECHAUFFEMENT = 2 * PROCESSUS_GUNICORN
+TOURS_D_ECHAUFFEMENT = 3
 
 
 # --- La base de chaque échelle ------------------------------------------------------------
@@ -208,9 +211,13 @@ class Navigateur:
         except urllib.error.HTTPError as erreur:
             return erreur.code, ""
 
+    def echauffer(self, chemin: str) -> None:
+        with ThreadPoolExecutor(PROCESSUS_GUNICORN) as groupe:
+            for _ in range(TOURS_D_ECHAUFFEMENT):
+                list(groupe.map(lambda _rang: self.lire(chemin), range(PROCESSUS_GUNICORN)))
+
     def chronometrer(self, chemin: str, nombre: int) -> list[float]:
-        for _ in range(ECHAUFFEMENT):
-            self.lire(chemin)
+        self.echauffer(chemin)
         durees = []
         for _ in range(nombre):
             debut = time.perf_counter()

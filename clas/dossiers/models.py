@@ -36,6 +36,29 @@ def _de_ses_structures(utilisateur: Utilisateur) -> models.Q:
     return models.Q(structure_id__in=siennes)
 
 
+def _structures_en_plus(utilisateur: Utilisateur) -> list[models.Q]:
+    """Pour un agent ou le national : les structures dont il est aussi membre (presque
+    jamais), lues d'avance et mises en cache sur l'objet. Une sous-requête dans un OR avec
+    la Caf obligerait PostgreSQL à lire tous les dossiers du pays pour chaque page."""
+    from clas.structures.models import MembreStructure
+
+    if not hasattr(utilisateur, "_structures_membre"):
+        utilisateur._structures_membre = list(  # type: ignore[attr-defined]  # cache de la requête
+            MembreStructure.objects.filter(utilisateur=utilisateur).values_list(
+                "structure_id", flat=True
+            )
+        )
+    siennes: list[int] = utilisateur._structures_membre  # type: ignore[attr-defined]  # idem
+    return [models.Q(structure_id__in=siennes)] if siennes else []
+
+
+def _un_des(filtres: list[models.Q]) -> models.Q:
+    filtre = filtres[0]
+    for autre in filtres[1:]:
+        filtre |= autre
+    return filtre
+
+
 class DossierQuerySet(models.QuerySet["Dossier"]):
     def visibles_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Un membre voit les dossiers de ses structures ; un agent ceux de sa Caf (hors
@@ -44,15 +67,17 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
 
         if not utilisateur.is_authenticated:
             return self.none()
-        filtre = _de_ses_structures(utilisateur)
         agent = agent_de(utilisateur)
-        if agent is not None:
-            filtre |= models.Q(campagne__caf_id=agent.caf_id) & ~models.Q(
-                etat=EtatDossier.BROUILLON
-            )
+        if agent is None and not utilisateur.est_admin_national:
+            return self.filter(_de_ses_structures(utilisateur))
+        filtres = _structures_en_plus(utilisateur)
         if utilisateur.est_admin_national:
-            filtre |= ~models.Q(etat=EtatDossier.BROUILLON)
-        return self.filter(filtre)
+            filtres.append(~models.Q(etat=EtatDossier.BROUILLON))
+        elif agent is not None:
+            filtres.append(
+                models.Q(campagne__caf_id=agent.caf_id) & ~models.Q(etat=EtatDossier.BROUILLON)
+            )
+        return self.filter(_un_des(filtres))
 
     def echanges_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Les dossiers dont une personne reçoit les documents échangés avec la Caf (lettre
@@ -65,11 +90,11 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             return self.none()
         if en_lecture_seule(utilisateur):
             return self.exclude(etat=EtatDossier.BROUILLON)
-        filtre = _de_ses_structures(utilisateur)
         agent = agent_de(utilisateur)
-        if agent is not None:
-            filtre |= models.Q(campagne__caf_id=agent.caf_id)
-        return self.filter(filtre)
+        if agent is None:
+            return self.filter(_de_ses_structures(utilisateur))
+        filtres = [*_structures_en_plus(utilisateur), models.Q(campagne__caf_id=agent.caf_id)]
+        return self.filter(_un_des(filtres))
 
     def avec_contenu(self) -> DossierQuerySet:
         """Collectifs (et intervenants), budget et pièces préchargés : la page d'un dossier
