@@ -51,9 +51,7 @@ def test_un_agent_sans_structure_voit_sa_caf_hors_brouillons(utilisateurs, dossi
     assert " OR " not in sql
 
 
-def test_un_agent_membre_voit_aussi_sa_structure_brouillons_compris(
-    utilisateurs, dossiers
-) -> None:
+def test_un_agent_membre_voit_aussi_sa_structure_brouillons_compris(utilisateurs, dossiers) -> None:
     agent = utilisateurs["instructeur"]
     MembreStructureFactory(utilisateur=agent, structure=dossiers["structure"])
     assert _noms(Dossier.objects.visibles_par(agent), dossiers) == {
@@ -69,9 +67,7 @@ def test_un_agent_membre_voit_aussi_sa_structure_brouillons_compris(
     }
 
 
-def test_le_national_membre_d_une_structure_y_voit_ses_brouillons(
-    utilisateurs, dossiers
-) -> None:
+def test_le_national_membre_d_une_structure_y_voit_ses_brouillons(utilisateurs, dossiers) -> None:
     national = utilisateurs["national"]
     assert _noms(Dossier.objects.visibles_par(national), dossiers) == {
         "rhone_depose",
