@@ -213,7 +213,12 @@ class Dossier(models.Model):
         ordering = ["-created_at"]
         # Le tri par défaut des files (date de dépôt, puis numéro interne) : la première page
         # de la file nationale se lit dans l'index au lieu de trier les 13 000 dossiers.
-        indexes = [models.Index(fields=["depose_le", "id"], name="dossier_par_depot")]
+        # Celui des listes /dossiers/ (dernière modification d'abord) : la première page se
+        # lit dans l'index au lieu de joindre et trier tous les dossiers du pays.
+        indexes = [
+            models.Index(fields=["depose_le", "id"], name="dossier_par_depot"),
+            models.Index(fields=["updated_at", "id"], name="dossier_par_modification"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["structure", "campagne"],

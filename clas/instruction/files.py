@@ -112,16 +112,37 @@ def condition_complements_en_retard(aujourd_hui: dt.date | None = None) -> Q:
 
 
 def compter_files(dossiers: QuerySet[Dossier], utilisateur: Utilisateur) -> dict[str, int]:
-    """Le nombre de dossiers de chaque file (et « mes » dossiers en instruction), en une
-    requête, sur des dossiers déjà filtrés et annotés par `annoter_attente`."""
-    agregats: dict[str, Any] = {
-        code: Count("pk", filter=condition_file(code)) if code != "tous" else Count("pk")
-        for code in CODES_FILES
-    }
-    agregats["mes_en_instruction"] = Count(
-        "pk", filter=condition_file("en_instruction", utilisateur)
+    """Le nombre de dossiers de chaque file (et « mes » dossiers en instruction), en deux
+    requêtes groupées par état : tous les dossiers, puis ceux dont une proposition attend.
+    (Compter chaque file sur l'annotation `en_attente_validation` évaluait sa sous-requête
+    trois fois par dossier : 60 ms sur les 25 000 dossiers du pays.)"""
+    base = dossiers.order_by()
+    attendent = base.filter(
+        pk__in=Proposition.objects.filter(statut=StatutProposition.EN_ATTENTE).values("dossier_id")
     )
-    return dossiers.order_by().aggregate(**agregats)
+    tous, en_attente = (
+        {
+            ligne["etat"]: (ligne["n"], ligne["miens"])
+            for ligne in lignes.values("etat").annotate(
+                n=Count("pk"), miens=Count("pk", filter=Q(instructeur_id=utilisateur.pk))
+            )
+        }
+        for lignes in (base, attendent)
+    )
+
+    def nombre(groupes: dict[str, tuple[int, int]], etats: Sequence[str], rang: int = 0) -> int:
+        return sum(groupes.get(etat, (0, 0))[rang] for etat in etats)
+
+    instruction = [E.EN_INSTRUCTION]
+    return {
+        "a_instruire": nombre(tous, [E.DEPOSE]),
+        "en_instruction": nombre(tous, instruction) - nombre(en_attente, instruction),
+        "complements": nombre(tous, [E.COMPLEMENTS_DEMANDES]),
+        "a_valider": nombre(en_attente, list(en_attente)),
+        "decides": nombre(tous, ETATS_DECIDES),
+        "tous": nombre(tous, list(tous)),
+        "mes_en_instruction": nombre(tous, instruction, 1) - nombre(en_attente, instruction, 1),
+    }
 
 
 # --- Le tri ------------------------------------------------------------------------------
