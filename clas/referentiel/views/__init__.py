@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -27,13 +27,13 @@ from ..models import Caf, ParametresBareme, PropositionParametres
 
 @national_requis
 def national_accueil(request: RequeteConnectee) -> HttpResponse:
-    caf = Caf.objects.annotate(
-        nb_structures=Count("structures", distinct=True),
-        nb_agents=Count("agents", distinct=True),
-    ).order_by("code")
-    totaux = caf.aggregate(
-        caf_actives=Count("pk", filter=Q(structures__isnull=False), distinct=True)
-    )
+    # Deux comptes séparés : les joindre dans la même requête multipliait les structures par
+    # les agents de chaque Caf (un COUNT DISTINCT sur ce produit, 34 ms sur le pays doublé).
+    caf = list(Caf.objects.annotate(nb_structures=Count("structures")).order_by("code"))
+    agents = dict(Caf.objects.annotate(n=Count("agents")).values_list("pk", "n"))
+    for une_caf in caf:
+        une_caf.nb_agents = agents.get(une_caf.pk, 0)  # type: ignore[attr-defined]  # gabarit
+    totaux = {"caf_actives": sum(1 for une_caf in caf if une_caf.nb_structures)}
     return render(
         request,
         "referentiel/national_accueil.html",
