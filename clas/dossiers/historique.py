@@ -28,8 +28,13 @@ def les_plus_recentes(lignes: QuerySet[M], limite: int | None) -> list[M]:
     return list(lignes if limite is None else lignes[: limite + 1])
 
 
-def tronquer(entrees: Sequence[T], limite: int | None) -> tuple[list[T], bool]:
-    """Les entrées à montrer, et s'il en reste de plus anciennes."""
-    if limite is None or len(entrees) <= limite:
-        return list(entrees), False
-    return list(entrees[:limite]), True
+def tronquer(entrees: Sequence[T], limite: int | None) -> tuple[list[T], dict[str, object]]:
+    """Les entrées à montrer, et le contexte du lien sous l'historique
+    (`dossiers/_historique_suite.html`) : s'il en reste de plus anciennes, ou, tout étant
+    montré, si un lien vers les seules plus récentes a du sens."""
+    montrees = list(entrees if limite is None else entrees[:limite])
+    return montrees, {
+        "historique_tronque": len(montrees) < len(entrees),
+        "historique_complet": limite is None and len(entrees) > HISTORIQUE_RECENT,
+        "historique_recent": HISTORIQUE_RECENT,
+    }

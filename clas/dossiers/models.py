@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -52,13 +54,6 @@ def _structures_en_plus(utilisateur: Utilisateur) -> list[models.Q]:
     return [models.Q(structure_id__in=siennes)] if siennes else []
 
 
-def _un_des(filtres: list[models.Q]) -> models.Q:
-    filtre = filtres[0]
-    for autre in filtres[1:]:
-        filtre |= autre
-    return filtre
-
-
 class DossierQuerySet(models.QuerySet["Dossier"]):
     def visibles_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Un membre voit les dossiers de ses structures ; un agent ceux de sa Caf (hors
@@ -77,7 +72,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             filtres.append(
                 models.Q(campagne__caf_id=agent.caf_id) & ~models.Q(etat=EtatDossier.BROUILLON)
             )
-        return self.filter(_un_des(filtres))
+        return self.filter(reduce(operator.or_, filtres))
 
     def echanges_par(self, utilisateur: Utilisateur) -> DossierQuerySet:
         """Les dossiers dont une personne reçoit les documents échangés avec la Caf (lettre
@@ -94,7 +89,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
         if agent is None:
             return self.filter(_de_ses_structures(utilisateur))
         filtres = [*_structures_en_plus(utilisateur), models.Q(campagne__caf_id=agent.caf_id)]
-        return self.filter(_un_des(filtres))
+        return self.filter(reduce(operator.or_, filtres))
 
     def avec_contenu(self) -> DossierQuerySet:
         """Collectifs (et intervenants), budget et pièces préchargés : la page d'un dossier

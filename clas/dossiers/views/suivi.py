@@ -31,12 +31,7 @@ from clas.core.permissions import (
 )
 from clas.core.sections import sections_du_dossier
 from clas.dossiers import actions
-from clas.dossiers.historique import (
-    HISTORIQUE_RECENT,
-    les_plus_recentes,
-    limite_historique,
-    tronquer,
-)
+from clas.dossiers.historique import les_plus_recentes, limite_historique, tronquer
 from clas.dossiers.models import DemandeComplements, Dossier, EtatDossier, Evenement, Message
 from clas.dossiers.permissions import capacites, etape_modifiable
 from clas.dossiers.recu import generer_recu, nom_recu
@@ -118,7 +113,7 @@ def _rendre_detail(
         verification = manques_depot + [m for m in verification if not m.bloquant]
 
     limite = limite_historique(request)
-    evenements, historique_tronque = tronquer(
+    evenements, lien_historique = tronquer(
         les_plus_recentes(
             Evenement.objects.filter(dossier=dossier, public=True)
             .select_related("auteur")
@@ -166,10 +161,7 @@ def _rendre_detail(
         "avertissements": [m for m in verification if not m.bloquant],
         "depot_refuse": manques_depot is not None,
         "evenements": evenements,
-        "historique_tronque": historique_tronque,
-        # Tout l'historique demandé : le lien pour revenir aux plus récentes, s'il est long.
-        "historique_complet": limite is None and len(evenements) > HISTORIQUE_RECENT,
-        "historique_recent": HISTORIQUE_RECENT,
+        **lien_historique,
         "fil": fil,
         "demande": demande,
         "formulaire_message": formulaire_message or FormulaireMessage(),

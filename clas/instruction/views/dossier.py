@@ -25,12 +25,7 @@ from clas.bareme import Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import sections_du_dossier
-from clas.dossiers.historique import (
-    HISTORIQUE_RECENT,
-    les_plus_recentes,
-    limite_historique,
-    tronquer,
-)
+from clas.dossiers.historique import les_plus_recentes, limite_historique, tronquer
 from clas.dossiers.models import (
     Collectif,
     DemandeComplements,
@@ -201,16 +196,6 @@ def _historique(
     return entrees
 
 
-def _historique_limite(entrees: list[Entree], limite: int | None) -> dict[str, Any]:
-    historique, tronque = tronquer(entrees, limite)
-    return {
-        "historique": historique,
-        "historique_tronque": tronque,
-        "historique_complet": limite is None and len(entrees) > HISTORIQUE_RECENT,
-        "historique_recent": HISTORIQUE_RECENT,
-    }
-
-
 @dataclass(frozen=True)
 class Action:
     """Le bouton du résumé : ce que l'agent a à faire maintenant, et où."""
@@ -367,6 +352,7 @@ def rendre_dossier(
         .select_related("auteur")
         .order_by("-created_at", "-id")
     )
+    historique, lien_historique = tronquer(_historique(evenements, fil, annotations), limite)
     demande = None
     if dossier.etat == EtatDossier.COMPLEMENTS_DEMANDES:
         demande = (
@@ -426,7 +412,8 @@ def rendre_dossier(
         # Pour instruction/_decision.html (vues de la décision).
         "capacites": droits,
         "proposition": en_attente,
-        **_historique_limite(_historique(evenements, fil, annotations), limite),
+        "historique": historique,
+        **lien_historique,
         "fil": fil,
         "annotations": annotations,
         "demande": demande,
