@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema
 
 from clas.campagnes.models import Campagne
 from clas.comptes.roles import agent_de
+from clas.core.chiffres_en_cache import en_cache_selon_requetes
 from clas.dossiers.models import Collectif, Dossier, DossierQuerySet, EtatDossier
 from clas.instruction.models import NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
@@ -397,16 +398,23 @@ def statistiques(request: RequeteApi, filtres: Query[FiltreStatistiques]) -> Any
         visibles = visibles.filter(campagne_id=filtres.campagne)
     if filtres.annee_scolaire:
         visibles = visibles.filter(campagne__annee_scolaire=filtres.annee_scolaire)
-    # `visibles_par` filtre par sous-requêtes, sans jointure : aucune somme n'est doublée.
-    dossiers = visibles
-    par_etat = dict(
-        dossiers.order_by().values_list("etat").annotate(n=Count("pk")).values_list("etat", "n")
+    # Le porteur : ses dossiers passent par ses adhésions, table que la version des données
+    # ne suit pas, et sont toujours recomptés ; un agent, le national : en cache.
+    return en_cache_selon_requetes(
+        "api-statistiques", [visibles], lambda: _compter_les_visibles(visibles), dict
     )
-    sommes = dossiers.aggregate(
+
+
+def _compter_les_visibles(visibles: DossierQuerySet) -> dict[str, Any]:
+    # `visibles_par` filtre par sous-requêtes, sans jointure : aucune somme n'est doublée.
+    par_etat = dict(
+        visibles.order_by().values_list("etat").annotate(n=Count("pk")).values_list("etat", "n")
+    )
+    sommes = visibles.aggregate(
         ps=Sum("ps_demandee"),
         accorde=Sum("decision__montant", filter=Q(decision__nature=NatureDecision.ACCORD)),
     )
-    collectifs = Collectif.objects.filter(dossier__in=dossiers).aggregate(
+    collectifs = Collectif.objects.filter(dossier__in=visibles).aggregate(
         n=Count("pk"), enfants=Sum("nb_enfants")
     )
     return {

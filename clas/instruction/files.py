@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from clas.core.chiffres_en_cache import en_cache_selon_requetes
 from clas.core.forms import ChampMontantEnTexte
 from clas.dossiers.models import Collectif, DemandeComplements, Dossier, EtatDossier
 from clas.structures.models import TypeStructure
@@ -120,15 +121,21 @@ def compter_files(dossiers: QuerySet[Dossier], utilisateur: Utilisateur) -> dict
     attendent = base.filter(
         pk__in=Proposition.objects.filter(statut=StatutProposition.EN_ATTENTE).values("dossier_id")
     )
-    tous, en_attente = (
-        {
-            ligne["etat"]: (ligne["n"], ligne["miens"])
-            for ligne in lignes.values("etat").annotate(
-                n=Count("pk"), miens=Count("pk", filter=Q(instructeur_id=utilisateur.pk))
-            )
-        }
+    requetes = [
+        lignes.values("etat").annotate(
+            n=Count("pk"), miens=Count("pk", filter=Q(instructeur_id=utilisateur.pk))
+        )
         for lignes in (base, attendent)
-    )
+    ]
+
+    def grouper() -> list[dict[str, tuple[int, int]]]:
+        return [
+            {ligne["etat"]: (ligne["n"], ligne["miens"]) for ligne in requete}
+            for requete in requetes
+        ]
+
+    # Tous les dossiers de la Caf (du pays) : comptés une fois par version des données.
+    tous, en_attente = en_cache_selon_requetes("files-comptes", requetes, grouper, list)
 
     def nombre(groupes: dict[str, tuple[int, int]], etats: Sequence[str], rang: int = 0) -> int:
         return sum(groupes.get(etat, (0, 0))[rang] for etat in etats)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from clas.conventions.models import Convention
 from clas.core.exports import texte_sur
+from clas.referentiel.models import Caf
 from clas.versements.models import EtatVersement, Versement
 
 if TYPE_CHECKING:
@@ -57,9 +58,13 @@ def conventions_publiees() -> QuerySet[Convention]:
 
 
 def conventions_non_publiees() -> int:
-    """Les conventions signées que la publication laisse de côté, faute du SIRET de leur Caf."""
+    """Les conventions signées que la publication laisse de côté, faute du SIRET de leur Caf.
+    Les Caf sans SIRET d'abord (101 lignes) : quand il n'y en a pas, rien à compter."""
+    sans_siret = list(Caf.objects.filter(siret="").values_list("pk", flat=True))
+    if not sans_siret:
+        return 0
     return Convention.objects.filter(
-        signee_le__isnull=False, dossier__campagne__caf__siret=""
+        signee_le__isnull=False, dossier__campagne__caf_id__in=sans_siret
     ).count()
 
 

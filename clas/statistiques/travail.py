@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from clas.bilans.models import EtatBilan, Indu
 from clas.bilans.retards import condition_bilan_en_retard, condition_indu_en_retard
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.conventions.models import Convention
+from clas.core.chiffres_en_cache import agreger_en_cache
 from clas.dossiers.models import EtatDossier
 from clas.instruction.files import annoter_attente, complements_echus, condition_file
 from clas.instruction.permissions import dossiers_de_la_caf
@@ -141,52 +142,44 @@ DEFINITIONS = (
 )
 
 
-def _dossiers(agent: AgentCaf, utilisateur: Utilisateur) -> dict[str, Any]:
-    return (
-        # Les sous-requêtes en annotations : un agrégat ne filtre pas sur une sous-requête
-        # qui remonte au dossier (OuterRef).
+Agregation = tuple[QuerySet[Any], dict[str, Any]]
+
+
+def _dossiers(agent: AgentCaf, utilisateur: Utilisateur) -> Agregation:
+    # Les sous-requêtes en annotations : un agrégat ne filtre pas sur une sous-requête qui
+    # remonte au dossier (OuterRef).
+    requete = (
         annoter_attente(dossiers_de_la_caf(utilisateur))
         .annotate(complements_echus=complements_echus())
         .order_by()
-        .aggregate(
-            a_instruire=Count("pk", filter=condition_file("a_instruire")),
-            mes_dossiers=Count("pk", filter=condition_file("en_instruction", utilisateur)),
-            complements_en_retard=Count(
-                "pk", filter=Q(etat=EtatDossier.COMPLEMENTS_DEMANDES, complements_echus=True)
-            ),
-            propositions_a_valider=Count("pk", filter=condition_file("a_valider")),
-        )
     )
+    return requete, {
+        "a_instruire": Count("pk", filter=condition_file("a_instruire")),
+        "mes_dossiers": Count("pk", filter=condition_file("en_instruction", utilisateur)),
+        "complements_en_retard": Count(
+            "pk", filter=Q(etat=EtatDossier.COMPLEMENTS_DEMANDES, complements_echus=True)
+        ),
+        "propositions_a_valider": Count("pk", filter=condition_file("a_valider")),
+    }
 
 
-def _bilans(agent: AgentCaf, utilisateur: Utilisateur) -> dict[str, Any]:
-    return (
-        Convention.objects.filter(dossier__campagne__caf_id=agent.caf_id)
-        .order_by()
-        .aggregate(
-            bilans_a_examiner=Count("pk", filter=Q(bilan__etat=EtatBilan.DEPOSE)),
-            bilans_en_retard=Count("pk", filter=condition_bilan_en_retard()),
-        )
-    )
+def _bilans(agent: AgentCaf, utilisateur: Utilisateur) -> Agregation:
+    return Convention.objects.filter(dossier__campagne__caf_id=agent.caf_id).order_by(), {
+        "bilans_a_examiner": Count("pk", filter=Q(bilan__etat=EtatBilan.DEPOSE)),
+        "bilans_en_retard": Count("pk", filter=condition_bilan_en_retard()),
+    }
 
 
-def _versements(agent: AgentCaf, utilisateur: Utilisateur) -> dict[str, Any]:
-    return (
-        versements_de_la_caf(utilisateur)
-        .order_by()
-        .aggregate(
-            versements_a_valider=Count("pk", filter=Q(etat=EtatVersement.A_VALIDER)),
-            versements_a_payer=Count("pk", filter=Q(etat=EtatVersement.VALIDE, lot__isnull=True)),
-        )
-    )
+def _versements(agent: AgentCaf, utilisateur: Utilisateur) -> Agregation:
+    return versements_de_la_caf(utilisateur).order_by(), {
+        "versements_a_valider": Count("pk", filter=Q(etat=EtatVersement.A_VALIDER)),
+        "versements_a_payer": Count("pk", filter=Q(etat=EtatVersement.VALIDE, lot__isnull=True)),
+    }
 
 
-def _indus(agent: AgentCaf, utilisateur: Utilisateur) -> dict[str, Any]:
-    return (
-        Indu.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id)
-        .order_by()
-        .aggregate(indus_en_retard=Count("pk", filter=condition_indu_en_retard()))
-    )
+def _indus(agent: AgentCaf, utilisateur: Utilisateur) -> Agregation:
+    requete = Indu.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id).order_by()
+    return requete, {"indus_en_retard": Count("pk", filter=condition_indu_en_retard())}
 
 
 # Une requête par sujet, et seulement si l'un des nombres qu'elle donne est montré.
@@ -199,14 +192,17 @@ REQUETES = (
 
 
 def groupes_de_travail(agent: AgentCaf, utilisateur: Utilisateur) -> list[Groupe]:
-    """Les nombres des rôles de l'agent, par sujet ; au plus quatre requêtes."""
+    """Les nombres des rôles de l'agent, par sujet ; au plus quatre requêtes (aucune quand
+    les données n'ont pas changé depuis le dernier affichage)."""
     roles = set(agent.roles)
     montrees = [d for d in DEFINITIONS if d.roles & roles]
     codes = {d.code for d in montrees}
     nombres: dict[str, int] = {}
-    for requete, donne in REQUETES:
+    for sujet, donne in REQUETES:
         if donne & codes:
-            nombres |= requete(agent, utilisateur)
+            requete, agregats = sujet(agent, utilisateur)
+            # Comptés sur toute la Caf : en cache tant que les données ne changent pas.
+            nombres |= agreger_en_cache(f"travail-{sujet.__name__}", requete, **agregats)
     groupes: dict[str, list[Compteur]] = {}
     for definition in montrees:
         groupes.setdefault(definition.groupe, []).append(

@@ -1,6 +1,7 @@
 """La version des données statistiques : un numéro en base qui avance à chaque transaction
-validée qui écrit dans une table lue par le tableau de bord (`indicateurs.tableau_de_bord`).
-Le cache du tableau de bord (`cache.py`) range ses chiffres sous ce numéro.
+validée qui écrit dans une table suivie (`core.chiffres_en_cache.TABLES_SUIVIES`). Le
+tableau de bord (`cache.py`), les comptes des files et les totaux rangent leurs chiffres
+sous ce numéro (`core.chiffres_en_cache`).
 
 Des déclencheurs SQL, pas des signaux Django : `queryset.update()`, `bulk_create`,
 `bulk_update`, `loaddata` et le SQL brut n'émettent pas de signaux, la base voit tout.
@@ -27,26 +28,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-TABLE = "statistiques_versiondonnees"
-# Toutes les tables que lisent `indicateurs.tableau_de_bord` et les `_repartition*`
-# (tests/statistiques/test_cache_coherent.py vérifie que les requêtes n'en lisent pas d'autre).
-TABLES = (
-    "bilans_bilan",
-    "bilans_indu",
-    "campagnes_campagne",
-    "conventions_convention",
-    "dossiers_collectif",
-    "dossiers_dossier",
-    "instruction_decision",
-    "instruction_proposition",
-    "referentiel_caf",
-    "structures_structure",
-    "versements_mouvement",
-    "versements_versement",
-)
+from clas.core.chiffres_en_cache import TABLE_VERSION, TABLES_SUIVIES
+
+TABLE = TABLE_VERSION
+# Les tables suivies (`core.chiffres_en_cache`), dans l'ordre : toutes celles que lisent
+# `indicateurs.tableau_de_bord` et les `_repartition*` (tests/statistiques/test_cache_coherent.py
+# vérifie que les requêtes n'en lisent pas d'autre), et les comptes mis en cache ailleurs.
+TABLES = tuple(sorted(TABLES_SUIVIES))
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
 AVANCER = f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1"  # noqa: S608 — constante
 
@@ -180,15 +171,3 @@ def apres_migration(using: str, **_: Any) -> None:
     if table_presente(connexion):
         installer(connexion)
         avancer(connexion)
-
-
-def version_des_donnees() -> tuple[str, int] | None:
-    """(génération, numéro), lus par la clé primaire ; rien si la lecture se fait dans une
-    transaction (voir `cache.py`) ou si la ligne manque."""
-    from .models import VersionDonnees
-
-    base = router.db_for_read(VersionDonnees)
-    if connections[base].in_atomic_block:
-        return None
-    ligne = VersionDonnees.objects.using(base).filter(pk=1).values_list("generation", "numero")
-    return ligne.first()

@@ -108,6 +108,8 @@ class Structure(models.Model):
     class Meta:
         verbose_name = "structure"
         ordering = ["nom"]
+        # La liste paginée des structures d'une Caf (`/caf/`) lit la page dans l'index.
+        indexes = [models.Index(fields=["caf", "nom", "id"], name="structure_par_caf_et_nom")]
 
     def __str__(self) -> str:
         return self.nom

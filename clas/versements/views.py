@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import formater_euros
 from clas.comptes.models import Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.chiffres_en_cache import agreger_en_cache
 from clas.core.permissions import (
     RequeteConnectee,
     agent_ou_national_requis,
@@ -169,7 +170,9 @@ def _page_versements(
 ) -> tuple[Page[VersementCompte], Decimal]:
     """Une page de versements et le total de tous (pas seulement de la page) : le national
     lit ceux de toutes les Caf."""
-    chiffres = versements.order_by().aggregate(total=Sum("montant"), nombre=Count("pk"))
+    chiffres = agreger_en_cache(
+        "paiements-totaux", versements.order_by(), total=Sum("montant"), nombre=Count("pk")
+    )
     total = chiffres["total"] or Decimal("0.00")
     paginateur: Paginator[VersementCompte] = Paginator(versements, VERSEMENTS_PAR_PAGE)
     # Le nombre vient de la même requête que le total : pas de second COUNT(*) sur les

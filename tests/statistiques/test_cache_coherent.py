@@ -204,8 +204,13 @@ MODIFICATIONS = {
 }
 
 
+# Suivies pour les comptes des files et de la page de travail, pas lues par le tableau de
+# bord (tests/core/test_chiffres_en_cache.py).
+HORS_DU_TABLEAU = {"dossiers_demandecomplements"}
+
+
 def test_chaque_table_lue_a_sa_modification_et_ses_declencheurs():
-    assert set(MODIFICATIONS) == set(version.TABLES)
+    assert set(MODIFICATIONS) == set(version.TABLES) - HORS_DU_TABLEAU
     assert version.declencheurs_presents(connection) == version.declencheurs_attendus(connection)
 
 

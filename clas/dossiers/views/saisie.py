@@ -9,7 +9,6 @@ from typing import Any, Protocol
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clas.campagnes.models import Campagne
 from clas.comptes.models import Utilisateur
+from clas.core.chiffres_en_cache import PaginateurCompteEnCache
 from clas.core.exceptions import VersionPerimee
 from clas.core.forms import resume_des_erreurs
 from clas.core.permissions import (
@@ -87,7 +87,8 @@ def dossiers_liste(request: RequeteConnectee) -> HttpResponse:
         .select_related("structure", "campagne__caf")
         .order_by("-updated_at", "-id")
     )
-    page = Paginator(dossiers, DOSSIERS_PAR_PAGE).get_page(request.GET.get("page"))
+    # Le total (tous les dossiers d'une Caf, du pays) compté une fois par version des données.
+    page = PaginateurCompteEnCache(dossiers, DOSSIERS_PAR_PAGE).get_page(request.GET.get("page"))
 
     adhesions = list(
         MembreStructure.objects.filter(utilisateur=utilisateur)

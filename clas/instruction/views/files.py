@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from clas.campagnes.models import Campagne
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
+from clas.core.chiffres_en_cache import PaginateurCompteEnCache, en_cache_selon_requetes
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.dossiers.models import Dossier, EtatDossier
 from clas.instruction import actions
@@ -128,7 +128,7 @@ def files(request: RequeteConnectee) -> HttpResponse:
     campagnes: list[CampagneDeLaFile] = []
     instructeurs: list[AgentCaf] = []
     if caf_id is not None:
-        campagnes = list(
+        de_la_caf = (
             avec_enveloppe(Campagne.objects.filter(caf_id=caf_id))
             .annotate(
                 a_traiter=Exists(
@@ -136,6 +136,10 @@ def files(request: RequeteConnectee) -> HttpResponse:
                 )
             )
             .order_by("-annee_scolaire")
+        )
+        # L'enveloppe somme les décisions de toute la campagne : une fois par version.
+        campagnes = en_cache_selon_requetes(
+            "files-campagnes", [de_la_caf], lambda: list(de_la_caf), list
         )
         instructeurs = list(
             AgentCaf.objects.filter(caf_id=caf_id, est_instructeur=True)
@@ -168,7 +172,9 @@ def files(request: RequeteConnectee) -> HttpResponse:
                 to_attr="propositions_en_attente",
             )
         )
-    page = Paginator(trier(dossiers, tri), DOSSIERS_PAR_PAGE).get_page(request.GET.get("page"))
+    page = PaginateurCompteEnCache(trier(dossiers, tri), DOSSIERS_PAR_PAGE).get_page(
+        request.GET.get("page")
+    )
     page.object_list = list(page.object_list)
     dater(page.object_list)
     nombre_de_filtres = formulaire.nombre_de_filtres()

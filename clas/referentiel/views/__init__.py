@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clas.bareme.parametres import LIBELLES_PARAMETRES, NOMS_PARAMETRES
+from clas.core.chiffres_en_cache import en_cache_selon_requetes
 from clas.core.exceptions import ActionImpossible, VersionPerimee
 from clas.core.permissions import RequeteConnectee, national_requis
 
@@ -29,11 +30,17 @@ from ..models import Caf, ParametresBareme, PropositionParametres
 def national_accueil(request: RequeteConnectee) -> HttpResponse:
     # Deux comptes séparés : les joindre dans la même requête multipliait les structures par
     # les agents de chaque Caf (un COUNT DISTINCT sur ce produit, 34 ms sur le pays doublé).
-    caf = list(Caf.objects.annotate(nb_structures=Count("structures")).order_by("code"))
+    # Les structures, des milliers, comptées une fois par version des données.
+    par_structures = Caf.objects.annotate(n=Count("structures")).values_list("pk", "n")
+    structures = en_cache_selon_requetes(
+        "national-structures", [par_structures], lambda: dict(par_structures), dict
+    )
     agents = dict(Caf.objects.annotate(n=Count("agents")).values_list("pk", "n"))
+    caf = list(Caf.objects.order_by("code"))
     for une_caf in caf:
+        une_caf.nb_structures = structures.get(une_caf.pk, 0)  # type: ignore[attr-defined]  # gabarit
         une_caf.nb_agents = agents.get(une_caf.pk, 0)  # type: ignore[attr-defined]  # gabarit
-    totaux = {"caf_actives": sum(1 for une_caf in caf if une_caf.nb_structures)}
+    totaux = {"caf_actives": sum(1 for n in structures.values() if n)}
     return render(
         request,
         "referentiel/national_accueil.html",

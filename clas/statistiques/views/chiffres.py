@@ -6,10 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from ..cache import chiffres_publics_en_cache
+from ..cache import chiffres_publics_en_cache, conventions_non_publiees_en_cache
 from ..chiffres_publics import LigneChiffres, csv_des_chiffres, totaux_par_annee
 from ..graphiques import Graphique, Serie, barres_verticales, enumeration, euros, montant_court
-from ..open_data import conventions_non_publiees
 
 
 def graphique_annees(lignes: list[LigneChiffres]) -> Graphique:
@@ -49,7 +48,7 @@ def chiffres(request: HttpRequest) -> HttpResponse:
             "lignes": [ligne for ligne in lignes if ligne.annee == annee],
             "totaux": {t.annee: t for t in totaux_par_annee(lignes)}.get(annee),
             "graphique": graphique_annees(lignes),
-            "non_publiees": conventions_non_publiees(),
+            "non_publiees": conventions_non_publiees_en_cache(),
         },
     )
 
