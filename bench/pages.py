@@ -662,7 +662,12 @@ def bareme_en_lot() -> dict[str, Any]:
 # --- Le rapport ---------------------------------------------------------------------------
 
 
-def ecrire(series: list[Serie], bareme: dict[str, Any], charge_avant: float) -> None:
+def ecrire(
+    series: list[Serie],
+    bareme: dict[str, Any],
+    charge_avant: float,
+    alternance: list[dict[str, Any]] | None = None,
+) -> None:
     import django
 
     quand = dt.datetime.now().astimezone()
@@ -678,6 +683,7 @@ def ecrire(series: list[Serie], bareme: dict[str, Any], charge_avant: float) -> 
         ),
         "charge_machine": charge_machine,
         "series": [asdict(s) for s in series],
+        "donnees_doublees_en_alternance": alternance or [],
         "bareme_en_lot": bareme,
     }
     (RACINE / "bench" / "resultats.json").write_text(
@@ -728,16 +734,22 @@ def ecrire(series: list[Serie], bareme: dict[str, Any], charge_avant: float) -> 
                 f"en {s.lot['duree_s']} s, {s.lot['requetes_sql']} requêtes SQL.",
             ]
         lignes.append("")
-    if len(series) == 2:
+    if alternance:
         lignes += [
             "## Données doublées",
+            "",
+            "Les deux bases servies en même temps par deux gunicorn, chaque page lue tour à tour",
+            "sur l'une et sur l'autre (l'ordre inversé à chaque tour) : le bruit de la machine",
+            "touche les deux colonnes de la même façon. (Les p50 des tableaux ci-dessus, mesurés",
+            "l'un après l'autre, en diffèrent de ce bruit.)",
             "",
             "| page | p50 ×1 | p50 ×2 | écart |",
             "|---|---:|---:|---:|",
         ]
-        for a, b in zip(series[0].pages, series[1].pages, strict=True):
-            ecart = (b.p50_ms / a.p50_ms - 1) * 100 if a.p50_ms else 0
-            lignes.append(f"| {a.nom} | {a.p50_ms} | {b.p50_ms} | {ecart:+.0f} % |")
+        for ligne in alternance:
+            une, deux = ligne["p50_ms_1"], ligne["p50_ms_2"]
+            ecart = (deux / une - 1) * 100 if une else 0
+            lignes.append(f"| {ligne['nom']} | {une} | {deux} | {ecart:+.0f} % |")
         lignes.append("")
     lignes += [
         "## Barème en lot",
@@ -752,11 +764,55 @@ def ecrire(series: list[Serie], bareme: dict[str, Any], charge_avant: float) -> 
     print("\n".join(lignes))
 
 
+@dataclass
+class Echelle:
+    """Ce qu'il faut pour remesurer une échelle : sa base, ses pages, les jetons de l'API."""
+
+    url: str
+    pages: list[Page]
+    jetons: dict[str, str]
+
+
+def en_alternance(echelles: list[Echelle], nombre: int) -> list[dict[str, Any]]:
+    """Les deux échelles servies en même temps, chaque page lue tour à tour sur l'une et
+    l'autre (l'ordre inversé à chaque tour) : le bruit de la machine, qui varie de ±25 %
+    d'une minute à l'autre, touche les deux de la même façon. C'est la comparaison « données
+    doublées » ; les mesures séparées de chaque échelle restent dans leurs tableaux."""
+    une, deux = echelles
+    with gunicorn(une.url) as base_une, gunicorn(deux.url) as base_deux:
+        navigateurs: list[dict[str, Navigateur]] = [{}, {}]
+        lignes = []
+        for page_une, page_deux in zip(une.pages, deux.pages, strict=True):
+            cotes: list[tuple[Navigateur, str, list[float]]] = []
+            for rang, (base, echelle, page) in enumerate(
+                ((base_une, une, page_une), (base_deux, deux, page_deux))
+            ):
+                pages_jetons.clear()
+                pages_jetons.update(echelle.jetons)
+                nav = navigateur_pour(base, page.persona, navigateurs[rang])
+                nav.echauffer(page.chemin)
+                cotes.append((nav, page.chemin, []))
+            for tour in range(nombre):
+                for nav, chemin, durees in cotes[:: 1 if tour % 2 == 0 else -1]:
+                    debut = time.perf_counter()
+                    statut, _corps = nav.lire(chemin)
+                    durees.append((time.perf_counter() - debut) * 1000)
+                    if statut != 200:
+                        raise RuntimeError(f"{chemin} : HTTP {statut}")
+            (p50_une, _), (p50_deux, _) = (p50_p95(durees) for _, _, durees in cotes)
+            lignes.append(
+                {"nom": page_une.nom, "p50_ms_1": round(p50_une, 1), "p50_ms_2": round(p50_deux, 1)}
+            )
+            print(f"  {page_une.nom:45} ×1 {p50_une:7.1f} ms  ×2 {p50_deux:7.1f} ms", flush=True)
+    return lignes
+
+
 def main() -> None:
     charge_avant = os.getloadavg()[0]
     echelles = [float(e) for e in os.environ.get("BENCH_ECHELLES", "1.0").split()]
     nombre = int(os.environ.get("BENCH_REQUETES", "30"))
     series = []
+    mesurees: list[Echelle] = []
     for echelle in echelles:
         url, generation = preparer(echelle)
         _django(url)
@@ -771,7 +827,12 @@ def main() -> None:
             serie.charge = charge(base, "/instruction/", "instructeur@demo.clas.fr")
         serie.lot = lot_de_1200()
         series.append(serie)
-    ecrire(series, bareme_en_lot(), charge_avant)
+        mesurees.append(Echelle(url, pages, dict(pages_jetons)))
+    alternance = []
+    if len(mesurees) == 2:
+        print("== Données doublées : les deux échelles en alternance ==", flush=True)
+        alternance = en_alternance(mesurees, nombre)
+    ecrire(series, bareme_en_lot(), charge_avant, alternance)
 
 
 if __name__ == "__main__":
