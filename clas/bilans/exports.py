@@ -15,6 +15,7 @@ from django.utils import timezone
 from clas.core.exports import Colonne, Export, jour, oui_non, perimetre_caf
 from clas.core.exports_differes import repondre
 from clas.core.permissions import RequeteConnectee, agent_ou_national_requis
+from clas.referentiel.choix_caf import caf_choisie
 
 from .models import EtatIndu, Indu, Remboursement
 from .retards import condition_indu_en_retard
@@ -32,7 +33,10 @@ def lignes_indus(utilisateur: Utilisateur, parametres: QueryDict) -> QuerySet[In
     )
     zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
     indus = perimetre_caf(
-        Indu.objects.all(), utilisateur, "convention__dossier__campagne__caf_id", parametres
+        Indu.objects.all(),
+        utilisateur,
+        "convention__dossier__campagne__caf_id",
+        caf_choisie(utilisateur, parametres.get("caf")),
     ).annotate(rembourse=Coalesce(Subquery(rembourse), zero))
     if parametres.get("en_retard", "") == "1":
         indus = indus.filter(condition_indu_en_retard())

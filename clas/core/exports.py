@@ -101,17 +101,17 @@ def perimetre_caf(
     requete: QuerySet[M],
     utilisateur: Utilisateur | AnonymousUser,
     champ_caf: str,
-    parametres: QueryDict | None = None,
+    caf_choisie: int | None = None,
 ) -> QuerySet[M]:
     """Le périmètre d'un export : tout pour l'administration nationale, la Caf de l'agent
-    pour un agent (`champ_caf` : le chemin vers l'identifiant de la Caf), rien sinon. Avec
-    `parametres` (ceux de la page), le national qui a choisi une Caf (`caf=<id>`, le
-    sélecteur des listes) n'exporte que celle-là."""
+    pour un agent (`champ_caf` : le chemin vers l'identifiant de la Caf), rien sinon. Le
+    national qui a choisi une Caf sur la page (`caf_choisie`, lue par
+    `referentiel.choix_caf.caf_choisie` : une Caf inconnue n'en choisit aucune, comme sur
+    la page) n'exporte que celle-là."""
     if not utilisateur.is_authenticated:
         return requete.none()
     if getattr(utilisateur, "est_admin_national", False):
-        caf = (parametres.get("caf", "") if parametres is not None else "").strip()
-        return requete.filter(**{champ_caf: int(caf)}) if caf.isdigit() else requete
+        return requete if caf_choisie is None else requete.filter(**{champ_caf: caf_choisie})
     agent = agent_de(utilisateur)
     if agent is None:
         return requete.none()

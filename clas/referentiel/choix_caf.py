@@ -48,6 +48,15 @@ class ChoixCaf:
         return f"&caf={self.caf_id}" if self.lecture_seule and self.caf_id is not None else ""
 
 
+def caf_choisie(utilisateur: Utilisateur, texte: str | None) -> int | None:
+    """La Caf que l'administration nationale a choisie (`?caf=`), si elle existe : celle
+    que la page montre, donc celle que son export reprend ; None pour un agent (sa Caf est
+    son périmètre) et pour « toutes »."""
+    if agent_de(utilisateur) is not None or not en_lecture_seule(utilisateur):
+        return None
+    return choix_caf(utilisateur, texte).caf_id
+
+
 def choix_caf(utilisateur: Utilisateur, texte: str | None) -> ChoixCaf:
     """La Caf de l'agent ; pour le national, la Caf choisie (`texte`, l'identifiant lu dans
     l'URL) si elle existe, sinon toutes. Un autre utilisateur reçoit un refus (403). Une

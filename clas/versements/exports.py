@@ -13,6 +13,7 @@ from django.http import HttpResponseBase, QueryDict
 from clas.core.exports import Colonne, Export, jour, perimetre_caf
 from clas.core.exports_differes import repondre
 from clas.core.permissions import RequeteConnectee, agent_ou_national_requis
+from clas.referentiel.choix_caf import caf_choisie
 
 from .models import EtatVersement, Versement
 
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
 
 def lignes_versements(utilisateur: Utilisateur, parametres: QueryDict) -> QuerySet[Versement]:
     versements = perimetre_caf(
-        Versement.objects.all(), utilisateur, "convention__dossier__campagne__caf_id", parametres
+        Versement.objects.all(),
+        utilisateur,
+        "convention__dossier__campagne__caf_id",
+        caf_choisie(utilisateur, parametres.get("caf")),
     )
     etat = parametres.get("etat", "")
     if etat in EtatVersement.values:

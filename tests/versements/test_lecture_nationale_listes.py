@@ -430,3 +430,16 @@ def test_l_export_du_national_suit_la_caf_choisie(national, scene, caf_rhone, vu
     assert choisie and {ligne["Caf"] for ligne in choisie} == {"Caf du Rhône"}
     page = texte(national.get(reverse("indus_liste") + f"?caf={caf_rhone.pk}"))
     assert f"{reverse('indus_export', args=['csv'])}?caf={caf_rhone.pk}" in page
+
+
+@pytest.mark.parametrize("vue", ["paiements_export", "indus_export"])
+@pytest.mark.parametrize("inconnue", ["999999", "abc", ""])
+def test_une_caf_inconnue_exporte_toutes_les_caf_comme_la_page(
+    national, scene, vue, inconnue
+) -> None:
+    """La page montre toutes les Caf quand `?caf=` n'en désigne aucune : l'export aussi."""
+    from tests.core.lecture_exports import dictionnaires_csv
+
+    adresse = reverse(vue, args=["csv"])
+    lignes = dictionnaires_csv(national.get(f"{adresse}?caf={inconnue}"))
+    assert {ligne["Caf"] for ligne in lignes} == {"Caf du Rhône", "Caf de la Somme"}
