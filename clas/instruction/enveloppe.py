@@ -17,6 +17,7 @@ from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 
 from clas.campagnes.models import Campagne
+from clas.core.chiffres_en_cache import en_cache_selon_requetes
 
 from .models import Decision, NatureDecision, Proposition, StatutProposition
 
@@ -144,8 +145,14 @@ def situations(campagnes: Iterable[CampagneAvecEnveloppe]) -> list[Situation]:
 
 
 def situation_enveloppe(campagne: Campagne) -> Situation:
-    """La situation de l'enveloppe d'une campagne, lue en base maintenant (une requête)."""
-    return situation_de(avec_enveloppe(Campagne.objects.filter(pk=campagne.pk)).get())
+    """La situation de l'enveloppe d'une campagne (une requête, qui somme les décisions et
+    propositions de toute la campagne), en cache tant que les données ne changent pas ;
+    toujours lue en base dans une transaction (une décision la vérifie sous verrou :
+    `depasse_enveloppe`)."""
+    annotee = avec_enveloppe(Campagne.objects.filter(pk=campagne.pk))
+    return en_cache_selon_requetes(
+        "enveloppe", [annotee], lambda: situation_de(annotee.get()), Situation
+    )
 
 
 def depasse_enveloppe(

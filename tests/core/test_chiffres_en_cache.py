@@ -197,3 +197,16 @@ def test_une_seconde_lecture_sans_ecriture_ne_recompte_rien(
         and " LIMIT " not in q["sql"]
     ]
     assert comptes == []
+
+
+def test_l_enveloppe_sur_la_page_du_dossier_suit_chaque_decision(instructeur, campagne_rhone):
+    from clas.instruction.models import Decision
+
+    dossier = DossierFactory(campagne=campagne_rhone, accepte=True)
+    adresse = f"/instruction/dossiers/{dossier.pk}/"
+    decide = instructeur.get(adresse).context["situation"].decide
+    assert decide == Decision.objects.get(dossier=dossier).montant
+    Decision.objects.filter(dossier=dossier).update(montant=Decimal("1234.00"))
+    assert instructeur.get(adresse).context["situation"].decide == Decimal("1234.00")
+    DossierFactory(campagne=campagne_rhone, accepte=True, decision__montant=Decimal("100.00"))
+    assert instructeur.get(adresse).context["situation"].decide == Decimal("1334.00")
