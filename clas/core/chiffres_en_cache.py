@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
@@ -113,7 +114,10 @@ def en_cache_selon_requetes(
 ) -> T:
     """`calculer()`, qui ne lit que `requetes` (filtrées ou agrégées), en cache sous leur SQL
     et leurs paramètres ; recalculé à chaque fois si l'une lit une table non suivie."""
-    sql_et_parametres = [requete.query.sql_with_params() for requete in requetes]
+    try:
+        sql_et_parametres = [requete.query.sql_with_params() for requete in requetes]
+    except EmptyResultSet:  # une requête vide d'avance (`__in=[]`) : rien à lire en base
+        return calculer()
     lues = {table for sql, _ in sql_et_parametres for table in _TABLES_LUES.findall(sql)}
     if not lues <= TABLES_SUIVIES:
         return calculer()

@@ -210,3 +210,9 @@ def test_l_enveloppe_sur_la_page_du_dossier_suit_chaque_decision(instructeur, ca
     assert instructeur.get(adresse).context["situation"].decide == Decimal("1234.00")
     DossierFactory(campagne=campagne_rhone, accepte=True, decision__montant=Decimal("100.00"))
     assert instructeur.get(adresse).context["situation"].decide == Decimal("1334.00")
+
+
+def test_une_requete_vide_d_avance_est_calculee_sans_erreur(db):
+    requete = Dossier.objects.filter(campagne_id__in=[])
+    assert en_cache_selon_requetes("essai", [requete], requete.count, int) == 0
+    assert PaginateurCompteEnCache(requete.order_by("pk"), 10).count == 0
