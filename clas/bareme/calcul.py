@@ -97,6 +97,17 @@ class Resultat:
     explication: tuple[Etape, ...]
     parametres: Parametres
 
+    @property
+    def parametres_utilises(self) -> tuple[ParametreUtilise, ...]:
+        """Chaque paramètre cité par les étapes, une fois, dans l'ordre de sa première
+        citation : la page les montre avec leur source dans un seul tableau, au lieu de
+        répéter la source à chaque étape de chaque collectif."""
+        vus: dict[str, ParametreUtilise] = {}
+        for etape in self.explication:
+            for parametre in etape.parametres:
+                vus.setdefault(parametre.nom, parametre)
+        return tuple(vus.values())
+
 
 def calculer(entree: Entree, parametres: Parametres) -> Resultat:
     """Calcule la prestation de service d'un projet et explique chaque étape."""

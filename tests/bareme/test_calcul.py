@@ -491,3 +491,19 @@ def test_un_collectif_non_retenu_par_la_caf_compte_dans_le_prix_de_revient_mais_
     assert [c.montant for c in resultat.collectifs] == [Decimal("1950.00"), Decimal("0.00")]
     assert [m.code for m in resultat.collectifs[1].motifs_ineligibilite] == ["non_retenu"]
     assert any("non retenu par la Caf" in e.formule for e in resultat.explication)
+
+
+def test_les_parametres_utilises_une_fois_chacun_dans_l_ordre_des_etapes(
+    parametres: Parametres, fabrique_collectif: FabriqueCollectif, fabrique_entree: FabriqueEntree
+) -> None:
+    entree = fabrique_entree(
+        *_collectifs_de_l_exemple(fabrique_collectif),
+        depenses="24000.00",
+        cofinancements="10000.00",
+    )
+    resultat = calculer(entree, parametres)
+    cites = [p for etape in resultat.explication for p in etape.parametres]
+    attendus = list(dict.fromkeys(p.nom for p in cites))
+    assert [p.nom for p in resultat.parametres_utilises] == attendus
+    assert len(cites) > len(attendus)  # trois collectifs : chaque paramètre cité plusieurs fois
+    assert all(p.source for p in resultat.parametres_utilises)
