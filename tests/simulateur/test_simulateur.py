@@ -96,16 +96,15 @@ def test_l_exemple_de_clas_md_donne_8_889_euros_et_son_explication(anonyme: Clie
     assert "Le calcul pas à pas" in page
     assert "24\u00a0000,00\u00a0€ ÷ 3 = 8\u00a0000,00\u00a0€" in page
     assert "min(0,325 × 8\u00a0000,00\u00a0€ ; 2\u00a0563,00\u00a0€) = 2\u00a0563,00\u00a0€" in page
-    assert "Source : Page Caf partenaires" in page
     assert "Montant limité au reste à charge" not in page
     resultat = reponse.context["resultat"]
     # Une ligne par étape, puis une par paramètre cité (avec sa source, une seule fois).
     assert len(resultat.explication) + len(resultat.parametres_utilises) == page.count(
         '<th scope="row">'
     )
-    assert page.count("Source : Page Caf partenaires") == sum(
-        "Page Caf partenaires" in p.source for p in resultat.parametres_utilises
-    )
+    # Chaque source figure une fois, dans le tableau des paramètres (pas à chaque étape).
+    for parametre in resultat.parametres_utilises:
+        assert f'<td class="fr-text--sm">{parametre.source}</td>' in page
 
 
 def test_apres_le_calcul_la_saisie_reste_dans_le_formulaire(anonyme: Client) -> None:
