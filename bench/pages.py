@@ -216,16 +216,18 @@ class Navigateur:
             for _ in range(TOURS_D_ECHAUFFEMENT):
                 list(groupe.map(lambda _rang: self.lire(chemin), range(PROCESSUS_GUNICORN)))
 
+    def duree(self, chemin: str) -> float:
+        """Une lecture, en millisecondes ; une page qui ne répond pas 200 arrête la mesure."""
+        debut = time.perf_counter()
+        statut, _corps = self.lire(chemin)
+        duree = (time.perf_counter() - debut) * 1000
+        if statut != 200:
+            raise RuntimeError(f"{chemin} : HTTP {statut}")
+        return duree
+
     def chronometrer(self, chemin: str, nombre: int) -> list[float]:
         self.echauffer(chemin)
-        durees = []
-        for _ in range(nombre):
-            debut = time.perf_counter()
-            statut, _corps = self.lire(chemin)
-            durees.append((time.perf_counter() - debut) * 1000)
-            if statut != 200:
-                raise RuntimeError(f"{chemin} : HTTP {statut}")
-        return durees
+        return [self.duree(chemin) for _ in range(nombre)]
 
 
 def p50_p95(durees: list[float]) -> tuple[float, float]:
@@ -794,11 +796,7 @@ def en_alternance(echelles: list[Echelle], nombre: int) -> list[dict[str, Any]]:
                 cotes.append((nav, page.chemin, []))
             for tour in range(nombre):
                 for nav, chemin, durees in cotes[:: 1 if tour % 2 == 0 else -1]:
-                    debut = time.perf_counter()
-                    statut, _corps = nav.lire(chemin)
-                    durees.append((time.perf_counter() - debut) * 1000)
-                    if statut != 200:
-                        raise RuntimeError(f"{chemin} : HTTP {statut}")
+                    durees.append(nav.duree(chemin))
             (p50_une, _), (p50_deux, _) = (p50_p95(durees) for _, _, durees in cotes)
             lignes.append(
                 {"nom": page_une.nom, "p50_ms_1": round(p50_une, 1), "p50_ms_2": round(p50_deux, 1)}

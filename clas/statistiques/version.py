@@ -33,16 +33,15 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from clas.core.chiffres_en_cache import TABLE_VERSION, TABLES_SUIVIES
 
-TABLE = TABLE_VERSION
 # Les tables suivies (`core.chiffres_en_cache`), dans l'ordre : toutes celles que lisent
 # `indicateurs.tableau_de_bord` et les `_repartition*` (tests/statistiques/test_cache_coherent.py
 # vérifie que les requêtes n'en lisent pas d'autre), et les comptes mis en cache ailleurs.
 TABLES = tuple(sorted(TABLES_SUIVIES))
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
-AVANCER = f"UPDATE {TABLE} SET numero = numero + 1 WHERE id = 1"  # noqa: S608 — constante
+AVANCER = f"UPDATE {TABLE_VERSION} SET numero = numero + 1 WHERE id = 1"  # noqa: S608 — constante
 
 CREER_TABLE = f"""
-CREATE TABLE {TABLE} (
+CREATE TABLE {TABLE_VERSION} (
     id smallint NOT NULL PRIMARY KEY CHECK (id = 1),
     numero bigint NOT NULL,
     generation varchar(32) NOT NULL
@@ -143,7 +142,7 @@ def creer(connexion: BaseDatabaseWrapper) -> None:
     with connexion.cursor() as curseur:
         curseur.execute(CREER_TABLE)
         curseur.execute(
-            f"INSERT INTO {TABLE} (id, numero, generation) VALUES (1, 0, %s)",  # noqa: S608
+            f"INSERT INTO {TABLE_VERSION} (id, numero, generation) VALUES (1, 0, %s)",  # noqa: S608
             [secrets.token_hex(8)],
         )
     installer(connexion)
@@ -152,12 +151,12 @@ def creer(connexion: BaseDatabaseWrapper) -> None:
 def retirer(connexion: BaseDatabaseWrapper) -> None:
     desinstaller(connexion)
     with connexion.cursor() as curseur:
-        curseur.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        curseur.execute(f"DROP TABLE IF EXISTS {TABLE_VERSION}")
 
 
 def table_presente(connexion: BaseDatabaseWrapper) -> bool:
     with connexion.cursor() as curseur:
-        return TABLE in connexion.introspection.table_names(curseur)
+        return TABLE_VERSION in connexion.introspection.table_names(curseur)
 
 
 def avancer(connexion: BaseDatabaseWrapper) -> None:

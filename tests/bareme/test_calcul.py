@@ -388,14 +388,24 @@ def _collectifs_de_l_exemple(
     ]
 
 
-def test_l_exemple_de_clas_md_donne_8_889_euros_sans_plafonnement(
-    parametres: Parametres, fabrique_collectif: FabriqueCollectif, fabrique_entree: FabriqueEntree
-) -> None:
-    entree = fabrique_entree(
-        *_collectifs_de_l_exemple(fabrique_collectif),
+def _entree_de_l_exemple(
+    fabrique_collectif: FabriqueCollectif,
+    fabrique_entree: FabriqueEntree,
+    semaines_du_premier: int = 36,
+) -> Entree:
+    """L'exemple de CLAS.md : trois collectifs, 24 000 € de dépenses, 10 000 € de
+    cofinancements."""
+    return fabrique_entree(
+        *_collectifs_de_l_exemple(fabrique_collectif, semaines_du_premier),
         depenses="24000.00",
         cofinancements="10000.00",
     )
+
+
+def test_l_exemple_de_clas_md_donne_8_889_euros_sans_plafonnement(
+    parametres: Parametres, fabrique_collectif: FabriqueCollectif, fabrique_entree: FabriqueEntree
+) -> None:
+    entree = _entree_de_l_exemple(fabrique_collectif, fabrique_entree)
 
     resultat = calculer(entree, parametres)
 
@@ -417,11 +427,7 @@ def test_l_exemple_de_clas_md_donne_8_889_euros_sans_plafonnement(
 def test_l_exemple_avec_un_collectif_de_18_semaines_lui_donne_1_431_50_euros(
     parametres: Parametres, fabrique_collectif: FabriqueCollectif, fabrique_entree: FabriqueEntree
 ) -> None:
-    entree = fabrique_entree(
-        *_collectifs_de_l_exemple(fabrique_collectif, semaines_du_premier=18),
-        depenses="24000.00",
-        cofinancements="10000.00",
-    )
+    entree = _entree_de_l_exemple(fabrique_collectif, fabrique_entree, semaines_du_premier=18)
 
     resultat = calculer(entree, parametres)
 
@@ -496,11 +502,7 @@ def test_un_collectif_non_retenu_par_la_caf_compte_dans_le_prix_de_revient_mais_
 def test_les_parametres_utilises_une_fois_chacun_dans_l_ordre_des_etapes(
     parametres: Parametres, fabrique_collectif: FabriqueCollectif, fabrique_entree: FabriqueEntree
 ) -> None:
-    entree = fabrique_entree(
-        *_collectifs_de_l_exemple(fabrique_collectif),
-        depenses="24000.00",
-        cofinancements="10000.00",
-    )
+    entree = _entree_de_l_exemple(fabrique_collectif, fabrique_entree)
     resultat = calculer(entree, parametres)
     cites = [p for etape in resultat.explication for p in etape.parametres]
     attendus = list(dict.fromkeys(p.nom for p in cites))
