@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from clas.comptes.models import Utilisateur
 from clas.demo.national import generer_national
@@ -62,3 +62,6 @@ def test_la_commande_ecrit_un_resume(capsys: pytest.CaptureFixture[str]) -> None
     assert "ANALYZE" in sortie  # le planificateur connaît la taille des tables
     assert Dossier.objects.count() > 0
     assert Decimal(0) < (Decision.objects.aggregate(s=Sum("montant"))["s"] or 0)
+    # L'écriture par lots ne passe pas par `Versement.save` : la Caf recopiée est la bonne.
+    assert Versement.objects.exists()
+    assert not Versement.objects.exclude(caf_id=F("convention__dossier__campagne__caf_id"))

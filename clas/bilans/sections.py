@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
-from clas.conventions.models import Avenant, Convention
-from clas.conventions.sections import convention_du_dossier
+from clas.conventions.models import Convention
+from clas.conventions.sections import avenants_de, convention_du_dossier
 from clas.dossiers.models import Dossier, EtatDossier, Evenement
-from clas.versements.models import EtatVersement, NatureVersement, Versement
+from clas.versements.models import EtatVersement, NatureVersement
+from clas.versements.sections import versements_de
 
 from .forms import FormulaireRemboursement
 from .models import Bilan, EtatBilan, Indu
@@ -24,6 +25,29 @@ ZERO = Decimal("0.00")
 ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
 
 
+def bilan_de(convention: Convention) -> Bilan | None:
+    """Le bilan de la convention (None s'il n'est pas commencé), lu une fois par page sans
+    ses chiffres détaillés : les sections du bilan et de la régularisation le partagent."""
+    relation = Convention.bilan.related  # la relation inverse
+    if not relation.is_cached(convention):
+        bilan = (
+            Bilan.objects.filter(convention=convention)
+            .only(
+                "id",
+                "convention_id",
+                "etat",
+                "depose_le",
+                "accepte_le",
+                "commentaire_caf",
+                "montant_recalcule",
+                "montant_definitif",
+            )
+            .first()
+        )
+        relation.set_cached_value(convention, bilan)
+    return cast(Bilan | None, relation.get_cached_value(convention))
+
+
 def bilan_du_dossier(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
@@ -31,20 +55,7 @@ def bilan_du_dossier(
     convention = convention_du_dossier(dossier)
     if convention is None or not convention.est_signee:
         return None
-    bilan = (
-        Bilan.objects.filter(convention=convention)
-        .only(
-            "id",
-            "convention_id",
-            "etat",
-            "depose_le",
-            "accepte_le",
-            "commentaire_caf",
-            "montant_recalcule",
-            "montant_definitif",
-        )
-        .first()
-    )
+    bilan = bilan_de(convention)
     etat = bilan.etat if bilan is not None else EtatBilan.BROUILLON
     return {
         "convention": convention,
@@ -81,7 +92,7 @@ def regularisation_du_dossier(
     convention = _convention(dossier)
     if convention is None:
         return None
-    bilan = Bilan.objects.filter(convention=convention).first()
+    bilan = bilan_de(convention)
     indu = Indu.objects.filter(convention=convention).first()
     remboursements = (
         list(indu.remboursements.select_related("enregistre_par").order_by("recu_le", "id"))
@@ -89,17 +100,16 @@ def regularisation_du_dossier(
         else []
     )
     rembourse = sum((r.montant for r in remboursements), start=ZERO)
-    solde = (
-        Versement.objects.filter(convention=convention, nature=NatureVersement.SOLDE)
-        .exclude(etat=EtatVersement.REJETE)
-        .order_by("-id")
-        .first()
+    solde = max(
+        (
+            v
+            for v in versements_de(convention)
+            if v.nature == NatureVersement.SOLDE and v.etat != EtatVersement.REJETE
+        ),
+        key=lambda v: v.pk,
+        default=None,
     )
-    avenants = list(
-        Avenant.objects.filter(convention=convention)
-        .select_related("valide_par")
-        .order_by("numero")
-    )
+    avenants = avenants_de(convention)
     capacites = (
         capacites_indu(dossier, utilisateur)
         if utilisateur is not None and indu is not None

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
+
+from django.db.models import Prefetch, prefetch_related_objects
 
 from clas.dossiers.models import Dossier, EtatDossier
 from clas.instruction.models import ObjetProposition, Proposition, StatutProposition
@@ -19,19 +21,44 @@ ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
 
 
 def convention_du_dossier(dossier: Dossier) -> Convention | None:
-    """La convention d'un dossier accepté (ou clôturé), lue une seule fois par page : la
+    """La convention d'un dossier accepté (ou clôturé), lue une seule fois par page avec ce
+    que les sections en montrent (signataire, décision, qui l'a proposée et validée) : la
     relation inverse la garde sur l'objet dossier, que la page passe à chaque section
-    (convention, avenants, versements, bilan, régularisation) ; ses propres relations
-    (décision…), lues à la demande, sont donc elles aussi partagées."""
+    (convention, avenants, versements, bilan, régularisation)."""
     if dossier.etat not in ETATS_APRES_ACCORD:
         return None
-    try:
-        return dossier.convention
-    except Convention.DoesNotExist:
-        return None
+    relation = Dossier.convention.related  # la relation inverse
+    if not relation.is_cached(dossier):
+        convention = (
+            Convention.objects.select_related(
+                "signee_par", "decision__instructeur", "decision__valideur"
+            )
+            .filter(dossier_id=dossier.pk)
+            .first()
+        )
+        if convention is None:
+            relation.set_cached_value(dossier, None)
+        else:
+            dossier.convention = convention  # garde aussi convention.dossier
+    return cast(Convention | None, relation.get_cached_value(dossier))
 
 
-def _convention(dossier: Dossier, *relations: str) -> Convention | None:
+def avenants_de(convention: Convention) -> list[Avenant]:
+    """Les avenants de la convention, lus une fois par page : les sections de la convention
+    et de la régularisation les partagent."""
+    prefetch_related_objects(
+        [convention],
+        Prefetch(
+            "avenants",
+            queryset=Avenant.objects.select_related("valide_par", "proposition__auteur").order_by(
+                "numero"
+            ),
+        ),
+    )
+    return list(convention.avenants.all())
+
+
+def _convention(dossier: Dossier) -> Convention | None:
     return convention_du_dossier(dossier)
 
 
@@ -39,7 +66,7 @@ def convention_structure(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """La convention et si la personne connectée peut la signer."""
-    convention = _convention(dossier, "signee_par")
+    convention = _convention(dossier)
     if convention is None:
         return None
     return {
@@ -56,7 +83,7 @@ def convention_caf(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """Côté Caf : la convention, qui l'a signée, quand et depuis où."""
-    convention = _convention(dossier, "signee_par", "decision__valideur")
+    convention = _convention(dossier)
     return {"convention": convention} if convention is not None else None
 
 
@@ -65,19 +92,19 @@ def avenants_caf(
 ) -> dict[str, Any] | None:
     """Côté Caf : la décision d'origine, les avenants, l'avenant en attente et ce que
     l'agent peut faire (proposer, valider ou renvoyer)."""
-    convention = _convention(dossier, "decision")
+    convention = _convention(dossier)
     if convention is None:
         return None
-    en_attente = (
-        Proposition.objects.filter(dossier_id=dossier.pk, statut=StatutProposition.EN_ATTENTE)
-        .select_related("auteur")
-        .first()
-    )
-    avenants = list(
-        Avenant.objects.filter(convention=convention)
-        .select_related("valide_par", "proposition__auteur")
-        .order_by("numero")
-    )
+    # La page du dossier côté Caf a déjà lu la proposition en attente.
+    if "proposition_en_attente" in page:
+        en_attente = page["proposition_en_attente"]
+    else:
+        en_attente = (
+            Proposition.objects.filter(dossier_id=dossier.pk, statut=StatutProposition.EN_ATTENTE)
+            .select_related("auteur")
+            .first()
+        )
+    avenants = avenants_de(convention)
     projet = None
     collectifs_projet: list[dict[str, Any]] = []
     if en_attente is not None and en_attente.objet == ObjetProposition.AVENANT:

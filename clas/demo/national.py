@@ -1044,6 +1044,7 @@ class Generateur:
         acompte = self.nouveau(
             Versement,
             convention=c,
+            caf_id=d.campagne.caf_id,
             nature="acompte",
             montant=arrondir(c.taux_acompte * c.montant_maximal),
             created_at=quand,
@@ -1146,6 +1147,7 @@ class Generateur:
             nouveau = self.nouveau(
                 Versement,
                 convention=versement.convention,
+                caf_id=versement.caf_id,
                 nature=versement.nature,
                 montant=versement.montant,
                 reemission_de=versement,
@@ -1334,7 +1336,12 @@ class Generateur:
         agent = d.instructeur
         if ecart > 0:
             solde = self.nouveau(
-                Versement, convention=c, nature="solde", montant=ecart, created_at=quand
+                Versement,
+                convention=c,
+                caf_id=d.campagne.caf_id,
+                nature="solde",
+                montant=ecart,
+                created_at=quand,
             )
             self.noter(
                 d,

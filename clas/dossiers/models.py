@@ -429,7 +429,10 @@ class Evenement(models.Model):
     (le dossier, un versement, le bilan…) et l'état de cet objet avant et après. Les
     événements publics sont montrés à la structure ; les autres aux seuls agents."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evenements")
+    # Index : `evenement_par_dossier_et_date` (il sert aussi la clé étrangère).
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="evenements", db_index=False
+    )
     auteur = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -452,6 +455,13 @@ class Evenement(models.Model):
     class Meta:
         verbose_name = "événement"
         ordering = ["created_at", "id"]
+        # L'historique d'un dossier, le plus récent d'abord et tronqué : lu dans l'ordre de
+        # l'index, sans trier les 200 événements d'un gros dossier ni parcourir les comptes.
+        indexes = [
+            models.Index(
+                fields=["dossier", "created_at", "id"], name="evenement_par_dossier_et_date"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier} — {self.libelle}"

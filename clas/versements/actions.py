@@ -402,7 +402,7 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             )
         candidats = list(
             Versement.objects.select_for_update(of=("self",), skip_locked=False)
-            .filter(etat=E.VALIDE, lot__isnull=True, convention__dossier__campagne__caf_id=caf.pk)
+            .filter(etat=E.VALIDE, lot__isnull=True, caf_id=caf.pk)
             .select_related("convention__dossier__structure")
             .order_by("pk")
         )
@@ -670,6 +670,7 @@ def reemettre(versement: Versement, agent_utilisateur: Utilisateur) -> tuple[Ver
                     nature=versement.nature,
                     montant=versement.montant,
                     reemission_de=versement,
+                    caf_id=versement.caf_id,
                 )
         except IntegrityError as erreur:
             raise ActionImpossible(

@@ -25,7 +25,7 @@ def lignes_versements(utilisateur: Utilisateur, parametres: QueryDict) -> QueryS
     versements = perimetre_caf(
         Versement.objects.all(),
         utilisateur,
-        "convention__dossier__campagne__caf_id",
+        "caf_id",
         caf_choisie(utilisateur, parametres.get("caf")),
     )
     etat = parametres.get("etat", "")

@@ -9,10 +9,11 @@ versements payés est toujours celle des mouvements « versement payé ».
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from clas.comptes.models import Utilisateur
 from clas.conventions.models import Convention
@@ -72,17 +73,37 @@ class Situation:
         return self.indu - self.rembourse
 
 
-def situation(convention: Convention) -> Situation:
-    """Quatre requêtes agrégées, quel que soit le nombre de versements."""
-    en_cours = (
-        Versement.objects.filter(convention=convention)
-        .exclude(etat__in=[EtatVersement.PAYE, EtatVersement.REJETE])
-        .aggregate(total=Sum("montant"))["total"]
+def situation(convention: Convention, versements: Iterable[Versement] | None = None) -> Situation:
+    """Deux requêtes agrégées, quel que soit le nombre de versements : une seule quand la
+    page a déjà lu les versements de la convention (`versements`)."""
+    if versements is None:
+        en_cours = (
+            (
+                Versement.objects.filter(convention=convention)
+                .exclude(etat__in=[EtatVersement.PAYE, EtatVersement.REJETE])
+                .aggregate(total=Sum("montant"))["total"]
+            )
+            or ZERO
+        )
+    else:
+        en_cours = sum(
+            (
+                v.montant
+                for v in versements
+                if v.etat not in (EtatVersement.PAYE, EtatVersement.REJETE)
+            ),
+            start=ZERO,
+        )
+    totaux = Mouvement.objects.filter(convention=convention).aggregate(
+        **{
+            str(type_mouvement): Sum("montant", filter=Q(type=type_mouvement))
+            for type_mouvement in TypeMouvement
+        }
     )
     return Situation(
         montant_decide=convention.montant_maximal,
-        verse=total_des_mouvements(convention, TypeMouvement.VERSEMENT_PAYE),
-        en_cours=en_cours or ZERO,
-        indu=total_des_mouvements(convention, TypeMouvement.INDU_NOTIFIE),
-        rembourse=total_des_mouvements(convention, TypeMouvement.REMBOURSEMENT),
+        verse=totaux[TypeMouvement.VERSEMENT_PAYE] or ZERO,
+        en_cours=en_cours,
+        indu=totaux[TypeMouvement.INDU_NOTIFIE] or ZERO,
+        rembourse=totaux[TypeMouvement.REMBOURSEMENT] or ZERO,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -71,6 +73,17 @@ class Versement(models.Model):
     rejeté par la banque est réémis par un nouveau versement (`reemission_de`), une fois."""
 
     convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="versements")
+    # La Caf qui paie (celle de la campagne du dossier, qui ne change jamais), recopiée ici :
+    # les versements d'une Caf se lisent par un index, sans remonter convention → dossier →
+    # campagne pour chacun (`save` la remplit ; l'écriture par lots la donne).
+    caf = models.ForeignKey(
+        "referentiel.Caf",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name="Caf",
+        db_index=False,  # servie par `versement_par_caf`
+    )
     nature = models.CharField("nature", max_length=10, choices=NatureVersement.choices)
     montant = models.DecimalField("montant", max_digits=12, decimal_places=2)
     etat = models.CharField(
@@ -120,6 +133,9 @@ class Versement(models.Model):
     class Meta:
         verbose_name = "versement"
         ordering = ["created_at", "id"]
+        # Les versements d'une Caf dans l'ordre de la pagination de l'API (et pour toute
+        # recherche par Caf : les pages de paiement, le lot à créer).
+        indexes = [models.Index(fields=["caf", "id"], name="versement_par_caf")]
         constraints = [
             models.UniqueConstraint(
                 fields=["convention", "nature"],
@@ -142,6 +158,13 @@ class Versement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_nature_display()} {self.convention.dossier} : {self.montant}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.caf_id is None:
+            self.caf_id = Convention.objects.values_list(
+                "dossier__campagne__caf_id", flat=True
+            ).get(pk=self.convention_id)
+        super().save(*args, **kwargs)
 
 
 class TypeMouvement(models.TextChoices):

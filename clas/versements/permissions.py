@@ -36,7 +36,7 @@ def versements_de_la_caf(utilisateur: Utilisateur) -> QuerySet[Versement]:
     agent = agent_de(utilisateur)
     if agent is None:
         return Versement.objects.none()
-    return Versement.objects.filter(convention__dossier__campagne__caf_id=agent.caf_id)
+    return Versement.objects.filter(caf_id=agent.caf_id)
 
 
 def lots_de_la_caf(utilisateur: Utilisateur) -> QuerySet[LotPaiement]:

@@ -1,12 +1,14 @@
 """Les versements sur les pages du dossier, structure et Caf (inscrits par
 `VersementsConfig.ready`, voir `clas.core.sections`). Aucune requête tant que le dossier
 n'est pas accepté ; ensuite un nombre fixe de requêtes, quel que soit le nombre de
-versements."""
+versements (lus une fois, partagés avec la régularisation)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from django.db.models import Prefetch, prefetch_related_objects
 
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
@@ -22,12 +24,19 @@ def _convention(dossier: Dossier) -> Convention | None:
     return convention_du_dossier(dossier)
 
 
-def _versements(convention: Convention) -> list[Versement]:
-    return list(
-        Versement.objects.filter(convention=convention)
-        .select_related("lot", "valide_par", "reemission")
-        .order_by("created_at", "pk")
+def versements_de(convention: Convention) -> list[Versement]:
+    """Les versements de la convention, lus une fois par page : les sections des versements
+    et de la régularisation les partagent."""
+    prefetch_related_objects(
+        [convention],
+        Prefetch(
+            "versements",
+            queryset=Versement.objects.select_related("lot", "valide_par", "reemission").order_by(
+                "created_at", "pk"
+            ),
+        ),
     )
+    return list(convention.versements.all())
 
 
 def versements_structure(
@@ -37,12 +46,12 @@ def versements_structure(
     convention = _convention(dossier)
     if convention is None or not convention.est_signee:
         return None
-    versements = _versements(convention)
+    versements = versements_de(convention)
     return {
         "convention": convention,
         "versements": versements,
         "acompte": next((v for v in versements if v.nature == NatureVersement.ACOMPTE), None),
-        "situation": grand_livre.situation(convention),
+        "situation": grand_livre.situation(convention, versements),
         # Le montant définitif, une fois le bilan accepté (None avant).
         "montant_definitif": convention.montant_definitif,
     }
@@ -57,11 +66,11 @@ def versements_caf(
         return None
     agent = agent_de(utilisateur) if utilisateur is not None else None
     de_la_caf = agent is not None and agent.caf_id == dossier.campagne.caf_id
-    versements = _versements(convention)
+    versements = versements_de(convention)
     return {
         "convention": convention,
         "versements": versements,
-        "situation": grand_livre.situation(convention),
+        "situation": grand_livre.situation(convention, versements),
         "peut_valider": de_la_caf and capacites_paiements(utilisateur)["valider"],
         "a_valider": [v for v in versements if v.etat == EtatVersement.A_VALIDER],
     }

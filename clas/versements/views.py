@@ -92,9 +92,7 @@ def _versements(request: RequeteConnectee, choix: ChoixCaf) -> QuerySet[Versemen
         structure_id=OuterRef("convention__dossier__structure_id")
     )
     return (
-        choix.filtrer(
-            permissions.versements_lisibles(request.user), "convention__dossier__campagne__caf_id"
-        )
+        choix.filtrer(permissions.versements_lisibles(request.user), "caf_id")
         .select_related(
             "convention__dossier__structure", "convention__dossier__campagne__caf", "valide_par"
         )

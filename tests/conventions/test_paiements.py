@@ -54,6 +54,19 @@ def fabrique(campagne_paiements, caf_rhone, utilisateurs):
     return fabriquer
 
 
+def test_un_versement_porte_la_caf_de_la_campagne_de_son_dossier(fabrique, caf_rhone, caf_somme):
+    """Recopiée à la création (les listes d'une Caf la lisent par un index) ; celle qu'on
+    donne n'est pas remplacée."""
+    acompte = fabrique()
+    assert acompte.caf_id == caf_rhone.pk
+    assert Versement.objects.get(pk=acompte.pk).caf_id == caf_rhone.pk
+    solde = Versement(convention=acompte.convention, nature="solde", montant=Decimal("10.00"))
+    solde.caf_id = caf_rhone.pk
+    solde.save()
+    assert solde.caf_id == caf_rhone.pk
+    assert not Versement.objects.filter(caf=caf_somme).exists()
+
+
 def _utilisateur(utilisateurs, persona):
     return AnonymousUser() if persona == "anonyme" else utilisateurs[persona]
 
@@ -413,6 +426,7 @@ def test_un_versement_rejete_est_reemis_une_fois_puis_part_dans_un_lot_suivant(
     assert nouveau.etat == E.A_VALIDER
     assert nouveau.reemission_de == rejete
     assert (nouveau.nature, nouveau.montant) == (rejete.nature, rejete.montant)
+    assert nouveau.caf_id == rejete.caf_id == caf_rhone.pk
     assert Evenement.objects.filter(type="versement_reemis").count() == 1
 
     paiements.valider_versements([nouveau], valideur)

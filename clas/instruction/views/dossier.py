@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,6 +56,7 @@ from clas.instruction.models import (
     Annotation,
     ChampCorrige,
     Correction,
+    Decision,
     Proposition,
     StatutProposition,
 )
@@ -235,10 +236,15 @@ def _decision(dossier: Dossier) -> Any:
     sans nouvelle requête) ; None avant la décision."""
     if dossier.etat not in (*ETATS_DECIDES, EtatDossier.CLOTURE):
         return None
-    try:
-        return dossier.decision
-    except ObjectDoesNotExist:
-        return None
+    relation = Dossier.decision.related  # la relation inverse
+    if not relation.is_cached(dossier):
+        relation.set_cached_value(
+            dossier,
+            Decision.objects.select_related("instructeur", "valideur")
+            .filter(dossier_id=dossier.pk)
+            .first(),
+        )
+    return relation.get_cached_value(dossier)
 
 
 def _pieces(dossier: Dossier) -> list[Any]:
@@ -434,8 +440,10 @@ def rendre_dossier(
         "formulaire_complements": formulaires.get("complements") or FormulaireComplements(),
     }
     contexte.update(extra or {})
+    # Les sections reçoivent la page : la proposition en attente, déjà lue, et les
+    # formulaires en erreur venus des vues qui agissent (`extra`).
     contexte["sections_apres_decision"] = sections_du_dossier(
-        "caf", dossier, request.user, extra or {}
+        "caf", dossier, request.user, contexte
     )
     return render(request, "instruction/dossier.html", contexte, status=status)
 
