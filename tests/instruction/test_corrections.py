@@ -286,3 +286,27 @@ def test_un_champ_du_dossier_ne_se_corrige_pas_sur_un_collectif(
             "x",
         )
     assert "depenses_totales" in erreur.value.message_dict
+
+
+def test_le_tableau_declare_retenu_d_un_collectif_non_corrige_n_est_montre_qu_a_l_instructeur(
+    instructeur, valideur, dossier_instruit
+) -> None:
+    """L'agent qui instruit voit chaque collectif « déclaré / retenu » à côté de son
+    formulaire de correction ; les autres agents ne voient le tableau que d'un collectif
+    corrigé (sans correction, ses deux colonnes seraient les mêmes)."""
+    premier, second = dossier_instruit.collectifs.order_by("ordre", "id")
+    _poster(instructeur, dossier_instruit, premier, nb_enfants="9", motif="Émargement.")
+    url = reverse("instruction_dossier", args=[dossier_instruit.pk])
+
+    def tableaux(client) -> dict[int, bool]:
+        page = client.get(url).content.decode()
+        blocs = {
+            c.pk: page.split(f'id="collectif-{c.pk}"', 1)[1].split('class="clas-collectif"')[0]
+            for c in (premier, second)
+        }
+        return {pk: "chiffres déclarés et retenus</caption>" in bloc for pk, bloc in blocs.items()}
+
+    assert tableaux(instructeur) == {premier.pk: True, second.pk: True}
+    assert tableaux(valideur) == {premier.pk: True, second.pk: False}
+    page = texte(valideur.get(url))
+    assert "Sans correction de la Caf : les chiffres retenus sont ceux de la structure" in page

@@ -324,14 +324,22 @@ def rendre_dossier(
             if droits["instruire"]
             else None
         )
+        corrige = any(r == rang for r, _champ in comparaison.corrections)
         blocs.append(
             {
                 "collectif": collectif,
                 "rang": rang,
-                "lignes": _lignes_comparees(comparaison, rang, CHAMPS_COLLECTIF),
+                # Le tableau « déclaré / retenu » d'un collectif que la Caf n'a pas corrigé
+                # répéterait deux fois la même colonne : il n'est montré qu'à l'agent qui
+                # instruit (il corrige à côté) et pour un collectif corrigé.
+                "lignes": (
+                    _lignes_comparees(comparaison, rang, CHAMPS_COLLECTIF)
+                    if droits["instruire"] or corrige
+                    else []
+                ),
                 "retenu": resultat.collectifs[rang] if resultat else None,
                 "declare": resultat_declare.collectifs[rang] if resultat_declare else None,
-                "corrige": any(r == rang for r, _champ in comparaison.corrections),
+                "corrige": corrige,
                 "formulaire": formulaire,
                 "ouvert": cle in formulaires,
             }
