@@ -18,6 +18,9 @@ from .models import Avenant, Convention, ProjetAvenant
 from .permissions import capacites_avenant, peut_signer
 
 ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
+# Ce que les sections ne montrent pas de la décision (l'entrée et les paramètres figés, que
+# lisent la lettre et l'API) : pas lu avec la convention.
+DECISION_NON_LUE = ("decision__entree_bareme", "decision__parametres")
 
 
 def convention_du_dossier(dossier: Dossier) -> Convention | None:
@@ -29,16 +32,23 @@ def convention_du_dossier(dossier: Dossier) -> Convention | None:
         return None
     relation = Dossier.convention.related  # la relation inverse
     if not relation.is_cached(dossier):
+        # La décision déjà lue par la page (côté Caf) n'est pas relue : son explication
+        # figée pèse 80 Ko pour 30 collectifs.
+        decision = Dossier.decision.related.get_cached_value(dossier, default=None)
+        relations = ["signee_par"]
+        if decision is None:
+            relations += ["decision__instructeur", "decision__valideur"]
         convention = (
-            Convention.objects.select_related(
-                "signee_par", "decision__instructeur", "decision__valideur"
-            )
+            Convention.objects.select_related(*relations)
+            .defer(*DECISION_NON_LUE if decision is None else ())
             .filter(dossier_id=dossier.pk)
             .first()
         )
         if convention is None:
             relation.set_cached_value(dossier, None)
         else:
+            if decision is not None and decision.pk == convention.decision_id:
+                convention.decision = decision
             dossier.convention = convention  # garde aussi convention.dossier
     return cast(Convention | None, relation.get_cached_value(dossier))
 

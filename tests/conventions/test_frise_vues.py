@@ -199,6 +199,13 @@ def test_la_page_caf_d_un_dossier_accepte_garde_un_nombre_borne_de_requetes(
     ):
         lectures = [q["sql"] for q in apres.captured_queries if _table_lue(q["sql"]) == table]
         assert len(lectures) <= 1, lectures
+    # L'explication figée de la décision (80 Ko pour 30 collectifs) n'est transférée qu'une
+    # fois, sans l'entrée ni les paramètres figés, que la page ne montre pas.
+    explications = [
+        q["sql"] for q in apres.captured_queries if '"instruction_decision"."resultat"' in q["sql"]
+    ]
+    assert len(explications) == 1, explications
+    assert '"instruction_decision"."entree_bareme"' not in explications[0]
 
 
 def _table_lue(sql: str) -> str:

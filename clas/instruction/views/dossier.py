@@ -240,7 +240,10 @@ def _decision(dossier: Dossier) -> Any:
     if not relation.is_cached(dossier):
         relation.set_cached_value(
             dossier,
+            # L'entrée et les paramètres figés ne sont pas sur la page (la lettre et l'API
+            # les lisent).
             Decision.objects.select_related("instructeur", "valideur")
+            .defer("entree_bareme", "parametres")
             .filter(dossier_id=dossier.pk)
             .first(),
         )
