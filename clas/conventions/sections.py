@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.db.models import Prefetch, prefetch_related_objects
 
 from clas.dossiers.models import Dossier, EtatDossier
-from clas.instruction.models import ObjetProposition, Proposition, StatutProposition
+from clas.instruction.models import Decision, ObjetProposition, Proposition, StatutProposition
 
 from .avenants import collectifs_du_resultat, obstacle_avenant
 from .models import Avenant, Convention, ProjetAvenant
@@ -34,7 +34,9 @@ def convention_du_dossier(dossier: Dossier) -> Convention | None:
     if not relation.is_cached(dossier):
         # La décision déjà lue par la page (côté Caf) n'est pas relue : son explication
         # figée pèse 80 Ko pour 30 collectifs.
-        decision = Dossier.decision.related.get_cached_value(dossier, default=None)
+        decision = cast(
+            Decision | None, Dossier.decision.related.get_cached_value(dossier, default=None)
+        )
         relations = ["signee_par"]
         if decision is None:
             relations += ["decision__instructeur", "decision__valideur"]
