@@ -123,18 +123,30 @@ VERSEMENTS_PAR_PAGE = 50
 
 
 def _lots(request: RequeteConnectee, choix: ChoixCaf) -> Page[LotCompte]:
-    """Les lots de la Caf, les plus récents d'abord, par pages (une Caf en crée chaque mois)."""
-    lots: Page[LotCompte] = Paginator(
+    """Les lots de la Caf, les plus récents d'abord, par pages (une Caf en crée chaque mois).
+    Les versements ne sont comptés que pour les lots de la page : compter ceux de tous les
+    lots de la Caf avant de paginer grandissait avec son nombre de lots."""
+    lots: Page[LotCompte] = Paginator(  # type: ignore[assignment]  # comptes posés ci-dessous
         choix.filtrer(permissions.lots_lisibles(request.user), "caf_id")
         .select_related("cree_par", "caf")
-        .annotate(
-            nb_en_paiement=Count("versements", filter=Q(versements__etat__in=EN_BANQUE)),
-            nb_rejetes=Count("versements", filter=Q(versements__etat=E.REJETE)),
-        )
         .order_by("-created_at", "-pk"),
         LOTS_PAR_PAGE,
     ).get_page(request.GET.get("lots"))
-    for lot in lots:
+    lots.object_list = list(lots.object_list)
+    comptes: dict[int, Any] = {
+        ligne["lot_id"]: ligne
+        for ligne in Versement.objects.filter(lot_id__in=[lot.pk for lot in lots.object_list])
+        .order_by()
+        .values("lot_id")
+        .annotate(
+            nb_en_paiement=Count("pk", filter=Q(etat__in=EN_BANQUE)),
+            nb_rejetes=Count("pk", filter=Q(etat=E.REJETE)),
+        )
+    }
+    for lot in lots.object_list:
+        compte = comptes.get(lot.pk, {})
+        lot.nb_en_paiement = compte.get("nb_en_paiement", 0)
+        lot.nb_rejetes = compte.get("nb_rejetes", 0)
         lot.etat_libelle, lot.etat_classe = _etat_lot(lot)  # type: ignore[attr-defined]  # gabarit
     return lots
 
