@@ -664,11 +664,26 @@ def bareme_en_lot() -> dict[str, Any]:
 # --- Le rapport ---------------------------------------------------------------------------
 
 
+def etalon() -> float:
+    """La durée (ms, la meilleure de trois) d'une même boucle de Python pur : la vitesse de la
+    machine au moment de la mesure. Sur une machine virtuelle partagée, elle change d'une
+    heure à l'autre (voisins) ; comparer deux mesures sans elle compare deux machines."""
+    durees = []
+    for _ in range(3):
+        debut = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        durees.append((time.perf_counter() - debut) * 1000)
+    return min(durees)
+
+
 def ecrire(
     series: list[Serie],
     bareme: dict[str, Any],
     charge_avant: float,
     alternance: list[dict[str, Any]] | None = None,
+    etalon_avant: float | None = None,
 ) -> None:
     import django
 
@@ -677,6 +692,11 @@ def ecrire(
         f"charge moyenne de la machine {charge_avant:.1f} au début, "
         f"{os.getloadavg()[0]:.1f} à la fin"
     )
+    if etalon_avant is not None:
+        charge_machine += (
+            f" ; étalon (une même boucle de Python pur) {etalon_avant:.0f} ms au début, "
+            f"{etalon():.0f} ms à la fin : plus il est long, plus la machine est lente"
+        )
     donnees = {
         "mesure_le": quand.isoformat(timespec="seconds"),
         "machine": (
@@ -807,6 +827,7 @@ def en_alternance(echelles: list[Echelle], nombre: int) -> list[dict[str, Any]]:
 
 def main() -> None:
     charge_avant = os.getloadavg()[0]
+    etalon_avant = etalon()
     echelles = [float(e) for e in os.environ.get("BENCH_ECHELLES", "1.0").split()]
     nombre = int(os.environ.get("BENCH_REQUETES", "30"))
     series = []
@@ -830,7 +851,7 @@ def main() -> None:
     if len(mesurees) == 2:
         print("== Données doublées : les deux échelles en alternance ==", flush=True)
         alternance = en_alternance(mesurees, nombre)
-    ecrire(series, bareme_en_lot(), charge_avant, alternance)
+    ecrire(series, bareme_en_lot(), charge_avant, alternance, etalon_avant)
 
 
 if __name__ == "__main__":
