@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Prefetch, prefetch_related_objects
-
+from clas.core.sections import lus_une_fois
 from clas.dossiers.models import Dossier, EtatDossier
 from clas.instruction.models import Decision, ObjetProposition, Proposition, StatutProposition
 
@@ -58,16 +57,11 @@ def convention_du_dossier(dossier: Dossier) -> Convention | None:
 def avenants_de(convention: Convention) -> list[Avenant]:
     """Les avenants de la convention, lus une fois par page : les sections de la convention
     et de la régularisation les partagent."""
-    prefetch_related_objects(
-        [convention],
-        Prefetch(
-            "avenants",
-            queryset=Avenant.objects.select_related("valide_par", "proposition__auteur").order_by(
-                "numero"
-            ),
-        ),
+    return lus_une_fois(
+        convention,
+        "avenants",
+        Avenant.objects.select_related("valide_par", "proposition__auteur").order_by("numero"),
     )
-    return list(convention.avenants.all())
 
 
 def _convention(dossier: Dossier) -> Convention | None:

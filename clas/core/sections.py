@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+
 Cote = Literal["structure", "caf"]
 # (dossier, utilisateur, contexte de la page) -> contexte de la section, ou None (rien).
 Fonction = Callable[[Any, Any, Mapping[str, Any]], dict[str, Any] | None]
@@ -54,6 +56,14 @@ def sections_du_dossier(
         SectionRendue(s.gabarit, s.fonction(dossier, utilisateur, page or {}))
         for s in _INSCRITES[cote]
     ]
+
+
+def lus_une_fois(objet: Model, relation: str, requete: QuerySet[Any]) -> list[Any]:
+    """Les objets de la relation `relation` d'`objet` (une convention…), lus par `requete` la
+    première fois et gardés sur l'objet : les sections d'une même page qui les montrent
+    (versements et régularisation…) ne les relisent pas."""
+    prefetch_related_objects([objet], Prefetch(relation, queryset=requete))
+    return list(getattr(objet, relation).all())
 
 
 def inscrites(cote: Cote) -> list[Section]:

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
-
 from clas.comptes.roles import agent_de
 from clas.conventions.models import Convention
 from clas.conventions.sections import convention_du_dossier
+from clas.core.sections import lus_une_fois
 from clas.dossiers.models import Dossier
 
 from . import grand_livre
@@ -27,16 +26,13 @@ def _convention(dossier: Dossier) -> Convention | None:
 def versements_de(convention: Convention) -> list[Versement]:
     """Les versements de la convention, lus une fois par page : les sections des versements
     et de la régularisation les partagent."""
-    prefetch_related_objects(
-        [convention],
-        Prefetch(
-            "versements",
-            queryset=Versement.objects.select_related("lot", "valide_par", "reemission").order_by(
-                "created_at", "pk"
-            ),
+    return lus_une_fois(
+        convention,
+        "versements",
+        Versement.objects.select_related("lot", "valide_par", "reemission").order_by(
+            "created_at", "pk"
         ),
     )
-    return list(convention.versements.all())
 
 
 def versements_structure(
