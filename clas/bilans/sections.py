@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clas.conventions.models import Convention
 from clas.conventions.sections import avenants_de, convention_du_dossier
+from clas.core.sections import lu_une_fois
 from clas.dossiers.models import Dossier, EtatDossier, Evenement
 from clas.versements.models import EtatVersement, NatureVersement
 from clas.versements.sections import versements_de
@@ -28,24 +29,27 @@ ETATS_APRES_ACCORD = (EtatDossier.ACCEPTE, EtatDossier.CLOTURE)
 def bilan_de(convention: Convention) -> Bilan | None:
     """Le bilan de la convention (None s'il n'est pas commencé), lu une fois par page sans
     ses chiffres détaillés : les sections du bilan et de la régularisation le partagent."""
-    relation = Convention.bilan.related  # la relation inverse
-    if not relation.is_cached(convention):
-        bilan = (
-            Bilan.objects.filter(convention=convention)
-            .only(
-                "id",
-                "convention_id",
-                "etat",
-                "depose_le",
-                "accepte_le",
-                "commentaire_caf",
-                "montant_recalcule",
-                "montant_definitif",
-            )
-            .first()
-        )
-        relation.set_cached_value(convention, bilan)
-    return cast(Bilan | None, relation.get_cached_value(convention))
+    return cast(
+        Bilan | None,
+        lu_une_fois(
+            convention,
+            Convention.bilan,
+            lambda: (
+                Bilan.objects.filter(convention=convention)
+                .only(
+                    "id",
+                    "convention_id",
+                    "etat",
+                    "depose_le",
+                    "accepte_le",
+                    "commentaire_caf",
+                    "montant_recalcule",
+                    "montant_definitif",
+                )
+                .first()
+            ),
+        ),
+    )
 
 
 def bilan_du_dossier(
@@ -78,10 +82,6 @@ def _cloture_le(dossier: Dossier) -> Any:
     return timezone.localtime(evenement.created_at).date() if evenement else None
 
 
-def _convention(dossier: Dossier) -> Convention | None:
-    return convention_du_dossier(dossier)
-
-
 def regularisation_du_dossier(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
@@ -89,7 +89,7 @@ def regularisation_du_dossier(
     et la clôture. None (aucune requête) avant l'accord."""
     if dossier.etat not in ETATS_APRES_ACCORD:
         return None
-    convention = _convention(dossier)
+    convention = convention_du_dossier(dossier)
     if convention is None:
         return None
     bilan = bilan_de(convention)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from clas.core.sections import lus_une_fois
+from clas.core.sections import lu_une_fois, lus_une_fois
 from clas.dossiers.models import Dossier, EtatDossier
 from clas.instruction.models import Decision, ObjetProposition, Proposition, StatutProposition
 
@@ -29,29 +29,32 @@ def convention_du_dossier(dossier: Dossier) -> Convention | None:
     (convention, avenants, versements, bilan, régularisation)."""
     if dossier.etat not in ETATS_APRES_ACCORD:
         return None
-    relation = Dossier.convention.related  # la relation inverse
-    if not relation.is_cached(dossier):
-        # La décision déjà lue par la page (côté Caf) n'est pas relue : son explication
-        # figée pèse 80 Ko pour 30 collectifs.
-        decision = cast(
-            Decision | None, Dossier.decision.related.get_cached_value(dossier, default=None)
-        )
-        relations = ["signee_par"]
-        if decision is None:
-            relations += ["decision__instructeur", "decision__valideur"]
-        convention = (
-            Convention.objects.select_related(*relations)
-            .defer(*DECISION_NON_LUE if decision is None else ())
-            .filter(dossier_id=dossier.pk)
-            .first()
-        )
-        if convention is None:
-            relation.set_cached_value(dossier, None)
-        else:
-            if decision is not None and decision.pk == convention.decision_id:
-                convention.decision = decision
-            dossier.convention = convention  # garde aussi convention.dossier
-    return cast(Convention | None, relation.get_cached_value(dossier))
+    return cast(
+        Convention | None,
+        lu_une_fois(dossier, Dossier.convention, lambda: _lire_convention(dossier)),
+    )
+
+
+def _lire_convention(dossier: Dossier) -> Convention | None:
+    # La décision déjà lue par la page (côté Caf) n'est pas relue : son explication figée
+    # pèse 80 Ko pour 30 collectifs.
+    decision = cast(
+        Decision | None, Dossier.decision.related.get_cached_value(dossier, default=None)
+    )
+    relations = ["signee_par"]
+    if decision is None:
+        relations += ["decision__instructeur", "decision__valideur"]
+    convention = (
+        Convention.objects.select_related(*relations)
+        .defer(*DECISION_NON_LUE if decision is None else ())
+        .filter(dossier_id=dossier.pk)
+        .first()
+    )
+    if convention is not None:
+        if decision is not None and decision.pk == convention.decision_id:
+            convention.decision = decision
+        convention.dossier = dossier
+    return convention
 
 
 def avenants_de(convention: Convention) -> list[Avenant]:
@@ -64,15 +67,11 @@ def avenants_de(convention: Convention) -> list[Avenant]:
     )
 
 
-def _convention(dossier: Dossier) -> Convention | None:
-    return convention_du_dossier(dossier)
-
-
 def convention_structure(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """La convention et si la personne connectée peut la signer."""
-    convention = _convention(dossier)
+    convention = convention_du_dossier(dossier)
     if convention is None:
         return None
     return {
@@ -89,7 +88,7 @@ def convention_caf(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """Côté Caf : la convention, qui l'a signée, quand et depuis où."""
-    convention = _convention(dossier)
+    convention = convention_du_dossier(dossier)
     return {"convention": convention} if convention is not None else None
 
 
@@ -98,7 +97,7 @@ def avenants_caf(
 ) -> dict[str, Any] | None:
     """Côté Caf : la décision d'origine, les avenants, l'avenant en attente et ce que
     l'agent peut faire (proposer, valider ou renvoyer)."""
-    convention = _convention(dossier)
+    convention = convention_du_dossier(dossier)
     if convention is None:
         return None
     # La page du dossier côté Caf a déjà lu la proposition en attente.

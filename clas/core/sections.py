@@ -58,6 +58,16 @@ def sections_du_dossier(
     ]
 
 
+def lu_une_fois(objet: Model, relation_inverse: Any, lire: Callable[[], Model | None]) -> Any:
+    """L'objet lié à `objet` par une relation inverse un-à-un (`Dossier.convention`…), lu par
+    `lire()` la première fois (None s'il n'existe pas) et gardé sur `objet` : les sections
+    d'une même page qui le montrent ne le relisent pas."""
+    lien = relation_inverse.related
+    if not lien.is_cached(objet):
+        lien.set_cached_value(objet, lire())
+    return lien.get_cached_value(objet)
+
+
 def lus_une_fois(objet: Model, relation: str, requete: QuerySet[Any]) -> list[Any]:
     """Les objets de la relation `relation` d'`objet` (une convention…), lus par `requete` la
     première fois et gardés sur l'objet : les sections d'une même page qui les montrent

@@ -20,9 +20,11 @@ from clas.conventions.models import Convention
 
 from .models import EtatVersement, Mouvement, TypeMouvement, Versement
 
-__all__ = ["Situation", "inscrire", "situation", "total_des_mouvements"]
+__all__ = ["Situation", "inscrire", "situation"]
 
 ZERO = Decimal("0.00")
+# Un versement « en cours » n'est ni payé ni rejeté.
+HORS_EN_COURS = (EtatVersement.PAYE, EtatVersement.REJETE)
 
 
 def inscrire(
@@ -44,13 +46,6 @@ def inscrire(
         versement=versement,
     )
     return mouvement
-
-
-def total_des_mouvements(convention: Convention, type_mouvement: str) -> Decimal:
-    total = Mouvement.objects.filter(convention=convention, type=type_mouvement).aggregate(
-        total=Sum("montant")
-    )["total"]
-    return total or ZERO
 
 
 @dataclass(frozen=True)
@@ -80,18 +75,14 @@ def situation(convention: Convention, versements: Iterable[Versement] | None = N
         en_cours = (
             (
                 Versement.objects.filter(convention=convention)
-                .exclude(etat__in=[EtatVersement.PAYE, EtatVersement.REJETE])
+                .exclude(etat__in=HORS_EN_COURS)
                 .aggregate(total=Sum("montant"))["total"]
             )
             or ZERO
         )
     else:
         en_cours = sum(
-            (
-                v.montant
-                for v in versements
-                if v.etat not in (EtatVersement.PAYE, EtatVersement.REJETE)
-            ),
+            (v.montant for v in versements if v.etat not in HORS_EN_COURS),
             start=ZERO,
         )
     totaux = Mouvement.objects.filter(convention=convention).aggregate(

@@ -19,10 +19,6 @@ from .models import EtatVersement, NatureVersement, Versement
 from .permissions import capacites_paiements
 
 
-def _convention(dossier: Dossier) -> Convention | None:
-    return convention_du_dossier(dossier)
-
-
 def versements_de(convention: Convention) -> list[Versement]:
     """Les versements de la convention, lus une fois par page : les sections des versements
     et de la régularisation les partagent."""
@@ -39,7 +35,7 @@ def versements_structure(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """Ce que la structure voit de son argent : l'acompte, ses versements et la situation."""
-    convention = _convention(dossier)
+    convention = convention_du_dossier(dossier)
     if convention is None or not convention.est_signee:
         return None
     versements = versements_de(convention)
@@ -57,7 +53,7 @@ def versements_caf(
     dossier: Dossier, utilisateur: Any, page: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """Côté Caf : les versements du dossier, leur lot, et si l'agent peut les valider."""
-    convention = _convention(dossier)
+    convention = convention_du_dossier(dossier)
     if convention is None:
         return None
     agent = agent_de(utilisateur) if utilisateur is not None else None

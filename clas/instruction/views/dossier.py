@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clas.bareme import Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import RequeteConnectee, connexion_requise
-from clas.core.sections import sections_du_dossier
+from clas.core.sections import lu_une_fois, sections_du_dossier
 from clas.dossiers.historique import les_plus_recentes, limite_historique, tronquer
 from clas.dossiers.models import (
     Collectif,
@@ -236,18 +236,17 @@ def _decision(dossier: Dossier) -> Any:
     sans nouvelle requête) ; None avant la décision."""
     if dossier.etat not in (*ETATS_DECIDES, EtatDossier.CLOTURE):
         return None
-    relation = Dossier.decision.related  # la relation inverse
-    if not relation.is_cached(dossier):
-        relation.set_cached_value(
-            dossier,
-            # L'entrée et les paramètres figés ne sont pas sur la page (la lettre et l'API
-            # les lisent).
+    # L'entrée et les paramètres figés ne sont pas sur la page (la lettre et l'API les lisent).
+    return lu_une_fois(
+        dossier,
+        Dossier.decision,
+        lambda: (
             Decision.objects.select_related("instructeur", "valideur")
             .defer("entree_bareme", "parametres")
             .filter(dossier_id=dossier.pk)
-            .first(),
-        )
-    return relation.get_cached_value(dossier)
+            .first()
+        ),
+    )
 
 
 def _pieces(dossier: Dossier) -> list[Any]:
