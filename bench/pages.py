@@ -375,6 +375,11 @@ def pages_a_mesurer() -> tuple[list[Page], dict[str, int]]:
             instructeur,
             f"/instruction/dossiers/{temoin}/",
         ),
+        Page(
+            "agent : calcul pas à pas du dossier témoin",
+            instructeur,
+            f"/instruction/dossiers/{temoin}/calcul/",
+        ),
         Page("porteur : dossier témoin", porteur_temoin, f"/dossiers/{temoin}/"),
         Page("agent : page de travail /caf/", instructeur, "/caf/"),
         Page("comptable : /paiements/", "comptable@demo.clas.fr", "/paiements/"),

@@ -14,6 +14,11 @@ urlpatterns = [
         name="instruction_dossier",
     ),
     path(
+        "instruction/dossiers/<int:pk>/calcul/",
+        dossier.instruction_calcul,
+        name="instruction_calcul",
+    ),
+    path(
         "instruction/dossiers/<int:pk>/prendre/",
         dossier.instruction_prendre,
         name="instruction_prendre",

@@ -71,6 +71,7 @@ ACTIONS: dict[str, tuple[tuple[str | int, ...], str]] = {
 # Ce que le national lit : (identifiants, type de contenu attendu).
 LECTURES = {
     "instruction_dossier": ("dossier",),
+    "instruction_calcul": ("dossier",),
     "bilan_examen": ("dossier",),
     "convention_pdf": ("dossier",),
     "indu_pdf": ("dossier",),

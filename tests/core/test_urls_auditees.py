@@ -154,6 +154,7 @@ MATRICE = {
     "inscription_envoyee": "tests/core/test_permissions_adresses.py::test_les_pages_ouvertes_des_comptes_par_persona",
     "inscription_nouveau_lien": "tests/core/test_permissions_adresses.py::test_les_pages_ouvertes_des_comptes_par_persona",
     "instruction_annoter": "tests/conventions/test_cloture.py::test_un_bandeau_dit_que_le_dossier_est_clos_et_en_lecture_seule",
+    "instruction_calcul": "tests/instruction/test_dossier_permissions.py::test_chaque_persona_recoit_la_bonne_reponse_sur_chaque_url",
     "instruction_complements": "tests/instruction/test_dossier_permissions.py::test_chaque_persona_recoit_la_bonne_reponse_sur_chaque_url",
     "instruction_corriger": "tests/instruction/test_dossier_permissions.py::test_chaque_persona_recoit_la_bonne_reponse_sur_chaque_url",
     "instruction_dossier": "tests/conventions/test_cloture.py::test_un_bandeau_dit_que_le_dossier_est_clos_et_en_lecture_seule",

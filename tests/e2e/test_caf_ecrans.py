@@ -102,3 +102,30 @@ def test_la_page_d_un_dossier_montre_son_resume_en_haut_et_la_decision_en_un_cli
     assert largeur_de_la_page(page) <= TELEPHONE["width"]
     page.mouse.wheel(0, 3000)
     expect(resume).not_to_be_in_viewport()
+
+
+def test_le_calcul_pas_a_pas_d_un_gros_dossier_s_ouvre_sur_sa_page(
+    page: Page, live_server, donnees_demo, capture
+) -> None:
+    from clas.instruction.views.dossier import COLLECTIFS_EXPLIQUES_SUR_LA_PAGE
+    from tests.dossiers.suivi_fabrique import ajouter_collectif
+
+    dossier = Dossier.objects.filter(
+        etat="en_instruction", instructeur__email="instructeur@demo.clas.fr"
+    ).first()
+    assert dossier is not None
+    for rang in range(dossier.collectifs.count(), COLLECTIFS_EXPLIQUES_SUR_LA_PAGE + 2):
+        ajouter_collectif(dossier, rang, nom=f"Groupe {rang + 1}")
+    se_connecter(page, live_server.url, "instructeur@demo.clas.fr")
+    page.goto(f"{live_server.url}/instruction/dossiers/{dossier.pk}/")
+    montant = page.get_by_test_id("montant-retenu-entete").inner_text()
+
+    page.get_by_role("link", name=re.compile("^Voir le calcul pas à pas")).click()
+    expect(page).to_have_url(re.compile(rf"/instruction/dossiers/{dossier.pk}/calcul/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Calcul pas à pas")
+    expect(page.get_by_test_id("montant-retenu")).to_have_text(montant)
+    expect(page.locator("#explication")).to_contain_text("Prix de revient par collectif")
+    capture("caf-05-calcul-pas-a-pas")
+
+    page.get_by_role("link", name="Retour au dossier").click()
+    expect(page).to_have_url(re.compile(rf"/instruction/dossiers/{dossier.pk}/$"))

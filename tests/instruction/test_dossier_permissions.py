@@ -36,6 +36,7 @@ REFUS_404 = {"porteur", "porteur_autre", "instructeur_autre_caf"}
 ATTENDU = {
     # url: {persona: statut} pour les agents de la Caf du dossier
     "instruction_dossier": {"instructeur": 200, "valideur": 200, "comptable": 200, "national": 200},
+    "instruction_calcul": {"instructeur": 200, "valideur": 200, "comptable": 200, "national": 200},
     "instruction_prendre": {"instructeur": 302, "valideur": 403, "comptable": 403, "national": 403},
     "instruction_corriger": {
         "instructeur": 302,
@@ -77,14 +78,18 @@ def test_chaque_persona_recoit_la_bonne_reponse_sur_chaque_url(
         assert reponse.status_code == ATTENDU[nom][persona], reponse.content[:2000]
 
 
-@pytest.mark.parametrize("nom", [n for n in ATTENDU if n != "instruction_dossier"])
+LECTURES = {"instruction_dossier", "instruction_calcul"}
+
+
+@pytest.mark.parametrize("nom", [n for n in ATTENDU if n not in LECTURES])
 def test_les_actions_refusent_get(instructeur, dossier_instruit, nom) -> None:
     assert instructeur.get(reverse(nom, args=[dossier_instruit.pk])).status_code == 405
 
 
-def test_un_brouillon_n_est_pas_visible_cote_caf(instructeur, dossier) -> None:
+@pytest.mark.parametrize("nom", sorted(LECTURES))
+def test_un_brouillon_n_est_pas_visible_cote_caf(instructeur, dossier, nom) -> None:
     assert dossier.etat == EtatDossier.BROUILLON
-    assert instructeur.get(reverse("instruction_dossier", args=[dossier.pk])).status_code == 404
+    assert instructeur.get(reverse(nom, args=[dossier.pk])).status_code == 404
 
 
 def test_un_dossier_inconnu_donne_404(instructeur, utilisateurs) -> None:

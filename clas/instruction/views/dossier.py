@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clas.bareme import Resultat, calculer, formater_euros
+from clas.bareme import Parametres, Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import lu_une_fois, sections_du_dossier
@@ -64,12 +64,15 @@ from clas.instruction.permissions import (
     capacites_agent,
     dossiers_de_la_caf,
     dossiers_lisibles,
+    en_lecture_seule,
     refuser_en_lecture_seule,
 )
 from clas.referentiel.models import ParametresBareme
 
 # Au-delà, une pièce « expire bientôt » (même règle que le coffre-fort de la structure).
 BIENTOT_JOURS = 30
+# Le nombre de collectifs d'un projet courant (1 à 8) : au-delà, le calcul pas à pas a sa page.
+COLLECTIFS_EXPLIQUES_SUR_LA_PAGE = 8
 
 
 @dataclass(frozen=True)
@@ -301,13 +304,10 @@ def rendre_dossier(
         .order_by("created_at", "id")
     )
     comparaison = comparer(dossier, collectifs, lignes, corrections)
-    parametres = ParametresBareme.objects.filter(
-        annee_scolaire=dossier.campagne.annee_scolaire
-    ).first()
+    bareme = _bareme_de(dossier)
     resultat: Resultat | None = None
     resultat_declare: Resultat | None = None
-    if parametres is not None and collectifs:
-        bareme = parametres.vers_bareme()
+    if bareme is not None and collectifs:
         resultat = calculer_instruction(comparaison, bareme)
         resultat_declare = calculer(comparaison.declare, bareme)
 
@@ -418,8 +418,9 @@ def rendre_dossier(
             }
             for (rang, champ), correction in corrections_appliquees
         ],
-        "parametres_absents": parametres is None,
+        "parametres_absents": bareme is None,
         "resultat": resultat,
+        "explication_a_part": _explication_a_part(resultat),
         "resultat_declare": resultat_declare,
         "propositions": propositions,
         "proposition_en_attente": en_attente,
@@ -458,6 +459,21 @@ def rendre_dossier(
     return render(request, "instruction/dossier.html", contexte, status=status)
 
 
+def _bareme_de(dossier: Dossier) -> Parametres | None:
+    """Les paramètres du barème de l'année du dossier, None s'ils ne sont pas publiés."""
+    parametres = ParametresBareme.objects.filter(
+        annee_scolaire=dossier.campagne.annee_scolaire
+    ).first()
+    return parametres.vers_bareme() if parametres is not None else None
+
+
+def _explication_a_part(resultat: Resultat | None) -> bool:
+    """Au-delà de COLLECTIFS_EXPLIQUES_SUR_LA_PAGE collectifs, le calcul pas à pas (une
+    dizaine d'étapes par collectif) a sa propre page : sur celle du dossier, il en faisait
+    près de la moitié du poids et du temps de rendu (30 collectifs : 64 Ko sur 145)."""
+    return resultat is not None and len(resultat.collectifs) > COLLECTIFS_EXPLIQUES_SUR_LA_PAGE
+
+
 def _erreurs_vers_formulaire(formulaire: Form, erreur: ValidationError) -> None:
     if hasattr(erreur, "error_dict"):
         for champ, liste in erreur.message_dict.items():
@@ -470,6 +486,32 @@ def _erreurs_vers_formulaire(formulaire: Form, erreur: ValidationError) -> None:
 @require_http_methods(["GET", "HEAD"])
 def instruction_dossier(request: RequeteConnectee, pk: int) -> HttpResponse:
     return rendre_dossier(request, pk)
+
+
+@connexion_requise
+@require_http_methods(["GET", "HEAD"])
+def instruction_calcul(request: RequeteConnectee, pk: int) -> HttpResponse:
+    """Le calcul pas à pas du barème sur les chiffres retenus, sur sa propre page : celle
+    d'un gros dossier y renvoie. Mêmes lecteurs que la page du dossier."""
+    dossier = get_object_or_404(
+        dossiers_lisibles(request.user).select_related("campagne__caf", "structure").avec_contenu(),
+        pk=pk,
+    )
+    collectifs = list(dossier.collectifs.all())
+    corrections = list(Correction.objects.filter(dossier=dossier).order_by("created_at", "id"))
+    comparaison = comparer(dossier, collectifs, list(dossier.lignes_budget.all()), corrections)
+    bareme = _bareme_de(dossier)
+    contexte = {
+        "titre": f"Calcul pas à pas du dossier {dossier}",
+        "dossier": dossier,
+        "resultat": (
+            calculer_instruction(comparaison, bareme) if bareme is not None and collectifs else None
+        ),
+        "parametres_absents": bareme is None,
+        "nombre_corrections": len(comparaison.corrections),
+        "lecture_seule": en_lecture_seule(request.user),
+    }
+    return render(request, "instruction/calcul.html", contexte)
 
 
 @connexion_requise
