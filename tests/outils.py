@@ -54,6 +54,17 @@ def exemple_clas() -> dict[str, Any]:
     return copy.deepcopy(EXEMPLE_CLAS)
 
 
+def requetes_de_la_page(client: Any, url: str) -> int:
+    """Le nombre de requêtes SQL d'un affichage de la page (qui doit répondre 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = client.get(url)
+    assert reponse.status_code == 200, reponse.status_code
+    return len(requetes)
+
+
 def texte(reponse: HttpResponse) -> str:
     """Le contenu de la réponse, entités HTML décodées (« quelqu&#x27;un » → « quelqu'un »)."""
     return html.unescape(reponse.content.decode())

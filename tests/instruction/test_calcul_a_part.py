@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clas.instruction.models import Correction
 from clas.instruction.views.dossier import COLLECTIFS_EXPLIQUES_SUR_LA_PAGE
 from clas.referentiel.models import ParametresBareme
 from tests.dossiers.suivi_fabrique import ajouter_collectif
-from tests.outils import texte
+from tests.outils import requetes_de_la_page, texte
 
 
 def _jusqu_a(dossier, nombre: int) -> None:
@@ -82,10 +80,7 @@ def test_sans_parametres_de_l_annee_la_page_le_dit(instructeur, dossier_instruit
 
 
 def _requetes(client, dossier) -> int:
-    with CaptureQueriesContext(connection) as requetes:
-        reponse = client.get(reverse("instruction_calcul", args=[dossier.pk]))
-    assert reponse.status_code == 200
-    return len(requetes)
+    return requetes_de_la_page(client, reverse("instruction_calcul", args=[dossier.pk]))
 
 
 def test_la_page_du_calcul_fait_un_nombre_constant_de_requetes(

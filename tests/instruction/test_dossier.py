@@ -8,8 +8,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +17,7 @@ from clas.instruction import actions
 from clas.instruction.models import Annotation, Correction
 from clas.structures.models import TypePiece
 from tests.dossiers.suivi_fabrique import ajouter_collectif, piece
-from tests.outils import texte
+from tests.outils import requetes_de_la_page, texte
 
 
 def eur(montant: str) -> str:
@@ -239,10 +237,7 @@ def _grossir(dossier, utilisateurs, nombre: int) -> None:
 
 
 def _requetes(client, dossier) -> int:
-    with CaptureQueriesContext(connection) as requetes:
-        reponse = client.get(reverse("instruction_dossier", args=[dossier.pk]))
-    assert reponse.status_code == 200
-    return len(requetes)
+    return requetes_de_la_page(client, reverse("instruction_dossier", args=[dossier.pk]))
 
 
 def test_la_page_fait_un_nombre_constant_de_requetes(

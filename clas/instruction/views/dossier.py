@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clas.bareme import Parametres, Resultat, calculer, formater_euros
+from clas.bareme import Resultat, calculer, formater_euros
 from clas.comptes.models import Utilisateur
 from clas.core.permissions import RequeteConnectee, connexion_requise
 from clas.core.sections import lu_une_fois, sections_du_dossier
@@ -43,6 +43,7 @@ from clas.instruction.calcul import (
     calculer_instruction,
     comparer,
 )
+from clas.instruction.decisions import calcul_du_dossier
 from clas.instruction.enveloppe import situation_enveloppe
 from clas.instruction.forms import (
     FormulaireAnnotation,
@@ -304,10 +305,13 @@ def rendre_dossier(
         .order_by("created_at", "id")
     )
     comparaison = comparer(dossier, collectifs, lignes, corrections)
-    bareme = _bareme_de(dossier)
+    parametres = ParametresBareme.objects.filter(
+        annee_scolaire=dossier.campagne.annee_scolaire
+    ).first()
     resultat: Resultat | None = None
     resultat_declare: Resultat | None = None
-    if bareme is not None and collectifs:
+    if parametres is not None and collectifs:
+        bareme = parametres.vers_bareme()
         resultat = calculer_instruction(comparaison, bareme)
         resultat_declare = calculer(comparaison.declare, bareme)
 
@@ -418,7 +422,7 @@ def rendre_dossier(
             }
             for (rang, champ), correction in corrections_appliquees
         ],
-        "parametres_absents": bareme is None,
+        "parametres_absents": parametres is None,
         "resultat": resultat,
         "explication_a_part": _explication_a_part(resultat),
         "resultat_declare": resultat_declare,
@@ -459,14 +463,6 @@ def rendre_dossier(
     return render(request, "instruction/dossier.html", contexte, status=status)
 
 
-def _bareme_de(dossier: Dossier) -> Parametres | None:
-    """Les paramètres du barème de l'année du dossier, None s'ils ne sont pas publiés."""
-    parametres = ParametresBareme.objects.filter(
-        annee_scolaire=dossier.campagne.annee_scolaire
-    ).first()
-    return parametres.vers_bareme() if parametres is not None else None
-
-
 def _explication_a_part(resultat: Resultat | None) -> bool:
     """Au-delà de COLLECTIFS_EXPLIQUES_SUR_LA_PAGE collectifs, le calcul pas à pas (une
     dizaine d'étapes par collectif) a sa propre page : sur celle du dossier, il en faisait
@@ -494,21 +490,21 @@ def instruction_calcul(request: RequeteConnectee, pk: int) -> HttpResponse:
     """Le calcul pas à pas du barème sur les chiffres retenus, sur sa propre page : celle
     d'un gros dossier y renvoie. Mêmes lecteurs que la page du dossier."""
     dossier = get_object_or_404(
-        dossiers_lisibles(request.user).select_related("campagne__caf", "structure").avec_contenu(),
-        pk=pk,
+        dossiers_lisibles(request.user).select_related("campagne__caf", "structure"), pk=pk
     )
-    collectifs = list(dossier.collectifs.all())
-    corrections = list(Correction.objects.filter(dossier=dossier).order_by("created_at", "id"))
-    comparaison = comparer(dossier, collectifs, list(dossier.lignes_budget.all()), corrections)
-    bareme = _bareme_de(dossier)
+    parametres_absents = not ParametresBareme.objects.filter(
+        annee_scolaire=dossier.campagne.annee_scolaire
+    ).exists()
+    resultat, nombre_corrections = None, 0
+    if not parametres_absents and dossier.collectifs.exists():
+        comparaison, resultat = calcul_du_dossier(dossier)
+        nombre_corrections = len(comparaison.corrections)
     contexte = {
         "titre": f"Calcul pas à pas du dossier {dossier}",
         "dossier": dossier,
-        "resultat": (
-            calculer_instruction(comparaison, bareme) if bareme is not None and collectifs else None
-        ),
-        "parametres_absents": bareme is None,
-        "nombre_corrections": len(comparaison.corrections),
+        "resultat": resultat,
+        "parametres_absents": parametres_absents,
+        "nombre_corrections": nombre_corrections,
         "lecture_seule": en_lecture_seule(request.user),
     }
     return render(request, "instruction/calcul.html", contexte)
