@@ -358,7 +358,8 @@ def _histogramme(requete: QuerySet[Any], chemin_annee: str) -> dict[str, list[in
     """{année: durées en jours}, depuis les lignes (année, durée, nombre)."""
     durees: dict[str, list[int]] = defaultdict(list)
     for ligne in requete.values(chemin_annee, "duree").annotate(n=Count("pk")):
-        durees[ligne[chemin_annee]] += [ligne["duree"].days] * ligne["n"]
+        if ligne["duree"] is not None:  # pas encore de versement payé
+            durees[ligne[chemin_annee]] += [ligne["duree"].days] * ligne["n"]
     return durees
 
 
@@ -381,8 +382,10 @@ def _delais(perimetre: Perimetre, annees: list[str], par_annee: dict[str, Annee]
             "dossier__campagne",
         )
         .order_by()
+        # Sans `filter(premier__isnull=False)`, qui recopierait la sous-requête dans le
+        # WHERE (une seconde lecture des versements par convention) : les durées vides
+        # sont écartées en Python.
         .annotate(premier=Subquery(premier_paiement, output_field=DateField()))
-        .filter(premier__isnull=False)
         .annotate(duree=_jours(F("premier"), _jour("decision__decidee_le")))
     )
     durees = _histogramme(decides, "campagne__annee_scolaire")

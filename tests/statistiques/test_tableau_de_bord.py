@@ -366,3 +366,110 @@ def test_l_annee_montree_d_abord_est_l_annee_scolaire_en_cours(disponibles, atte
     sur l'année en cours (ou la plus récente d'avant)."""
     with time_machine.travel(dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC), tick=False):
         assert annee_par_defaut(disponibles) == attendue
+
+
+# --- Les répartitions, la comparaison par état et les tableaux des graphiques -------------
+
+
+def _repartition_attendue(caf, annee: str, cle) -> dict[str, tuple[int, int, Decimal]]:
+    """{clé : (dossiers déposés, projets financés, montant décidé)}, ligne à ligne."""
+    decisions = {d.dossier_id: d for d in Decision.objects.all()}
+    lignes: dict[str, tuple[int, int, Decimal]] = {}
+    for dossier in Dossier.objects.select_related("campagne__caf", "structure"):
+        campagne = dossier.campagne
+        if campagne.annee_scolaire != annee or dossier.etat == EtatDossier.BROUILLON:
+            continue
+        if caf is not None and campagne.caf_id != caf.pk:
+            continue
+        decision = decisions.get(dossier.pk)
+        accord = decision is not None and decision.nature == NatureDecision.ACCORD
+        nombre, finances, decide = lignes.get(cle(dossier), (0, 0, Decimal(0)))
+        lignes[cle(dossier)] = (
+            nombre + 1,
+            finances + accord,
+            decide + (decision.montant if accord else Decimal(0)),
+        )
+    return lignes
+
+
+def _par_cle(repartition) -> dict[str, tuple[int, int, Decimal]]:
+    return {r.cle: (r.dossiers, r.projets_finances, r.montant_decide) for r in repartition}
+
+
+@pytest.mark.parametrize("departement", ["69", None])
+def test_les_repartitions_par_type_et_par_departement_sont_celles_des_lignes(
+    donnees, departement
+) -> None:
+    from clas.referentiel.models import Caf
+
+    caf = Caf.objects.get(departement=departement) if departement else None
+    perimetre = Perimetre(caf)
+    tableau = tableau_de_bord(perimetre, "2025-2026", annees_disponibles(perimetre))
+    par_type = _repartition_attendue(caf, "2025-2026", lambda d: d.structure.type_structure)
+    assert _par_cle(tableau.par_type) == par_type and par_type
+    if caf is None:
+        par_departement = _repartition_attendue(
+            None, "2025-2026", lambda d: d.campagne.caf.departement
+        )
+        assert _par_cle(tableau.par_departement) == par_departement
+        assert set(par_departement) == {"69", "80"}
+    else:
+        assert tableau.par_departement == []  # la répartition par département est nationale
+
+
+def test_la_comparaison_donne_les_dossiers_par_etat_de_chaque_annee(
+    donnees, caf_rhone, instructeur
+) -> None:
+    from clas.statistiques.views.tableau_de_bord import comparaison
+
+    perimetre = Perimetre(caf_rhone)
+    tableau = tableau_de_bord(perimetre, "2025-2026", annees_disponibles(perimetre))
+    groupes = dict(comparaison(tableau.annees))
+    lignes = {ligne.libelle: ligne.valeurs for ligne in groupes["Dossiers déposés par état"]}
+    etats = [etat for etat in EtatDossier if etat != EtatDossier.BROUILLON]
+    assert list(lignes) == [str(etat.label) for etat in etats]
+    for rang, annee in enumerate(["2024-2025", "2025-2026"]):
+        par_etat = attendu(caf_rhone, annee)["dossiers_par_etat"]
+        assert [lignes[str(etat.label)][rang] for etat in etats] == [
+            str(par_etat.get(etat, 0)) for etat in etats
+        ]
+    page = texte(instructeur.get(URL, {"annee": "2025-2026"}))
+    assert "Dossiers déposés par état" in page
+
+
+def test_les_tableaux_des_graphiques_sont_ceux_des_lignes(donnees) -> None:
+    from clas.statistiques.graphiques import entier, jours
+    from clas.statistiques.views.tableau_de_bord import (
+        graphique_delais,
+        graphique_departements,
+        graphique_etats,
+    )
+
+    perimetre = Perimetre()
+    tableau = tableau_de_bord(perimetre, "2025-2026", annees_disponibles(perimetre))
+    par_etat = attendu(None, "2025-2026")["dossiers_par_etat"]
+    etats = [etat for etat in EtatDossier if etat != EtatDossier.BROUILLON]
+    assert graphique_etats(tableau).lignes == [
+        [str(etat.label), entier(par_etat.get(etat, 0))] for etat in etats
+    ]
+
+    def en_jours(valeur) -> str:
+        return jours(valeur) if valeur else "—"
+
+    lignes_delais = []
+    for annee in [a.annee for a in tableau.annees]:
+        chiffres = attendu(None, annee)
+        lignes_delais.append(
+            [annee, en_jours(chiffres["decision_mediane"]), en_jours(chiffres["decision_decile"])]
+        )
+    assert graphique_delais(tableau).lignes == lignes_delais
+
+    par_departement = _repartition_attendue(None, "2025-2026", lambda d: d.campagne.caf.departement)
+    graphique = graphique_departements(tableau)
+    assert [ligne[2:] for ligne in graphique.lignes] == [
+        [entier(par_departement[r.cle][0]), entier(par_departement[r.cle][1])]
+        for r in tableau.par_departement
+    ]
+    assert [ligne[1] for ligne in graphique.lignes] == [
+        formater_euros(par_departement[r.cle][2]) for r in tableau.par_departement
+    ]

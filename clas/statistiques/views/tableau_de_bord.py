@@ -87,6 +87,18 @@ def comparaison(annees: list[Annee]) -> list[tuple[str, list[LigneComparaison]]]
             ],
         ),
         (
+            "Dossiers déposés par état",
+            [
+                _ligne(
+                    str(etat.label),
+                    annees,
+                    lambda a, etat=etat: a.dossiers_par_etat.get(etat, 0),
+                    entier,
+                )
+                for etat in ETATS_COMPTES
+            ],
+        ),
+        (
             "Montants",
             [
                 _ligne("Enveloppe budgétaire", annees, lambda a: a.enveloppe, euros),
