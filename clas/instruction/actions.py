@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from clas.bareme import CollectifEntree, Entree, formater_euros
-from clas.comptes.models import Utilisateur
+from clas.comptes.models import AgentCaf, Utilisateur
 from clas.comptes.roles import agent_de
 from clas.core.exceptions import ActionImpossible
 from clas.dossiers import actions as actions_dossier
@@ -220,13 +220,10 @@ def attribuer(
     cible = agent_de(instructeur)
     if profil is None or not peut_attribuer(responsable, profil.caf_id):
         raise PermissionDenied("Seul le responsable de la Caf attribue ses dossiers.")
-    if (
-        cible is None
-        or cible.caf_id != profil.caf_id
-        or not cible.actif
-        or not cible.est_instructeur
-    ):
-        raise ValidationError({"instructeur": "Choisissez un instructeur actif de votre Caf."})
+    refus = _refus_instructeur(instructeur, cible, profil.caf_id)
+    if refus:
+        # Refusé avant le premier dossier : rien n'est attribué.
+        raise ValidationError({"instructeur": refus})
     resultat = Attribution([], [])
     for dossier in dossiers:
         with transaction.atomic():
@@ -238,6 +235,18 @@ def attribuer(
             _attribuer_un(verrouille, instructeur, responsable)
             resultat.attribues.append(verrouille)
     return resultat
+
+
+def _refus_instructeur(instructeur: Utilisateur, cible: AgentCaf | None, caf_id: int) -> str:
+    """Pourquoi cet agent ne peut pas recevoir de dossiers : le message au responsable."""
+    suite = "choisissez un instructeur actif de votre Caf."
+    if cible is None or cible.caf_id != caf_id:
+        return f"{_nom(instructeur)} n'est pas un agent de votre Caf : {suite}"
+    if not cible.actif:
+        return f"{_nom(instructeur)} est désactivé : {suite}"
+    if not cible.est_instructeur:
+        return f"{_nom(instructeur)} n'a pas le rôle d'instructeur : {suite}"
+    return ""
 
 
 def _refus_attribution(dossier: Dossier, caf_id: int, instructeur: Utilisateur) -> str:

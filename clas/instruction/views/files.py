@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     CampagneDeLaFile = WithAnnotations[Campagne, AnnotationsFile]
 
 E = EtatDossier
+SAISIE_ATTRIBUTION = "instruction_attribution_refusee"  # clé de session
 ETATS_A_TRAITER = (E.DEPOSE, E.EN_INSTRUCTION, E.COMPLEMENTS_DEMANDES)
 TEXTES_NON_AFFICHES = (
     "resume",
@@ -81,12 +82,24 @@ TEXTES_NON_AFFICHES = (
 
 def file_par_defaut(agent: AgentCaf) -> str:
     """Chacun arrive sur sa file : l'instructeur sur « à instruire », le valideur sur
-    « à valider », le comptable sur « décidés »."""
+    « à valider », le responsable sur « à instruire » (les dossiers à attribuer), le
+    comptable sur « décidés »."""
     if agent.est_instructeur:
         return "a_instruire"
     if agent.est_valideur:
         return "a_valider"
+    if agent.est_responsable:
+        return "a_instruire"
     return "decides"
+
+
+def saisie_d_attribution(request: RequeteConnectee, attribution: bool) -> dict[str, Any]:
+    """Les cases cochées et l'instructeur choisi d'une attribution refusée, rendus une fois
+    à la file rechargée (rien de ce que le responsable avait choisi n'est perdu)."""
+    saisie = request.session.pop(SAISIE_ATTRIBUTION, None) if attribution else None
+    if not isinstance(saisie, dict):
+        return {"dossiers": [], "instructeur": ""}
+    return {"dossiers": saisie.get("dossiers", []), "instructeur": saisie.get("instructeur", "")}
 
 
 def situations_a_afficher(
@@ -154,6 +167,7 @@ def files(request: RequeteConnectee) -> HttpResponse:
     mes = bool(valeurs["mes"]) and file == "en_instruction" and agent is not None
     tri = valeurs["tri"] or TRI_PAR_DEFAUT
     attribution = caf_id is not None and peut_attribuer(utilisateur, caf_id)
+    saisie = saisie_d_attribution(request, attribution)
 
     filtres = annoter_attente(filtrer(dossiers_lisibles(utilisateur), valeurs))
     compteurs = compter_files(filtres, utilisateur)
@@ -192,6 +206,7 @@ def files(request: RequeteConnectee) -> HttpResponse:
             "caf_choisie": caf_id,
             "attribution": attribution,
             "instructeurs_actifs": [a for a in instructeurs if a.actif],
+            "saisie_attribution": saisie,
             "retour": request.get_full_path(),
             "onglets": [(f, compteurs[f.code], f.code == file) for f in FILES],
             "file": file,
@@ -233,21 +248,37 @@ def attribuer(request: RequeteConnectee) -> HttpResponse:
         not retour.startswith(reverse("instruction_files"))
     ):
         retour = reverse("instruction_files")
-    ids = [int(i) for i in request.POST.getlist("dossiers") if i.isdigit()]
-    dossiers = list(dossiers_lisibles(request.user).select_related("campagne").filter(pk__in=ids))
-    if not dossiers:
-        messages.error(request, "Cochez au moins un dossier à attribuer.")
-        return HttpResponseRedirect(retour)
+    ids = sorted({int(i) for i in request.POST.getlist("dossiers") if i.isdigit()})
     choisi = request.POST.get("instructeur", "")
+
+    def refuser(texte: str) -> HttpResponse:
+        # La file rechargée garde les cases cochées et l'instructeur choisi.
+        request.session[SAISIE_ATTRIBUTION] = {"dossiers": ids, "instructeur": choisi}
+        messages.error(request, texte)
+        return HttpResponseRedirect(retour)
+
+    # Dans l'ordre des numéros : le message les cite ainsi, les verrous se prennent ainsi.
+    dossiers = list(
+        dossiers_lisibles(request.user)
+        .select_related("campagne")
+        .filter(pk__in=ids)
+        .order_by("numero", "pk")
+    )
+    if not dossiers:
+        return refuser("Cochez au moins un dossier à attribuer.")
     instructeur = Utilisateur.objects.filter(pk=int(choisi)).first() if choisi.isdigit() else None
     if instructeur is None:
-        messages.error(request, "Choisissez l'instructeur à qui attribuer les dossiers cochés.")
-        return HttpResponseRedirect(retour)
+        return refuser("Choisissez l'instructeur à qui attribuer les dossiers cochés.")
     try:
         resultat = actions.attribuer(dossiers, instructeur, request.user)
     except ValidationError as erreur:
-        messages.error(request, " ".join(erreur.messages))
-        return HttpResponseRedirect(retour)
+        return refuser(" ".join(erreur.messages))
+    if len(dossiers) < len(ids):
+        messages.warning(
+            request,
+            f"{len(ids) - len(dossiers)} dossier(s) coché(s) introuvable(s) dans votre Caf : "
+            "ignoré(s).",
+        )
     if resultat.attribues:
         nombre = len(resultat.attribues)
         messages.success(
