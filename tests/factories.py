@@ -15,11 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from clas.bareme import entree_vers_json, resultat_vers_json
+from clas.bilans.models import Bilan, EtatBilan
 from clas.campagnes.models import Campagne
 from clas.comptes.models import AgentCaf, Utilisateur
 from clas.conventions.models import Convention
 from clas.core.validators import siret_valide_depuis
-from clas.dossiers.models import Collectif, Dossier, EtatDossier
+from clas.dossiers.models import Collectif, Dossier, EtatDossier, LigneBudget
+from clas.instruction.decisions import calcul_du_dossier
 from clas.instruction.models import Decision, NatureDecision, Proposition, StatutProposition
 from clas.referentiel.models import Caf
 from clas.structures.models import MembreStructure, RoleMembre, Structure, TypeStructure
@@ -183,12 +186,28 @@ class DecisionFactory(DjangoModelFactory):
         decision.dossier.etat = ETAT_APRES_DECISION[NatureDecision(decision.nature)]
 
 
+# Un budget prévisionnel simple : deux charges, une subvention de la commune.
+BUDGET_SIMPLE = [
+    {"nature": "charge", "compte": "64", "libelle": "Animateurs", "montant": Decimal("3000.00")},
+    {"nature": "charge", "compte": "60", "libelle": "Fournitures", "montant": Decimal("500.00")},
+    {
+        "nature": "produit",
+        "compte": "74",
+        "financeur": "commune",
+        "libelle": "Subvention de la commune",
+        "montant": Decimal("1000.00"),
+    },
+]
+
+
 class DossierFactory(DjangoModelFactory):
     """Un dossier déposé et numéroté, d'une structure neuve de la Caf de sa campagne, avec un
-    collectif simple (`collectifs=[{…}, …]` : les champs de chaque collectif).
+    collectif simple (`collectifs=[{…}, …]` : les champs de chaque collectif) ; `budget=True` :
+    le budget `BUDGET_SIMPLE` (`budget=[{…}, …]` : les champs de chaque ligne).
 
     Traits : `brouillon`, `en_instruction`, `accepte` (accord de `decision__montant`, 1 000 €
-    par défaut), `refuse`."""
+    par défaut), `refuse` ; `accepte_calcule` : un accord comme le prend `valider`, avec un
+    budget et une décision qui fige l'entrée, les paramètres et l'explication du barème."""
 
     class Meta:
         model = Dossier
@@ -222,11 +241,46 @@ class DossierFactory(DjangoModelFactory):
                 montant=None,
             )
         )
+        # Déclarés après `collectifs` et `decision` : le barème lit les collectifs et le
+        # budget, et se fige dans la décision.
+        accepte_calcule = factory.Trait(
+            accepte=True,
+            budget=factory.PostGeneration(
+                lambda dossier, create, extracted, **kw: ajouter_le_budget(
+                    dossier, extracted or BUDGET_SIMPLE
+                )
+            ),
+            bareme_fige=factory.PostGeneration(
+                lambda dossier, create, extracted, **kw: figer_le_bareme(dossier)
+            ),
+        )
 
     @factory.post_generation
     def collectifs(dossier: Dossier, create: bool, extracted: Any, **kwargs: Any) -> None:
         for ordre, champs in enumerate(extracted if extracted is not None else [{}]):
             CollectifFactory(dossier=dossier, ordre=ordre, **dict(champs))
+
+    @factory.post_generation
+    def budget(dossier: Dossier, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if extracted:
+            ajouter_le_budget(dossier, BUDGET_SIMPLE if extracted is True else extracted)
+
+
+def ajouter_le_budget(dossier: Dossier, lignes: list[dict[str, Any]]) -> None:
+    for champs in lignes:
+        LigneBudget.objects.create(dossier=dossier, **champs)
+
+
+def figer_le_bareme(dossier: Dossier) -> None:
+    """Ce que `instruction.decisions.valider` garde dans la décision : l'entrée, les
+    paramètres et le résultat du barème sur les collectifs et le budget du dossier."""
+    comparaison, resultat = calcul_du_dossier(dossier)
+    figees = Decision.objects.filter(dossier=dossier).update(
+        entree_bareme=entree_vers_json(comparaison.retenu),
+        parametres=resultat.parametres.vers_dict(),
+        resultat=resultat_vers_json(resultat),
+    )
+    assert figees == 1, "le barème se fige dans une décision (trait accepte)"
 
 
 class ConventionFactory(DjangoModelFactory):
@@ -266,6 +320,27 @@ class LotPaiementFactory(DjangoModelFactory):
     bic_emetteur = "AGRIFRPP"
     titulaire_emetteur = "Caf"
     cree_par = factory.SubFactory(UtilisateurFactory)
+
+
+class BilanFactory(DjangoModelFactory):
+    """Le bilan déposé d'une convention signée ; `accepte=True` : accepté, au montant
+    recalculé (celui de la convention par défaut)."""
+
+    class Meta:
+        model = Bilan
+
+    convention = factory.SubFactory("tests.factories.ConventionFactory", signee=True)
+    etat = EtatBilan.DEPOSE
+    depose_par = factory.SelfAttribute("convention.dossier.cree_par")
+    depose_le = factory.LazyFunction(timezone.now)
+
+    class Params:
+        accepte = factory.Trait(
+            etat=EtatBilan.ACCEPTE,
+            accepte_le=factory.LazyFunction(timezone.now),
+            montant_recalcule=factory.SelfAttribute("convention.montant_maximal"),
+            montant_definitif=factory.SelfAttribute("convention.montant_maximal"),
+        )
 
 
 def payer_par_le_circuit(versement: Versement, comptable: Utilisateur) -> Versement:

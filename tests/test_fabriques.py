@@ -8,12 +8,15 @@ from decimal import Decimal
 
 import pytest
 
+from clas.bilans.models import EtatBilan
 from clas.dossiers.models import EtatDossier
-from clas.instruction.models import NatureDecision, StatutProposition
+from clas.instruction.models import Decision, NatureDecision, StatutProposition
 from clas.versements.grand_livre import situation
 from clas.versements.models import EtatVersement
 from tests.conventions.paiements_fabrique import donner_un_iban
 from tests.factories import (
+    BUDGET_SIMPLE,
+    BilanFactory,
     ConventionFactory,
     DossierFactory,
     StructureFactory,
@@ -73,3 +76,23 @@ def test_un_versement_paye_l_est_par_le_circuit_et_au_grand_livre() -> None:
 
     assert versement.etat == EtatVersement.PAYE and versement.lot is not None
     assert situation(convention).verse_net == versement.montant
+
+
+def test_un_dossier_accepte_calcule_a_son_budget_et_son_bareme_fige() -> None:
+    dossier = DossierFactory(accepte_calcule=True, collectifs=[{}, {"nb_enfants": 12}])
+
+    decision = Decision.objects.get(dossier=dossier)
+    assert dossier.lignes_budget.count() == len(BUDGET_SIMPLE)
+    assert decision.entree_bareme["collectifs"]
+    assert decision.parametres
+    assert decision.resultat["explication"]
+
+
+def test_un_bilan_depose_puis_accepte() -> None:
+    depose = BilanFactory()
+    accepte = BilanFactory(accepte=True)
+
+    assert depose.etat == EtatBilan.DEPOSE and depose.depose_le is not None
+    assert depose.convention.signee_le is not None
+    assert accepte.etat == EtatBilan.ACCEPTE
+    assert accepte.montant_definitif == accepte.convention.montant_maximal

@@ -193,13 +193,87 @@ class PageLotsSchema(Schema):
     suivant: str | None = Field(None, description="Curseur de la page suivante (null : fin).")
 
 
+class DelaisSchema(Schema):
+    nombre: int = Field(..., description="Combien de durées comptées.")
+    mediane: float | None = Field(..., description="Médiane, en jours du calendrier.")
+    decile_9: float | None = Field(..., description="9e décile, en jours du calendrier.")
+
+
+class NombreParEtatSchema(Schema):
+    code: str = Field(..., examples=["accepte"])
+    libelle: str = Field(..., examples=["Accepté"])
+    nombre: int
+
+
+PART = "En %, à un chiffre après la virgule (« 42.5 ») ; null si rien à rapporter."
+
+
+class AnneeStatistiquesSchema(Schema):
+    """Les chiffres d'une année scolaire, sous les noms du tableau de bord (docs/api.md)."""
+
+    annee_scolaire: str = Field(..., examples=["2025-2026"])
+    dossiers: int = Field(..., description="Dossiers déposés (brouillons exclus).")
+    dossiers_par_etat: list[NombreParEtatSchema]
+    projets_finances: int = Field(..., description="Dossiers dont la décision est un accord.")
+    collectifs: int = Field(..., description="Collectifs des dossiers déposés.")
+    enfants: int = Field(..., description="Enfants des dossiers déposés.")
+    collectifs_finances: int
+    enfants_finances: int
+    collectifs_culturels: int = Field(..., description="Avec le bonus projets culturels.")
+    collectifs_parents: int = Field(..., description="Avec le bonus accompagnement des parents.")
+    collectifs_ruraux: int = Field(..., description="En milieu rural.")
+    part_culturels: str | None = Field(..., description=PART)
+    part_parents: str | None = Field(..., description=PART)
+    part_rurale: str | None = Field(..., description=PART)
+    enveloppe: str = Field(..., description="Enveloppes des campagnes.", examples=["120000.00"])
+    montant_demande: str
+    montant_propose: str = Field(..., description="Propositions d'accord à valider.")
+    montant_decide: str = Field(..., description="Accords décidés.")
+    montant_verse: str = Field(..., description="Versements payés (grand livre).")
+    montant_recupere: str = Field(..., description="Remboursements d'indus reçus.")
+    part_engagee: str | None = Field(..., description="Décidé et proposé sur l'enveloppe. " + PART)
+    part_decidee: str | None = Field(..., description="Décidé sur l'enveloppe. " + PART)
+    delai_decision: DelaisSchema = Field(..., description="Du dépôt à la décision.")
+    delai_premier_versement: DelaisSchema = Field(
+        ..., description="De la décision au premier versement payé."
+    )
+    conventions_signees: int
+    bilans_a_temps: int
+    bilans_deposes_en_retard: int
+    bilans_en_retard: int = Field(..., description="Date limite passée, bilan pas déposé.")
+    bilans_attendus: int = Field(..., description="Pas encore attendus.")
+    indus_ouverts: int
+    montant_indus_ouverts: str
+    indus_en_retard: int
+
+
+class RepartitionSchema(Schema):
+    cle: str = Field(..., examples=["association"])
+    libelle: str
+    dossiers: int
+    projets_finances: int
+    montant_decide: str
+
+
+class PerimetreSchema(Schema):
+    caf: CafSchema | None = Field(..., description="null : toutes les Caf.")
+    libelle: str = Field(..., examples=["Caf du Rhône"])
+
+
 class StatistiquesSchema(Schema):
-    nb_dossiers: int = Field(..., description="Dossiers visibles (filtres appliqués).")
-    par_etat: list[dict[str, Any]] = Field(..., description="code, libelle, nombre")
-    ps_demandee: str = Field(..., description="Somme des prestations demandées.")
-    montant_accorde: str = Field(..., description="Somme des montants des accords.")
-    nb_collectifs: int
-    nb_enfants: int
+    perimetre: PerimetreSchema
+    annee_scolaire: str = Field(..., description="L'année choisie.", examples=["2025-2026"])
+    annees_disponibles: list[str] = Field(
+        ..., description="Les années des campagnes du périmètre, la plus récente d'abord."
+    )
+    chiffres: AnneeStatistiquesSchema = Field(..., description="L'année choisie.")
+    annees_precedentes: list[AnneeStatistiquesSchema] = Field(
+        ..., description="Les quatre années d'avant au plus, de la plus ancienne à la plus récente."
+    )
+    par_type_de_structure: list[RepartitionSchema]
+    par_departement: list[RepartitionSchema] = Field(
+        ..., description="Pour toutes les Caf seulement (vide pour une Caf)."
+    )
 
 
 class CorpsObjetSchema(BaseModel):

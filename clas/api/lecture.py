@@ -1,5 +1,5 @@
 """Les endpoints de lecture. Chaque liste part des fonctions de visibilité des pages
-(`Campagne.objects.visibles_par`, `Dossier.objects.visibles_par`, `versements_de_la_caf`…) :
+(`Campagne.objects.visibles_par`, `Dossier.objects.visibles_par`, `versements_lisibles`…) :
 un jeton voit exactement ce que son propriétaire voit dans le site, rien de plus."""
 
 from __future__ import annotations
@@ -8,20 +8,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field as Champ
 from ninja import Query, Router, Schema
 
 from clas.campagnes.models import Campagne
-from clas.comptes.roles import agent_de
-from clas.core.chiffres_en_cache import en_cache_selon_requetes
 from clas.dossiers.models import Collectif, Dossier, DossierQuerySet, EtatDossier
-from clas.instruction.models import NatureDecision
 from clas.referentiel.models import Caf, ParametresBareme
 from clas.versements.models import EtatVersement, LotPaiement, Versement
-from clas.versements.permissions import lots_de_la_caf, versements_de_la_caf
+from clas.versements.permissions import capacites_paiements, lots_lisibles, versements_lisibles
 
 from . import donnees as s
 from .auth import JetonPersonnel, RequeteApi
@@ -315,39 +312,54 @@ def detail_dossier(request: RequeteApi, dossier_id: IdentifiantChemin) -> Any:
 
 
 def _exiger_paiements(request: RequeteApi) -> None:
-    # Les agents seulement : l'administration nationale lit les paiements de toutes les Caf
-    # sur les pages (`capacites_paiements`, lecture seule), pas par l'API (périmètre de la
-    # Caf de l'agent, `versements_de_la_caf`).
-    if agent_de(request.user) is None:
-        raise ErreurApi(403, "Les versements et les lots sont réservés aux agents des Caf.")
+    # La règle des pages (`capacites_paiements`) : les agents lisent les paiements de leur
+    # Caf, l'administration nationale ceux de toutes les Caf (lecture seule) ; les porteurs,
+    # rien.
+    if not capacites_paiements(request.user)["voir"]:
+        raise ErreurApi(
+            403,
+            "Les versements et les lots sont réservés aux agents des Caf et à "
+            "l'administration nationale.",
+        )
 
 
 class FiltreVersements(Pagination):
     etat: EtatVersement | None = Champ(None, description="Code de l'état (« paye »…).")
     lot: Identifiant | None = Champ(None, description="Identifiant du lot.")
     dossier: Identifiant | None = Champ(None, description="Identifiant du dossier.")
+    caf: CodeCaf | None = Champ(
+        None, description="Code de la Caf (utile au national, qui lit toutes les Caf)."
+    )
 
 
 @routeur.get(
     "/versements",
     response={200: s.PageVersementsSchema, **LECTURE},
-    summary="Les versements de la Caf de l'agent",
+    summary="Les versements de la Caf de l'agent (toutes les Caf pour le national)",
     tags=["Paiements"],
 )
 def liste_versements(request: RequeteApi, filtres: Query[FiltreVersements]) -> Any:
     _exiger_paiements(request)
-    requete = versements_de_la_caf(request.user).select_related("convention")
+    requete = versements_lisibles(request.user).select_related("convention")
     if filtres.etat is not None:
         requete = requete.filter(etat=filtres.etat)
     if filtres.lot is not None:
         requete = requete.filter(lot_id=filtres.lot)
     if filtres.dossier is not None:
         requete = requete.filter(convention__dossier_id=filtres.dossier)
+    if filtres.caf:
+        requete = requete.filter(caf__code=filtres.caf)
     lignes, suivant = paginer(requete, filtres.curseur, filtres.limite)
     return {
         "resultats": [_versement(v, v.convention.dossier_id) for v in lignes],
         "suivant": suivant,
     }
+
+
+class FiltreLots(Pagination):
+    caf: CodeCaf | None = Champ(
+        None, description="Code de la Caf (utile au national, qui lit toutes les Caf)."
+    )
 
 
 def _lot(lot: LotPaiement) -> dict[str, Any]:
@@ -366,65 +378,13 @@ def _lot(lot: LotPaiement) -> dict[str, Any]:
 @routeur.get(
     "/lots",
     response={200: s.PageLotsSchema, **LECTURE},
-    summary="Les lots de paiement de la Caf de l'agent",
+    summary="Les lots de paiement de la Caf de l'agent (toutes les Caf pour le national)",
     tags=["Paiements"],
 )
-def liste_lots(request: RequeteApi, filtres: Query[Pagination]) -> Any:
+def liste_lots(request: RequeteApi, filtres: Query[FiltreLots]) -> Any:
     _exiger_paiements(request)
-    requete = lots_de_la_caf(request.user).select_related("caf")
+    requete = lots_lisibles(request.user).select_related("caf")
+    if filtres.caf:
+        requete = requete.filter(caf__code=filtres.caf)
     lignes, suivant = paginer(requete, filtres.curseur, filtres.limite)
     return {"resultats": [_lot(lot) for lot in lignes], "suivant": suivant}
-
-
-# --- Statistiques -----------------------------------------------------------------------------
-
-
-class FiltreStatistiques(Schema):
-    campagne: Identifiant | None = Champ(None, description="Identifiant de la campagne.")
-    annee_scolaire: AnneeScolaire | None = Champ(None, description="« 2025-2026 »")
-
-
-@routeur.get(
-    "/statistiques",
-    url_name="api_statistiques",
-    response={200: s.StatistiquesSchema, **LECTURE},
-    summary="Les chiffres des dossiers visibles",
-    description="Comptés sur les dossiers que le jeton voit (les mêmes que `/dossiers`).",
-    tags=["Statistiques"],
-)
-def statistiques(request: RequeteApi, filtres: Query[FiltreStatistiques]) -> Any:
-    visibles = Dossier.objects.visibles_par(request.user)
-    if filtres.campagne is not None:
-        visibles = visibles.filter(campagne_id=filtres.campagne)
-    if filtres.annee_scolaire:
-        visibles = visibles.filter(campagne__annee_scolaire=filtres.annee_scolaire)
-    # Le porteur : ses dossiers passent par ses adhésions, table que la version des données
-    # ne suit pas, et sont toujours recomptés ; un agent, le national : en cache.
-    return en_cache_selon_requetes(
-        "api-statistiques", [visibles], lambda: _compter_les_visibles(visibles), dict
-    )
-
-
-def _compter_les_visibles(visibles: DossierQuerySet) -> dict[str, Any]:
-    # `visibles_par` filtre par sous-requêtes, sans jointure : aucune somme n'est doublée.
-    par_etat = dict(
-        visibles.order_by().values_list("etat").annotate(n=Count("pk")).values_list("etat", "n")
-    )
-    sommes = visibles.aggregate(
-        ps=Sum("ps_demandee"),
-        accorde=Sum("decision__montant", filter=Q(decision__nature=NatureDecision.ACCORD)),
-    )
-    collectifs = Collectif.objects.filter(dossier__in=visibles).aggregate(
-        n=Count("pk"), enfants=Sum("nb_enfants")
-    )
-    return {
-        "nb_dossiers": sum(par_etat.values()),
-        "par_etat": [
-            {"code": code, "libelle": str(libelle), "nombre": par_etat.get(code, 0)}
-            for code, libelle in EtatDossier.choices
-        ],
-        "ps_demandee": _montant(sommes["ps"] or Decimal("0")),
-        "montant_accorde": _montant(sommes["accorde"] or Decimal("0")),
-        "nb_collectifs": collectifs["n"] or 0,
-        "nb_enfants": collectifs["enfants"] or 0,
-    }

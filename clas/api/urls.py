@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 from clas.bareme import EntreeInvalide, resultat_vers_json
 from clas.referentiel.services import simuler
 
-from . import ecriture, erreurs, lecture
+from . import ecriture, erreurs, lecture, statistiques
 from .schemas import RefusSchema, SimulationEntreeSchema, SimulationSortieSchema
 
 SANS_ECHAPPEMENT = {"ensure_ascii": False}
@@ -33,6 +33,7 @@ api = NinjaAPI(
 )
 erreurs.brancher(api)
 api.add_router("", lecture.routeur)
+api.add_router("", statistiques.routeur)
 api.add_router("", ecriture.routeur)
 
 

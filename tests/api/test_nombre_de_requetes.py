@@ -98,6 +98,26 @@ def test_la_liste_des_versements(api_de, campagne_rhone) -> None:
     constant(api_de("instructeur"), "/api/v1/versements?limite=200", creer)
 
 
+def test_la_liste_des_versements_de_toutes_les_caf(api_de) -> None:
+    cafs = iter(Caf.objects.order_by("code"))
+
+    def creer(nombre: int) -> None:
+        for _ in range(nombre):
+            VersementFactory(convention__dossier__campagne=CampagneFactory(caf=next(cafs)))
+
+    constant(api_de("national"), "/api/v1/versements?limite=200", creer)
+
+
+def test_la_liste_des_lots_de_toutes_les_caf(api_de) -> None:
+    cafs = iter(Caf.objects.order_by("code"))
+
+    def creer(nombre: int) -> None:
+        for _ in range(nombre):
+            LotPaiementFactory(caf=next(cafs))
+
+    constant(api_de("national"), "/api/v1/lots?limite=200", creer)
+
+
 def test_la_liste_des_lots(api_de, caf_rhone) -> None:
     def creer(nombre: int) -> None:
         for _ in range(nombre):

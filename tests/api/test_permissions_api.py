@@ -54,6 +54,8 @@ def test_le_detail_d_un_dossier_suit_les_droits_des_pages(api_de, jeu, persona, 
         assert "Introuvable" in reponse.json()["erreurs"][0]["message"]
 
 
+# La règle des pages (`capacites_paiements`) : les agents lisent les paiements de leur Caf,
+# l'administration nationale ceux de toutes les Caf (lecture seule), les porteurs rien.
 PAIEMENTS = {
     "anonyme": 401,
     "porteur": 403,
@@ -62,19 +64,38 @@ PAIEMENTS = {
     "instructeur_autre_caf": 200,
     "valideur": 200,
     "comptable": 200,
-    "national": 403,
+    "national": 200,
 }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", ["/api/v1/versements", "/api/v1/lots"])
-def test_versements_et_lots_sont_reserves_aux_agents_de_la_caf(api_de, jeu, persona, route):
+def test_versements_et_lots_suivent_les_droits_des_pages_de_paiement(api_de, jeu, persona, route):
     reponse = api_de(persona).get(route)
     assert reponse.status_code == PAIEMENTS[persona], reponse.content
+    if reponse.status_code == 403:
+        assert "réservés aux agents des Caf" in reponse.json()["erreurs"][0]["message"]
     if route == "/api/v1/versements" and reponse.status_code == 200:
         ids = {v["id"] for v in reponse.json()["resultats"]}
         attendus = {jeu["acompte"].pk} if persona != "instructeur_autre_caf" else set()
         assert ids == attendus
+
+
+def test_le_national_lit_les_paiements_de_toutes_les_caf_et_filtre_par_caf(api_de, jeu, caf_somme):
+    from tests.factories import LotPaiementFactory, VersementFactory
+
+    somme = VersementFactory(convention__dossier__campagne=jeu["somme"].campagne)
+    lot_somme = LotPaiementFactory(caf=caf_somme)
+    client = api_de("national")
+    tous = {v["id"] for v in client.get("/api/v1/versements").json()["resultats"]}
+    assert tous == {jeu["acompte"].pk, somme.pk}
+    filtre = client.get(f"/api/v1/versements?caf={caf_somme.code}").json()["resultats"]
+    assert [v["id"] for v in filtre] == [somme.pk]
+    lots = client.get(f"/api/v1/lots?caf={caf_somme.code}").json()["resultats"]
+    assert [lot["id"] for lot in lots] == [lot_somme.pk]
+    # L'agent d'une autre Caf ne voit toujours pas ce versement, même en filtrant.
+    autre = api_de("instructeur").get(f"/api/v1/versements?caf={caf_somme.code}").json()
+    assert autre["resultats"] == []
 
 
 CAMPAGNES = {
@@ -99,20 +120,68 @@ def test_les_campagnes_visibles_sont_celles_des_pages(api_de, jeu, persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize(
-    "route", ["/api/v1/referentiel/caf", "/api/v1/referentiel/parametres", "/api/v1/statistiques"]
-)
-def test_referentiel_et_statistiques_demandent_un_jeton(api_de, jeu, persona, route):
+@pytest.mark.parametrize("route", ["/api/v1/referentiel/caf", "/api/v1/referentiel/parametres"])
+def test_le_referentiel_demande_un_jeton(api_de, jeu, persona, route):
     reponse = api_de(persona).get(route)
     assert reponse.status_code == (401 if persona == "anonyme" else 200)
 
 
+# La règle du tableau de bord (`capacites_statistiques`, `perimetre_de`) : les agents voient
+# les chiffres de leur Caf, le national ceux de toutes les Caf ; les porteurs, rien.
+DOSSIERS_COMPTES_2026 = {
+    "instructeur": {"a_depose", "b_instruction"},
+    "valideur": {"a_depose", "b_instruction"},
+    "comptable": {"a_depose", "b_instruction"},
+    "instructeur_autre_caf": {"somme"},
+    "national": {"a_depose", "b_instruction", "somme"},
+}
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_les_statistiques_comptent_les_dossiers_visibles(api_de, jeu, persona):
+def test_les_statistiques_suivent_les_droits_du_tableau_de_bord(api_de, jeu, persona):
+    reponse = api_de(persona).get("/api/v1/statistiques?annee_scolaire=2026-2027")
     if persona == "anonyme":
+        assert reponse.status_code == 401
         return
-    corps = api_de(persona).get("/api/v1/statistiques").json()
-    assert corps["nb_dossiers"] == len(VISIBLES[persona])
+    if persona in ("porteur", "porteur_autre"):
+        assert reponse.status_code == 403
+        assert reponse.json() == {
+            "erreurs": [
+                {
+                    "champ": "",
+                    "message": "Les statistiques sont réservées aux agents des Caf et à "
+                    "l'administration nationale.",
+                }
+            ]
+        }
+        return
+    assert reponse.status_code == 200, reponse.content
+    corps = reponse.json()
+    assert corps["chiffres"]["dossiers"] == len(DOSSIERS_COMPTES_2026[persona])
+    attendu = None if persona == "national" else jeu["a_depose"].campagne.caf.code
+    if persona == "instructeur_autre_caf":
+        attendu = jeu["somme"].campagne.caf.code
+    assert (corps["perimetre"]["caf"] or {}).get("code") == attendu
+
+
+def test_un_agent_ne_demande_pas_les_statistiques_d_une_autre_caf(api_de, jeu, caf_somme):
+    reponse = api_de("instructeur").get(f"/api/v1/statistiques?caf={caf_somme.code}")
+    assert reponse.status_code == 403
+    assert reponse.json()["erreurs"] == [
+        {"champ": "caf", "message": "Un agent ne voit que les chiffres de sa Caf."}
+    ]
+    # Sa propre Caf, nommée : accepté.
+    propre = jeu["a_depose"].campagne.caf.code
+    assert api_de("instructeur").get(f"/api/v1/statistiques?caf={propre}").status_code == 200
+
+
+def test_le_national_choisit_une_caf_existante(api_de, jeu, caf_somme):
+    client = api_de("national")
+    corps = client.get(f"/api/v1/statistiques?caf={caf_somme.code}&annee_scolaire=2026-2027")
+    assert corps.json()["chiffres"]["dossiers"] == 1
+    inconnue = client.get("/api/v1/statistiques?caf=99B")
+    assert inconnue.status_code == 422
+    assert inconnue.json()["erreurs"][0]["champ"] == "caf"
 
 
 MESSAGE = {

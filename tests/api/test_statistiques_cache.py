@@ -1,7 +1,7 @@
 """`/api/v1/statistiques` en cache (clas/statistiques/cache.py) : pour un agent ou le
 national, la seconde lecture sans écriture ne recalcule rien ; chaque écriture validée donne
 les nouveaux chiffres ; la requête ne lit que des tables que suit la version des données.
-Le porteur, dont les dossiers passent par ses adhésions, est toujours recalculé.
+Les chiffres sont ceux du tableau de bord, par le même cache (`tableau_de_bord_en_cache`).
 
 De vraies transactions : sur PostgreSQL, le numéro avance à la validation."""
 
@@ -27,7 +27,10 @@ def cache_actif(settings):
     settings.CLAS_STATISTIQUES_CACHE = True
 
 
-def lire(client: Client, adresse: str = "/api/v1/statistiques") -> tuple[dict, list[str]]:
+ADRESSE = "/api/v1/statistiques?annee_scolaire=2026-2027"
+
+
+def lire(client: Client, adresse: str = ADRESSE) -> tuple[dict, list[str]]:
     with CaptureQueriesContext(connection) as capture:
         reponse = client.get(adresse)
     assert reponse.status_code == 200, reponse.content
@@ -63,30 +66,33 @@ def test_apres_une_ecriture_les_chiffres_sont_ceux_des_donnees(api_de, campagne_
     Dossier.objects.filter(pk=dossier.pk).update(ps_demandee=Decimal("250.00"))
     apres, requetes = lire(client)
     assert agregats(requetes)
-    assert apres["nb_dossiers"] == avant["nb_dossiers"] + 1
-    assert apres["nb_collectifs"] == avant["nb_collectifs"] + 1
+    avant, apres = avant["chiffres"], apres["chiffres"]
+    assert apres["dossiers"] == avant["dossiers"] + 1
+    assert apres["collectifs"] == avant["collectifs"] + 1
     attendu = sum((d.ps_demandee or Decimal("0") for d in Dossier.objects.all()), Decimal("0"))
-    assert Decimal(apres["ps_demandee"]) == attendu
-    assert attendu != Decimal(avant["ps_demandee"])
+    assert Decimal(apres["montant_demande"]) == attendu
+    assert attendu != Decimal(avant["montant_demande"])
 
 
-def test_chaque_filtre_a_ses_chiffres(api_de, campagne_rhone):
+def test_chaque_filtre_a_ses_chiffres(api_de, campagne_rhone, caf_somme):
     DossierFactory(campagne=campagne_rhone, etat=EtatDossier.DEPOSE)
     client = api_de("national")
     tous, _ = lire(client)
     aucun, _ = lire(client, "/api/v1/statistiques?annee_scolaire=2030-2031")
-    assert tous["nb_dossiers"] == 1
-    assert aucun["nb_dossiers"] == 0
-    filtre, _ = lire(client, f"/api/v1/statistiques?campagne={campagne_rhone.pk}")
-    assert filtre["nb_dossiers"] == 1
+    assert tous["chiffres"]["dossiers"] == 1
+    assert aucun["chiffres"]["dossiers"] == 0
+    rhone, _ = lire(client, f"{ADRESSE}&caf={campagne_rhone.caf.code}")
+    somme, _ = lire(client, f"{ADRESSE}&caf={caf_somme.code}")
+    assert rhone["chiffres"]["dossiers"] == 1
+    assert somme["chiffres"]["dossiers"] == 0
 
 
-def test_le_porteur_est_toujours_recalcule(api_de, campagne_rhone, structure_a):
+def test_le_porteur_est_refuse_sans_rien_calculer(api_de, campagne_rhone, structure_a):
     DossierFactory(campagne=campagne_rhone, structure=structure_a, etat=EtatDossier.DEPOSE)
-    client = api_de("porteur")
-    lire(client)
-    _, requetes = lire(client)
-    assert agregats(requetes)
+    with CaptureQueriesContext(connection) as capture:
+        reponse = api_de("porteur").get(ADRESSE)
+    assert reponse.status_code == 403
+    assert agregats([q["sql"] for q in capture.captured_queries]) == []
 
 
 @pytest.mark.parametrize("persona", ["instructeur", "national"])
