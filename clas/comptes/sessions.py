@@ -39,6 +39,10 @@ CLE_ACTIVITE = "clas_activite"
 # La dernière activité d'une session de porteur n'est écrite qu'une fois par minute : une
 # écriture à chaque requête pour une liste à la minute près ne vaudrait pas son coût.
 PAS_ACTIVITE = dt.timedelta(minutes=1)
+# Celle d'un agent, dont l'inactivité ferme la session, toutes les 20 secondes au plus : la
+# session se ferme au pire 20 s avant la limite, jamais après ; écrire la session à chaque
+# page coûtait trois allers-retours (BEGIN, UPDATE, COMMIT) et une écriture par page lue.
+PAS_ACTIVITE_AGENT = dt.timedelta(seconds=20)
 
 MESSAGE_INACTIVITE = (
     "Votre session a expiré après {minutes} minutes sans activité : reconnectez-vous pour "
@@ -147,8 +151,8 @@ def expiree(request: HttpRequest, utilisateur: Utilisateur) -> str | None:
 
 
 def noter_activite(request: HttpRequest, utilisateur: Utilisateur) -> None:
-    """Une requête de plus : l'heure dans la session (à chaque requête pour un agent, dont
-    l'inactivité se compte à la seconde) et, une fois par minute, dans la liste."""
+    """Une requête de plus : l'heure dans la session (toutes les 20 secondes au plus pour un
+    agent, dont l'inactivité ferme la session) et, une fois par minute, dans la liste."""
     session = request.session
     maintenant = _maintenant()
     if CLE_CONNEXION not in session:
@@ -156,7 +160,8 @@ def noter_activite(request: HttpRequest, utilisateur: Utilisateur) -> None:
         session[CLE_CONNEXION] = maintenant
     precedente = float(session.get(CLE_ACTIVITE) or 0)
     ecart = maintenant - precedente
-    if est_limite(utilisateur) or ecart >= PAS_ACTIVITE.total_seconds():
+    pas = PAS_ACTIVITE_AGENT if est_limite(utilisateur) else PAS_ACTIVITE
+    if ecart >= pas.total_seconds():
         session[CLE_ACTIVITE] = maintenant
     if ecart >= PAS_ACTIVITE.total_seconds() and session.session_key:
         mises_a_jour = SessionOuverte.objects.filter(

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from clas.comptes.models import SessionOuverte, Utilisateur
 from clas.comptes.sessions import appareil, ip_tronquee
@@ -68,6 +70,32 @@ def test_un_agent_est_deconnecte_apres_30_minutes_sans_activite(
     assert "Votre session a expiré après 30 minutes sans activité" in texte(reponse)
     assert not reponse.wsgi_request.user.is_authenticated
     assert not SessionOuverte.objects.filter(utilisateur=utilisateurs[persona]).exists()
+
+
+def _ecrit_la_session(navigateur: Client) -> bool:
+    with CaptureQueriesContext(connection) as requetes:
+        assert est_connecte(navigateur)
+    return any('UPDATE "django_session"' in q["sql"] for q in requetes.captured_queries)
+
+
+def test_la_session_d_un_agent_n_est_reecrite_que_toutes_les_20_secondes(
+    utilisateurs: dict[str, Utilisateur],
+) -> None:
+    """Pas d'écriture de la session à chaque page : l'heure de la dernière activité avance
+    par pas de 20 secondes, et l'inactivité se compte depuis elle (au pire 20 s plus tôt)."""
+    with a(0):
+        navigateur = connecte(utilisateurs["instructeur"])
+    with a(1):
+        assert _ecrit_la_session(navigateur)
+    with a(1 + 10 / 60):
+        assert not _ecrit_la_session(navigateur)  # 10 s après : rien à écrire
+    with a(1 + 25 / 60):
+        assert _ecrit_la_session(navigateur)  # 25 s après l'écriture : l'heure avance
+    with a(1 + 25 / 60 + 29.9):
+        assert est_connecte(navigateur)  # 29,9 min sans activité : toujours connecté
+    with a(1 + 25 / 60 + 29.9 + 30.2):
+        reponse = navigateur.get(PAGE, follow=True)
+    assert "Votre session a expiré après 30 minutes sans activité" in texte(reponse)
 
 
 def test_un_agent_actif_est_deconnecte_apres_8_heures(
