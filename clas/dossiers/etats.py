@@ -11,6 +11,7 @@ from typing import Any
 
 from clas.comptes.models import Utilisateur
 from clas.core.etats import Table, Transition, TransitionImpossible
+from clas.journal.chaine import recopier_en_masse
 
 from .evenements import TypeEvenement as T
 from .evenements import fiche
@@ -49,7 +50,8 @@ def journaux_du_dossier(
 ) -> list[Evenement]:
     """`journal_du_dossier` pour plusieurs objets, en une insertion : l'objet et la
     visibilité viennent du catalogue, comme dans `Evenement.save` (que bulk_create
-    n'appelle pas)."""
+    n'appelle pas) ; le journal les recopie en une fois (bulk_create n'envoie pas le
+    post_save auquel il est abonné)."""
     fiche_ = fiche(transition.evenement)
     evenements = [
         Evenement(
@@ -65,7 +67,9 @@ def journaux_du_dossier(
         )
         for objet, avant, description in lignes
     ]
-    return Evenement.objects.bulk_create(evenements, batch_size=500)
+    crees = Evenement.objects.bulk_create(evenements, batch_size=500)
+    recopier_en_masse(crees)
+    return crees
 
 
 def _dossier_de(objet: Any) -> Dossier:

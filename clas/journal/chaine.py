@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,10 @@ def _simple(valeur: Any) -> Any:
     """Une valeur de champ en type JSON (dates ISO 8601, montants en texte exact)."""
     if valeur is None or isinstance(valeur, bool | int | str):
         return valeur
+    if isinstance(valeur, dt.datetime) and valeur.tzinfo is not None:
+        # Un même instant, une même écriture : l'heure de Paris saisie et l'heure UTC relue
+        # de la base ne doivent pas passer pour un changement.
+        return valeur.astimezone(dt.UTC).isoformat()
     if isinstance(valeur, dt.datetime | dt.date | dt.time):
         return valeur.isoformat()
     if isinstance(valeur, Decimal | UUID | float):
@@ -85,6 +89,60 @@ def _verrouiller() -> None:
             curseur.execute("SELECT pg_advisory_xact_lock(%s)", [VERROU])
 
 
+@dataclass(frozen=True)
+class Ajout:
+    """Une entrée à ajouter (ce que reçoit `ajouter`), avant son numéro et ses empreintes."""
+
+    source: str
+    type: str
+    contenu: Mapping[str, Any]
+    source_id: object = ""
+    acteur_id: int | None = None
+
+
+TAILLE_INSERTION = 500  # entrées par INSERT : un lot de 1 200 versements en trois
+
+
+def _tete_de_chaine() -> tuple[int, str]:
+    """Le numéro de la prochaine entrée et l'empreinte qu'elle suit."""
+    tete_ = Entree.objects.order_by("-numero").values_list("numero", "empreinte").first()
+    return (tete_[0] + 1, tete_[1]) if tete_ else (1, ORIGINE)
+
+
+def _entree(numero: int, precedent: str, moment: dt.datetime, ajout: Ajout) -> Entree:
+    entree = Entree(
+        numero=numero,
+        horodatage=moment,
+        source=ajout.source,
+        source_id="" if ajout.source_id is None else str(ajout.source_id),
+        type=str(ajout.type),
+        acteur_id=ajout.acteur_id,
+        contenu=canonique(_simple(ajout.contenu)),
+        precedent=precedent,
+    )
+    entree.empreinte = empreinte(entree)
+    return entree
+
+
+def ajouter_en_masse(ajouts: Sequence[Ajout]) -> list[Entree]:
+    """Ajoute des entrées en tête de chaîne, dans l'ordre, dans la transaction de
+    l'appelant : un verrou, une lecture de la tête et une insertion groupée, quel que soit
+    leur nombre (un lot de paiement)."""
+    if not ajouts:
+        return []
+    with transaction.atomic(savepoint=False):
+        _verrouiller()
+        numero, precedent = _tete_de_chaine()
+        moment = timezone.now()
+        entrees = []
+        for rang, ajout in enumerate(ajouts):
+            entree = _entree(numero + rang, precedent, moment, ajout)
+            entrees.append(entree)
+            precedent = entree.empreinte
+        Entree.objects.bulk_create(entrees, batch_size=TAILLE_INSERTION)
+        return entrees
+
+
 def ajouter(
     source: str,
     type_: str,
@@ -94,23 +152,8 @@ def ajouter(
 ) -> Entree:
     """Ajoute une entrée en tête de chaîne, dans la transaction de l'appelant (l'événement
     et son entrée sont enregistrés ensemble, ou rien)."""
-    with transaction.atomic(savepoint=False):
-        _verrouiller()
-        tete = Entree.objects.order_by("-numero").values_list("numero", "empreinte").first()
-        numero, precedent = (tete[0] + 1, tete[1]) if tete else (1, ORIGINE)
-        entree = Entree(
-            numero=numero,
-            horodatage=timezone.now(),
-            source=source,
-            source_id="" if source_id is None else str(source_id),
-            type=str(type_),
-            acteur_id=acteur_id,
-            contenu=canonique(_simple(contenu)),
-            precedent=precedent,
-        )
-        entree.empreinte = empreinte(entree)
-        entree.save()
-        return entree
+    (entree,) = ajouter_en_masse([Ajout(source, type_, contenu, source_id, acteur_id)])
+    return entree
 
 
 def _auteur(instance: models.Model) -> int | None:
@@ -121,12 +164,9 @@ def _auteur(instance: models.Model) -> int | None:
     return None
 
 
-def _evenement_enregistre(
-    sender: type[models.Model], instance: models.Model, created: bool, raw: bool, **kwargs: Any
-) -> None:
-    if raw:  # une restauration (loaddata) ne rejoue pas le journal
-        return
-    ajouter(
+def _recopie(instance: models.Model, created: bool) -> Ajout:
+    """L'entrée qui recopie une ligne d'un historique inscrit."""
+    return Ajout(
         instance._meta.label_lower,
         str(getattr(instance, "type", "") or ("creation" if created else "modification")),
         {"operation": "ajout" if created else "modification", **champs_de(instance)},
@@ -135,12 +175,35 @@ def _evenement_enregistre(
     )
 
 
+def _evenement_enregistre(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool, **kwargs: Any
+) -> None:
+    if raw:  # une restauration (loaddata) ne rejoue pas le journal
+        return
+    ajouter_en_masse([_recopie(instance, created)])
+
+
+_INSCRITS: set[str] = set()
+
+
 def inscrire(modele: type[models.Model]) -> None:
     """Chaque ligne enregistrée dans `modele` (un historique d'application) est recopiée
     dans le journal, dans la même transaction."""
+    _INSCRITS.add(modele._meta.label_lower)
     post_save.connect(
         _evenement_enregistre, sender=modele, dispatch_uid=f"journal_{modele._meta.label_lower}"
     )
+
+
+def recopier_en_masse(instances: Sequence[models.Model]) -> list[Entree]:
+    """Ce que `inscrire` écrirait pour chacune de ces lignes créées par `bulk_create`, qui
+    n'envoie pas post_save : à appeler juste après, dans la même transaction."""
+    for instance in instances:
+        if instance._meta.label_lower not in _INSCRITS:
+            raise ValueError(f"{instance._meta.label_lower} n'est pas inscrit au journal.")
+        if instance.pk is None:  # base qui ne rend pas les identifiants d'un bulk_create
+            raise ValueError("Une ligne sans identifiant ne se recopie pas au journal.")
+    return ajouter_en_masse([_recopie(instance, created=True) for instance in instances])
 
 
 # --- Vérification ---------------------------------------------------------------------------

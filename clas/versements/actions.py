@@ -20,6 +20,7 @@ inscrit qu'une fois au grand livre (`Mouvement.versement` est unique).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,7 @@ from clas.core.templatetags.clas_format import pourcentage
 from clas.core.validators import masquer_iban, normaliser_iban, valider_bic, valider_iban
 from clas.dossiers.evenements import TypeEvenement
 from clas.dossiers.models import Evenement
+from clas.journal import chaine as journal
 from clas.referentiel.models import Caf
 from clas.structures.models import Structure
 
@@ -376,6 +378,22 @@ def _numero_lot(caf: Caf, jour: dt.date) -> str:
     return f"{prefixe}{rang:02d}"
 
 
+def _journaliser_lot(lot: LotPaiement, versements: Sequence[Versement], fichier: bytes) -> None:
+    """Le lot au journal, après ses versements : ses champs, ce qu'il paie et l'empreinte
+    du fichier remis à la banque (un fichier changé depuis se voit)."""
+    journal.ajouter(
+        "versements.lotpaiement",
+        "lot_cree",
+        {
+            **journal.champs_de(lot),
+            "versements": [versement.pk for versement in versements],
+            "empreinte_sepa": hashlib.sha256(fichier).hexdigest(),
+        },
+        source_id=lot.pk,
+        acteur_id=lot.cree_par_id,
+    )
+
+
 def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> ResultatLot:
     """Le comptable met en paiement tous les versements validés de sa Caf qui ne sont dans
     aucun lot : ils passent « mis en paiement », avec leur référence, sur le compte
@@ -468,9 +486,9 @@ def creer_lot(caf: Caf, comptable: Utilisateur, date_execution: dt.date) -> Resu
             ],
             [{"lot": lot, "reference": references[versement.pk]} for versement in retenus],
         )
-        lot.fichier_sepa.save(
-            f"{lot.numero}.xml", ContentFile(generer_pain001(lot, retenus)), save=True
-        )
+        fichier = generer_pain001(lot, retenus)
+        lot.fichier_sepa.save(f"{lot.numero}.xml", ContentFile(fichier), save=True)
+        _journaliser_lot(lot, retenus, fichier)
     return ResultatLot(lot=lot, versements=retenus, ecartes=ecartes)
 
 

@@ -355,3 +355,201 @@ def test_la_connexion_d_un_agent_est_journalisee_pas_celle_d_un_porteur(utilisat
     (entree,) = Entree.objects.filter(source="comptes.connexion")
     assert entree.acteur_id == utilisateurs["instructeur"].pk
     assert json.loads(entree.contenu)["caf_id"] == utilisateurs["instructeur"].agent.caf_id
+
+
+# --- En masse ---------------------------------------------------------------------------------
+
+
+def test_ajouter_en_masse_chaine_dans_l_ordre_en_trois_requetes_quel_que_soit_le_nombre(
+    django_assert_max_num_queries,
+) -> None:
+    from clas.journal.chaine import Ajout, ajouter_en_masse
+
+    ajouter("essai", "essai", {})
+    # Verrou (PostgreSQL), lecture de la tête, une insertion (111 entrées au plus sur
+    # SQLite, limité à 999 paramètres par requête ; 500 sur PostgreSQL).
+    with django_assert_max_num_queries(3):
+        entrees = ajouter_en_masse([Ajout("essai", "masse", {"rang": r}, r) for r in range(100)])
+
+    assert [entree.numero for entree in entrees] == list(range(2, 102))
+    assert entrees[0].precedent == Entree.objects.get(numero=1).empreinte
+    assert json.loads(Entree.objects.get(numero=101).contenu) == {"rang": 99}
+    assert "Journal intact : 101 entrée(s)" in verifier()
+
+
+def test_recopier_en_masse_ecrit_ce_qu_ecrirait_l_enregistrement_une_par_une(
+    dossier, utilisateurs
+) -> None:
+    from clas.journal.chaine import recopier_en_masse
+
+    evenement = Evenement.noter(
+        dossier, TypeEvenement.NOTE, "Une note.", auteur=utilisateurs["instructeur"]
+    )
+    par_signal = derniere("dossiers.evenement")
+
+    (recopie,) = recopier_en_masse([evenement])
+
+    def recu(entree: Entree) -> tuple:
+        return (entree.source, entree.type, entree.contenu, entree.source_id, entree.acteur_id)
+
+    assert recu(recopie) == recu(par_signal)
+    assert recopie.numero == par_signal.numero + 1
+    with pytest.raises(ValueError, match="n'est pas inscrit"):
+        recopier_en_masse([dossier])
+
+
+@pytest.fixture
+def lot_de_trois(caf_rhone, utilisateurs, monkeypatch):
+    """Les trois versements validés des tests du retour de la banque, mis en paiement."""
+    from tests.conventions.test_paiements_retour import lot_retour
+
+    return lot_retour.__wrapped__(caf_rhone, utilisateurs, monkeypatch)
+
+
+def test_un_lot_cree_en_masse_journalise_chaque_versement_puis_le_lot(
+    lot_de_trois, utilisateurs
+) -> None:
+    import hashlib
+
+    versements = list(lot_de_trois.versements.order_by("pk"))
+    evenements = Evenement.objects.filter(type=TypeEvenement.VERSEMENT_MIS_EN_PAIEMENT)
+    mis, lot = (
+        list(Entree.objects.filter(type=TypeEvenement.VERSEMENT_MIS_EN_PAIEMENT)),
+        derniere("versements.lotpaiement"),
+    )
+
+    assert len(mis) == 3 and {e.source for e in mis} == {"dossiers.evenement"}
+    assert [e.source_id for e in mis] == [str(pk) for pk in evenements.values_list("pk", flat=True)]
+    assert [json.loads(e.contenu)["objet_id"] for e in mis] == [v.pk for v in versements]
+    assert {e.acteur_id for e in mis} == {utilisateurs["comptable"].pk}
+    assert json.loads(mis[0].contenu)["etat_apres"] == "mis_en_paiement"
+    contenu = json.loads(lot.contenu)
+    assert (lot.type, lot.source_id, lot.acteur_id) == (
+        "lot_cree",
+        str(lot_de_trois.pk),
+        utilisateurs["comptable"].pk,
+    )
+    assert lot.numero == mis[-1].numero + 1 == Entree.objects.count()
+    assert contenu["numero"] == lot_de_trois.numero and contenu["nb_versements"] == 3
+    assert contenu["montant_total"] == "5250.00"  # 70 % de 4 500, 1 000 et 2 000 €
+    assert contenu["versements"] == [v.pk for v in versements]
+    with lot_de_trois.fichier_sepa.open("rb") as fichier:
+        assert contenu["empreinte_sepa"] == hashlib.sha256(fichier.read()).hexdigest()
+    assert "Journal intact" in verifier()
+
+
+def test_un_versement_paye_au_retour_de_la_banque_est_journalise(lot_de_trois, utilisateurs):
+    from django.utils import timezone
+
+    from clas.versements.retour_banque import importer_retour
+    from tests.conventions.test_paiements_retour import ENTETE, _csv, _refs
+
+    a, *_ = _refs(lot_de_trois)
+    ligne = f"{a};paye;{timezone.localdate():%d/%m/%Y};VIR-118;\n"
+    importer_retour(lot_de_trois, _csv(ENTETE + ligne), utilisateurs["comptable"])
+
+    entree = derniere("dossiers.evenement")
+    contenu = json.loads(entree.contenu)
+    assert (entree.type, entree.acteur_id) == ("versement_paye", utilisateurs["comptable"].pk)
+    assert (contenu["etat_avant"], contenu["etat_apres"]) == ("mis_en_paiement", "paye")
+    assert "VIR-118" in contenu["description"]
+    assert "Journal intact" in verifier()
+
+
+# --- Équipes, campagnes, comptes, transferts ----------------------------------------------
+
+
+def test_la_desactivation_d_un_agent_et_son_motif_sont_journalises(
+    utilisateurs, utilisateur_responsable
+) -> None:
+    from clas.comptes import equipes
+
+    agent = utilisateurs["instructeur"].agent
+    equipes.desactiver(agent, utilisateur_responsable, "Départ de la Caf le 30/11/2026")
+
+    entree = derniere("comptes.evenementagent")
+    contenu = json.loads(entree.contenu)
+    assert (entree.type, entree.acteur_id) == ("desactivation", utilisateur_responsable.pk)
+    assert (contenu["agent_id"], contenu["caf_id"]) == (agent.pk, agent.caf_id)
+    assert contenu["motif"] == "Départ de la Caf le 30/11/2026"
+
+
+def test_une_campagne_ouverte_puis_son_enveloppe_changee_sont_journalisees(
+    caf_rhone, utilisateurs
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from clas.campagnes.actions import enregistrer_campagne
+
+    valideur = utilisateurs["valideur"]
+    ouverture = timezone.make_aware(dt.datetime(2026, 9, 1, 9))
+    donnees = {
+        "annee_scolaire": "2026-2027",
+        "titre": "Appel à projets Clas 2026-2027",
+        "ouverture": ouverture,
+        "cloture": ouverture + dt.timedelta(days=30),
+        "enveloppe": Decimal("150000.00"),
+    }
+    campagne = enregistrer_campagne(donnees, valideur.agent, valideur)
+    enregistrer_campagne(
+        donnees | {"enveloppe": Decimal("180000.00")}, valideur.agent, valideur, campagne
+    )
+    enregistrer_campagne(  # rien de changé : rien de journalisé
+        donnees | {"enveloppe": Decimal("180000.00")}, valideur.agent, valideur, campagne
+    )
+
+    creee, modifiee = Entree.objects.filter(source="campagnes.campagne")
+    assert (creee.type, creee.source_id, creee.acteur_id) == (
+        "campagne_creee",
+        str(campagne.pk),
+        valideur.pk,
+    )
+    contenu = json.loads(creee.contenu)
+    assert (contenu["enveloppe"], contenu["caf_id"]) == ("150000.00", caf_rhone.pk)
+    assert contenu["ouverture"] == "2026-09-01T07:00:00+00:00"
+    assert modifiee.type == "campagne_modifiee" and modifiee.acteur_id == valideur.pk
+    assert json.loads(modifiee.contenu)["changements"] == {"enveloppe": ["150000.00", "180000.00"]}
+
+
+def test_le_compte_bancaire_de_la_caf_change_est_journalise(caf_rhone, utilisateurs) -> None:
+    from clas.versements import compte_caf
+    from tests.conventions.paiements_fabrique import IBAN_CAF, donner_un_compte
+    from tests.conventions.test_compte_caf import NOUVEAU_BIC, NOUVEL_IBAN
+
+    donner_un_compte(caf_rhone)
+    changement = compte_caf.proposer_compte_caf(
+        caf_rhone, utilisateurs["valideur"], "Agence comptable", NOUVEL_IBAN, NOUVEAU_BIC
+    )
+    compte_caf.approuver_compte_caf(changement, utilisateurs["comptable"])
+
+    types = set(Entree.objects.values_list("type", flat=True))
+    assert {"compte_caf_propose", "compte_caf_approuve"} <= types
+    entree = derniere("referentiel.caf")
+    assert (entree.type, entree.acteur_id) == ("compte_caf_change", utilisateurs["comptable"].pk)
+    assert json.loads(entree.contenu)["changements"]["iban"] == [IBAN_CAF, NOUVEL_IBAN]
+
+
+def test_le_transfert_d_une_structure_a_une_autre_caf_est_journalise(
+    structure_a, utilisateurs, caf_rhone, caf_somme
+) -> None:
+    from clas.structures import transferts
+
+    transfert = structures.modifier_structure(
+        structure_a,
+        utilisateurs["porteur"],
+        fiche(structure_a, code_postal="80100", commune="Abbeville", adresse="1 place du Marché"),
+    )
+    assert transfert is not None
+    transferts.confirmer_transfert(transfert, utilisateurs["instructeur"])
+
+    assert Entree.objects.filter(source="structures.evenementtransfert").count() >= 2
+    entree = derniere("structures.structure")
+    changements = json.loads(entree.contenu)["changements"]
+    assert (entree.type, entree.acteur_id) == (
+        "structure_transferee",
+        utilisateurs["instructeur"].pk,
+    )
+    assert changements["caf_id"] == [caf_rhone.pk, caf_somme.pk]
+    assert changements["code_postal"][1] == "80100"
