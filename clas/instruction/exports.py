@@ -21,6 +21,7 @@ from clas.referentiel.models import Caf
 from .files import (
     TRI_PAR_DEFAUT,
     FiltresFiles,
+    annees_des_campagnes,
     annoter_attente,
     condition_file,
     filtrer,
@@ -39,7 +40,9 @@ def dossiers_de_la_file(utilisateur: Utilisateur, parametres: QueryDict) -> Quer
     dans le périmètre de l'utilisateur ; les paramètres refusés sont ignorés, comme sur la
     page."""
     agent = agent_de(utilisateur)
-    campagnes = list(perimetre_caf(Campagne.objects.all(), utilisateur, "caf_id").only("titre"))
+    campagnes = list(
+        perimetre_caf(Campagne.objects.all(), utilisateur, "caf_id").only("titre", "annee_scolaire")
+    )
     instructeurs = list(
         perimetre_caf(
             AgentCaf.objects.filter(est_instructeur=True), utilisateur, "caf_id"
@@ -56,6 +59,7 @@ def dossiers_de_la_file(utilisateur: Utilisateur, parametres: QueryDict) -> Quer
         campagnes=cast("list[CampagneAvecEnveloppe]", campagnes),
         instructeurs=instructeurs,
         cafs=cafs,
+        annees=annees_des_campagnes(campagnes),
     )
     valeurs = formulaire.valeurs()
     file = valeurs["file"] or (file_par_defaut(agent) if agent is not None else "tous")

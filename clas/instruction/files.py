@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from clas.campagnes.models import Campagne
 from clas.core.chiffres_en_cache import en_cache_selon_requetes
 from clas.core.forms import ChampMontantEnTexte
 from clas.dossiers.models import Collectif, DemandeComplements, Dossier, EtatDossier
@@ -244,6 +245,8 @@ class FiltresFiles(forms.Form):
     mes = forms.BooleanField(label="Mes dossiers seulement", required=False)
     q = forms.CharField(label="Rechercher", required=False, max_length=200, strip=True)
     campagne = forms.ChoiceField(label="Campagne", required=False)
+    # Toutes les campagnes d'une année (pour le national : de toutes les Caf).
+    annee = forms.ChoiceField(label="Année scolaire", required=False)
     etat = forms.ChoiceField(label="État", required=False, choices=ETATS_FILTRABLES)
     type_structure = forms.ChoiceField(
         label="Type de structure", required=False, choices=TypeStructure.choices
@@ -265,9 +268,16 @@ class FiltresFiles(forms.Form):
         campagnes: Sequence[CampagneAvecEnveloppe],
         instructeurs: list[AgentCaf],
         cafs: Sequence[tuple[int, str]] = (),
+        annees: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
+        """`annees` : les années scolaires des campagnes du périmètre, la plus récente
+        d'abord."""
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["annee"]).choices = [(a, a) for a in annees]
+        self.fields["annee"].error_messages["invalid_choice"] = (
+            "aucune campagne n'a lieu pendant l'année scolaire « %(value)s »"
+        )
         cast(forms.ChoiceField, self.fields["caf"]).choices = [(str(pk), nom) for pk, nom in cafs]
         self.fields["caf"].error_messages["invalid_choice"] = "cette Caf n'existe pas"
         self.campagnes = {str(c.pk): c for c in campagnes}
@@ -321,6 +331,7 @@ class FiltresFiles(forms.Form):
         valeurs = self.valeurs()
         noms = (
             "caf",
+            "annee",
             "campagne",
             "etat",
             "type_structure",
@@ -335,11 +346,29 @@ class FiltresFiles(forms.Form):
         return sum(1 for nom in noms if valeurs[nom] not in (None, "", False))
 
 
+def annees_des_campagnes(campagnes: Iterable[Campagne]) -> list[str]:
+    """Les années scolaires de ces campagnes, sans doublon, la plus récente d'abord."""
+    return sorted({c.annee_scolaire for c in campagnes}, reverse=True)
+
+
+def annees_de_toutes_les_campagnes() -> list[str]:
+    """Pour l'administration nationale : les années de toutes les Caf (une requête, mise
+    en cache sous la version des données)."""
+    requete = (
+        Campagne.objects.order_by("-annee_scolaire")
+        .values_list("annee_scolaire", flat=True)
+        .distinct()
+    )
+    return en_cache_selon_requetes("files-annees", [requete], lambda: list(requete), list)
+
+
 def filtrer(dossiers: QuerySet[Dossier], valeurs: dict[str, Any]) -> QuerySet[Dossier]:
     """Applique les filtres et la recherche (pas la file) : sans doublon, sans jointure
     multiple (les conditions sur les collectifs passent par EXISTS)."""
     if valeurs.get("caf"):
         dossiers = dossiers.filter(campagne__caf_id=int(valeurs["caf"]))
+    if valeurs.get("annee"):
+        dossiers = dossiers.filter(campagne__annee_scolaire=valeurs["annee"])
     if valeurs["campagne"]:
         dossiers = dossiers.filter(campagne_id=int(valeurs["campagne"]))
     if valeurs["etat"]:

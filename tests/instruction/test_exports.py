@@ -75,6 +75,63 @@ def test_l_export_suit_la_file_et_les_filtres_de_la_page(instructeur, files_jeu)
     assert _structures(reponse) == {"Compléments Bron"}
 
 
+@pytest.fixture
+def exports_ancienne_annee(files_jeu, caf_rhone, caf_somme, utilisateurs):
+    """Une campagne 2024-2025 dans le Rhône (un dossier, deux collectifs) et dans la Somme
+    (un dossier, un collectif)."""
+    from .outils import creer_campagne
+
+    valideur = utilisateurs["valideur"]
+    rhone = creer_campagne(caf_rhone, "2024-2025", cree_par=valideur)
+    creer_dossier(rhone, nom="Ancien Lyon", collectifs=[{}, {}])
+    somme = creer_campagne(caf_somme, "2024-2025", cree_par=valideur)
+    creer_dossier(somme, nom="Ancien Amiens")
+
+
+def test_l_export_suit_le_filtre_annee_scolaire(instructeur, exports_ancienne_annee):
+    lignes = dictionnaires_csv(instructeur.get(URL_CSV + "?file=tous&annee=2024-2025"))
+    assert [(ligne["Structure"], ligne["Année scolaire"]) for ligne in lignes] == [
+        ("Ancien Lyon", "2024-2025")
+    ]
+    assert _structures(instructeur.get(URL_CSV + "?file=tous&annee=2026-2027")) == {
+        "Accepté Givors",
+        "Collègue Vénissieux",
+        "Compléments Bron",
+        "Déposé Lyon",
+        "Mien Villeurbanne",
+        "Refusé Givors",
+        "Sans suite Tarare",
+        "À valider Lyon",
+    }
+
+
+def test_l_export_national_des_collectifs_d_une_annee_couvre_toutes_les_caf(
+    national, exports_ancienne_annee, caf_rhone, caf_somme
+):
+    """L'export national de tous les collectifs d'une année (ticket 13) : depuis la file,
+    filtre « Année scolaire », sans choisir de Caf."""
+    filtres = "?file=tous&annee=2024-2025"
+    lignes = dictionnaires_csv(national.get(URL_COLLECTIFS + filtres))
+    assert sorted((ligne["Structure"], ligne["Année scolaire"]) for ligne in lignes) == [
+        ("Ancien Amiens", "2024-2025"),
+        ("Ancien Lyon", "2024-2025"),
+        ("Ancien Lyon", "2024-2025"),
+    ]
+    assert {ligne["Caf"] for ligne in lignes} == {caf_rhone.nom, caf_somme.nom}
+    url_xlsx = reverse("instruction_export_collectifs", args=["xlsx"]) + filtres
+    assert len(cellules_xlsx(contenu(national.get(url_xlsx)))) == 1 + 3  # en-tête compris
+    # La Caf choisie en plus : ses collectifs de l'année seulement.
+    lignes = dictionnaires_csv(national.get(URL_COLLECTIFS + filtres + f"&caf={caf_somme.pk}"))
+    assert [ligne["Structure"] for ligne in lignes] == ["Ancien Amiens"]
+
+
+def test_la_file_filtree_par_annee_propose_l_export_de_cette_annee(
+    national, exports_ancienne_annee
+):
+    page = national.get(reverse("instruction_files") + "?file=tous&annee=2024-2025")
+    assert f'href="{URL_COLLECTIFS}?file=tous&amp;annee=2024-2025"' in page.content.decode()
+
+
 def test_le_csv_est_a_la_francaise(instructeur, files_jeu):
     reponse = instructeur.get(URL_CSV + "?file=decides&commune=givors&tri=structure")
     assert reponse["Content-Type"] == "text/csv; charset=utf-8"

@@ -312,6 +312,96 @@ def test_un_instructeur_d_une_autre_caf_n_est_pas_un_filtre_valable(
     assert noms(reponse) == TOUS_LES_DOSSIERS
 
 
+# --- Année scolaire ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def files_ancienne_annee(files_jeu, caf_rhone, caf_somme, utilisateurs) -> None:
+    """Une campagne 2024-2025 dans le Rhône et dans la Somme, un dossier dans chacune."""
+    valideur = utilisateurs["valideur"]
+    rhone = creer_campagne(caf_rhone, "2024-2025", cree_par=valideur)
+    creer_dossier(rhone, nom="Ancien Lyon", etat=EtatDossier.ACCEPTE, collectifs=[{}, {}])
+    somme = creer_campagne(caf_somme, "2024-2025", cree_par=valideur)
+    creer_dossier(somme, nom="Ancien Amiens", etat=EtatDossier.ACCEPTE)
+
+
+def test_le_filtre_annee_retient_les_dossiers_des_campagnes_de_l_annee(
+    instructeur, files_ancienne_annee
+) -> None:
+    reponse = instructeur.get(URL, {"file": "tous", "annee": "2024-2025"})
+    assert reponse.context["avis"] == []
+    assert noms(reponse) == ["Ancien Lyon"]
+    page = texte(reponse)
+    assert '<option value="2024-2025" selected>2024-2025</option>' in page
+    assert '<option value="2026-2027">2026-2027</option>' in page
+    assert "1 filtre appliqué" in page
+    assert noms(instructeur.get(URL, {"file": "tous", "annee": "2026-2027"})) == (TOUS_LES_DOSSIERS)
+
+
+def test_une_annee_sans_campagne_est_ignoree_avec_un_avis(
+    instructeur, files_ancienne_annee
+) -> None:
+    reponse = instructeur.get(URL, {"file": "tous", "annee": "2031-2032", "commune": "Givors"})
+    assert (
+        "Année scolaire : aucune campagne n'a lieu pendant l'année scolaire « 2031-2032 »"
+        in texte(reponse)
+    )
+    assert noms(reponse) == ["Accepté Givors", "Refusé Givors"]
+
+
+def test_le_national_filtre_une_annee_dans_toutes_les_caf(national, files_ancienne_annee) -> None:
+    """Sans choisir de Caf : toutes les années de toutes les Caf sont proposées."""
+    reponse = national.get(URL, {"file": "tous", "annee": "2024-2025"})
+    assert reponse.context["avis"] == []
+    assert noms(reponse) == ["Ancien Amiens", "Ancien Lyon"]
+    assert reponse.context["annees"] == ["2026-2027", "2024-2025"]
+    assert "Somme Abbeville" in noms(national.get(URL, {"file": "tous", "annee": "2026-2027"}))
+
+
+def test_le_national_combine_l_annee_et_la_caf(national, files_ancienne_annee, caf_somme) -> None:
+    reponse = national.get(URL, {"file": "tous", "annee": "2024-2025", "caf": caf_somme.pk})
+    assert noms(reponse) == ["Ancien Amiens"]
+
+
+# --- La recherche de l'administration nationale, dans toutes les Caf ----------------------
+
+
+def _somme(files_jeu):
+    from clas.dossiers.models import Dossier
+
+    return Dossier.objects.select_related("structure").get(structure__nom="Somme Abbeville")
+
+
+def test_le_national_trouve_le_dossier_d_une_autre_caf_par_siret_avec_des_espaces(
+    national, files_jeu, caf_somme
+) -> None:
+    siret = _somme(files_jeu).structure.siret
+    for saisi in (siret, f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}", siret[5:]):
+        reponse = national.get(URL, {"q": saisi})
+        assert noms(reponse) == ["Somme Abbeville"], saisi
+    assert f"<td>{caf_somme.nom}</td>" in texte(reponse)  # la colonne « Caf » le dit
+
+
+@pytest.mark.parametrize("saisi", ["abbeville", "Somme Abb", "numero", "fin du numero"])
+def test_le_national_trouve_le_dossier_d_une_autre_caf(national, files_jeu, saisi) -> None:
+    dossier = _somme(files_jeu)
+    if saisi == "numero":
+        saisi = dossier.numero
+    elif saisi == "fin du numero":
+        saisi = dossier.numero[-10:]  # « 2027-00009 » : sans la Caf
+    reponse = national.get(URL, {"q": saisi})
+    assert reponse.context["lecture_seule"] is True
+    assert noms(reponse) == ["Somme Abbeville"]
+    # La ligne mène au dossier, ouvert en lecture seule.
+    assert national.get(f"/instruction/dossiers/{dossier.pk}/").status_code == 200
+
+
+def test_la_recherche_nationale_trouve_dans_plusieurs_caf(national, files_jeu) -> None:
+    """« Lyon » : les dossiers du Rhône ; le numéro de la Caf « 069 » : aucun de la Somme."""
+    assert noms(national.get(URL, {"q": "Lyon"})) == ["Déposé Lyon", "À valider Lyon"]
+    assert "Somme Abbeville" not in noms(national.get(URL, {"q": "-069-"}))
+
+
 @pytest.mark.parametrize(
     ("texte_saisi", "attendu"),
     [

@@ -31,6 +31,8 @@ from clas.instruction.files import (
     NON_ATTRIBUE,
     TRI_PAR_DEFAUT,
     FiltresFiles,
+    annees_de_toutes_les_campagnes,
+    annees_des_campagnes,
     annoter_attente,
     annoter_echeance,
     colonnes_triables,
@@ -159,8 +161,13 @@ def files(request: RequeteConnectee) -> HttpResponse:
             .select_related("utilisateur")
             .order_by("-actif", "utilisateur__nom", "utilisateur__prenom", "utilisateur__email")
         )
+    annees = annees_de_toutes_les_campagnes() if national else annees_des_campagnes(campagnes)
     formulaire = FiltresFiles(
-        request.GET, campagnes=campagnes, instructeurs=instructeurs, cafs=cafs
+        request.GET,
+        campagnes=campagnes,
+        instructeurs=instructeurs,
+        cafs=cafs,
+        annees=annees,
     )
     valeurs = formulaire.valeurs()
     file = valeurs["file"] or (file_par_defaut(agent) if agent is not None else "tous")
@@ -225,6 +232,7 @@ def files(request: RequeteConnectee) -> HttpResponse:
             "dossiers": page.object_list,
             "situations": situations_a_afficher(campagnes, formulaire.campagne_choisie),
             "campagnes": campagnes,
+            "annees": annees,
             "instructeurs": instructeurs,
             "non_attribue": NON_ATTRIBUE,
             "etats": ETATS_FILTRABLES,
