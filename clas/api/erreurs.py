@@ -18,6 +18,7 @@ from clas.core.exceptions import ActionImpossible
 from .schemas import RefusSchema
 
 SANS_ECHAPPEMENT = {"ensure_ascii": False}
+CORPS_ILLISIBLE = "Le corps de la requête doit être un objet JSON valide."
 
 LIBELLES_CODES = {
     400: "Requête incorrecte (corps illisible)",
@@ -130,7 +131,7 @@ def _message_validation(erreur: dict[str, Any]) -> str:
         "timezone_aware": "Précisez le fuseau horaire (2026-09-01T08:00:00+02:00).",
         "enum": f"Valeur inconnue : choisissez parmi {ctx.get('expected', '')}.",
         "literal_error": f"Valeur inconnue : choisissez parmi {ctx.get('expected', '')}.",
-        "json_invalid": "Le corps de la requête doit être un objet JSON valide.",
+        "json_invalid": CORPS_ILLISIBLE,
         "model_attributes_type": "Un objet JSON est attendu.",
         "model_type": "Un objet JSON est attendu.",
         "dict_type": "Un objet JSON est attendu.",
@@ -206,4 +207,8 @@ def brancher(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja refuse un corps illisible par un HttpError 400 en anglais
+        # (« Cannot parse request body ») : le même message que pydantic, en français.
+        if exc.status_code == 400:
+            return une(400, CORPS_ILLISIBLE)
         return une(exc.status_code, str(exc))

@@ -93,13 +93,57 @@ def test_personne_ne_voit_ni_ne_revoque_le_jeton_d_un_autre(client_de, utilisate
     assert not cree.jeton.est_revoque
 
 
+def _sans_le_detour_de_la_double_authentification(settings) -> None:
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "DoubleFacteurObligatoire" not in m]
+
+
 def test_la_page_previent_l_agent_sans_double_authentification(settings, utilisateurs):
+    """Le site l'exige : l'agent qui ne l'a pas est d'abord envoyé l'activer (middleware des
+    pages) ; la page, atteinte quand même, le prévient que ses jetons seront refusés (ils le
+    sont : `jetons.manque_double_facteur`, même règle)."""
+    from django.test import Client
+
+    settings.CLAS_2FA_OBLIGATOIRE = True
+    client = Client()
+    client.force_login(utilisateurs["instructeur"])
+    detour = client.get(URL)
+    assert detour.status_code == 302
+    assert detour["Location"].startswith("/double-authentification/activer/")
+    _sans_le_detour_de_la_double_authentification(settings)
+    client = Client()  # un client neuf : il charge les middlewares à sa première requête
+    client.force_login(utilisateurs["instructeur"])
+    reponse = client.get(URL)
+    assert reponse.status_code == 200, reponse.get("Location")
+    page = texte(reponse)
+    assert "Le site exige la double authentification pour votre compte" in page
+    assert "vos jetons seront refusés" in page
+
+
+def test_la_page_ne_previent_pas_l_agent_qui_a_la_double_authentification(settings, utilisateurs):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.CLAS_2FA_OBLIGATOIRE = True
+    _sans_le_detour_de_la_double_authentification(settings)
+    TOTPDevice.objects.create(user=utilisateurs["instructeur"], name="Téléphone", confirmed=True)
+    client = Client()
+    client.force_login(utilisateurs["instructeur"])
+    reponse = client.get(URL)
+    assert reponse.status_code == 200
+    assert "vos jetons seront refusés" not in texte(reponse)
+
+
+def test_la_page_ne_previent_pas_le_porteur_que_la_double_authentification_ne_concerne_pas(
+    settings, utilisateurs
+):
     from django.test import Client
 
     settings.CLAS_2FA_OBLIGATOIRE = True
     client = Client()
     client.force_login(utilisateurs["porteur"])
-    assert "vos jetons seront refusés" not in texte(client.get(URL))
+    reponse = client.get(URL)
+    assert reponse.status_code == 200
+    assert "vos jetons seront refusés" not in texte(reponse)
 
 
 def test_la_liste_des_jetons_garde_un_nombre_de_requetes_constant(
