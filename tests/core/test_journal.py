@@ -27,6 +27,14 @@ from clas.referentiel.actions import modifier_parametres
 from clas.referentiel.models import ParametresBareme
 from clas.structures import actions as structures
 from clas.structures.models import MembreStructure, RoleMembre
+from tests.conventions.conftest import convention, convention_decision  # noqa: F401
+from tests.conventions.regularisation_fabrique import (  # noqa: F401
+    regul_acompte_paye,
+    regul_indu,
+    regul_signee,
+)
+from tests.conventions.test_paiements_retour import lot_retour  # noqa: F401
+from tests.instruction.conftest import decision_instruit, decision_proposition  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -399,11 +407,9 @@ def test_recopier_en_masse_ecrit_ce_qu_ecrirait_l_enregistrement_une_par_une(
 
 
 @pytest.fixture
-def lot_de_trois(caf_rhone, utilisateurs, monkeypatch):
-    """Les trois versements validés des tests du retour de la banque, mis en paiement."""
-    from tests.conventions.test_paiements_retour import lot_retour
-
-    return lot_retour.__wrapped__(caf_rhone, utilisateurs, monkeypatch)
+def lot_de_trois(lot_retour):  # noqa: F811 (la fixture importée, demandée par son nom)
+    """Le lot des tests du retour de la banque : trois versements validés mis en paiement."""
+    return lot_retour
 
 
 def test_un_lot_cree_en_masse_journalise_chaque_versement_puis_le_lot(
@@ -553,3 +559,59 @@ def test_le_transfert_d_une_structure_a_une_autre_caf_est_journalise(
     )
     assert changements["caf_id"] == [caf_rhone.pk, caf_somme.pk]
     assert changements["code_postal"][1] == "80100"
+
+
+# --- La décision et la signature ----------------------------------------------------------
+
+
+def test_la_decision_validee_puis_la_signature_sont_journalisees(
+    decision_proposition,  # noqa: F811 (la fixture importée, demandée par son nom)
+    utilisateurs,
+    django_capture_on_commit_callbacks,
+) -> None:
+    from clas.conventions.actions import signer
+    from clas.conventions.models import Convention
+    from clas.instruction import decisions
+    from tests.factories import MOT_DE_PASSE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.valider(decision_proposition, utilisateurs["valideur"])
+    a_signer = Convention.objects.get(dossier=decision_proposition.dossier)
+    signer(a_signer, utilisateurs["porteur"], MOT_DE_PASSE)
+
+    par_type = {
+        entree.type: entree for entree in Entree.objects.filter(source="dossiers.evenement")
+    }
+    valideur, porteur = utilisateurs["valideur"].pk, utilisateurs["porteur"].pk
+    assert par_type["proposition_validee"].acteur_id == valideur
+    accord = json.loads(par_type["accepter"].contenu)
+    assert (accord["etat_avant"], accord["etat_apres"]) == ("en_instruction", "accepte")
+    assert par_type["convention_signee"].acteur_id == porteur
+    assert "acompte_cree" in par_type
+    assert "Journal intact" in verifier()
+
+
+def test_l_indu_notifie_puis_rembourse_est_journalise(
+    regul_indu,  # noqa: F811 (la fixture importée, demandée par son nom)
+    utilisateurs,
+) -> None:
+    from django.utils import timezone
+
+    from clas.bilans import regularisation
+
+    comptable = utilisateurs["comptable"]
+    regularisation.enregistrer_remboursement(
+        regul_indu, comptable, Decimal("2150.00"), timezone.localdate(), "VIR-1"
+    )
+
+    par_type = {
+        entree.type: entree for entree in Entree.objects.filter(source="dossiers.evenement")
+    }
+    assert par_type["versement_paye"].acteur_id == comptable.pk
+    notifie = json.loads(par_type["indu_notifie"].contenu)
+    assert notifie["objet"] == "indu" and notifie["objet_id"] == regul_indu.pk
+    rembourse = json.loads(par_type["indu_rembourse"].contenu)
+    assert (rembourse["etat_avant"], rembourse["etat_apres"]) == ("ouvert", "rembourse")
+    assert par_type["remboursement"].acteur_id == comptable.pk
+    assert "cloturer" in par_type
+    assert "Journal intact" in verifier()
