@@ -68,6 +68,10 @@ def _ligne(
     return LigneComparaison(libelle, [ecrire(lire(annee)) for annee in annees])
 
 
+def _par_etat(etat: str) -> Callable[[Annee], int]:
+    return lambda annee: annee.dossiers_par_etat.get(etat, 0)
+
+
 def comparaison(annees: list[Annee]) -> list[tuple[str, list[LigneComparaison]]]:
     """Le tableau « année par année » : un groupe de lignes par sujet."""
 
@@ -88,15 +92,7 @@ def comparaison(annees: list[Annee]) -> list[tuple[str, list[LigneComparaison]]]
         ),
         (
             "Dossiers déposés par état",
-            [
-                _ligne(
-                    str(etat.label),
-                    annees,
-                    lambda a, etat=etat: a.dossiers_par_etat.get(etat, 0),
-                    entier,
-                )
-                for etat in ETATS_COMPTES
-            ],
+            [_ligne(str(etat.label), annees, _par_etat(etat), entier) for etat in ETATS_COMPTES],
         ),
         (
             "Montants",
