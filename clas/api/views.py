@@ -1,11 +1,14 @@
 """La documentation de l'API, en français, dans la mise en page du site : ce qu'est l'API,
-son point d'entrée, un exemple de requête et de réponse calculé à l'ouverture de la page
-(il reste donc vrai quand les paramètres du barème changent), le lien vers le schéma OpenAPI."""
+la liste de ses points d'entrée (lue dans le schéma OpenAPI : elle suit le code), les jetons
+personnels, un exemple de simulation calculé à l'ouverture de la page (il reste donc vrai
+quand les paramètres du barème changent), le lien vers le schéma OpenAPI."""
 
 from __future__ import annotations
 
 import copy
 import json
+import types
+import typing
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +20,7 @@ from pydantic.fields import FieldInfo
 from clas.bareme import EntreeInvalide, resultat_vers_json
 from clas.referentiel.services import simuler
 
+from .erreurs import LIBELLES_CODES
 from .schemas import CollectifEntreeSchema, SimulationEntreeSchema
 
 # L'exemple chiffré de CLAS.md §2.2 : 8 889,00 €.
@@ -50,21 +54,33 @@ EXEMPLE: dict[str, Any] = {
     ],
 }
 
+# Les types de l'entrée, par les types de base qui les composent (« nombre ou chaîne »…).
 TYPES = {
-    "str": "texte",
-    "int": "nombre entier",
-    "bool": "booléen (true ou false)",
-    "str | float": "nombre ou texte (« 24000.00 »)",
-    "str | None": "texte",
+    frozenset({"str"}): "texte",
+    frozenset({"int"}): "nombre entier",
+    frozenset({"bool"}): "booléen (true ou false)",
+    frozenset({"float", "str"}): "nombre ou texte (« 24000.00 »)",
+    frozenset({"int", "str"}): "nombre entier ou texte (« 10 »)",
+    frozenset({"list"}): "liste de collectifs (1 à 200)",
 }
 
 
+def _types_de_base(annotation: Any) -> set[str]:
+    """`Annotated[int, …] | Annotated[str, …] | None` → {"int", "str"}."""
+    origine = typing.get_origin(annotation)
+    if origine is typing.Annotated:
+        return _types_de_base(typing.get_args(annotation)[0])
+    if origine in (typing.Union, types.UnionType):
+        return {nom for membre in typing.get_args(annotation) for nom in _types_de_base(membre)}
+    if origine is list:
+        return {"list"}
+    nom = getattr(annotation, "__name__", str(annotation))
+    return set() if nom == "NoneType" else {nom}
+
+
 def _type_lisible(champ: FieldInfo) -> str:
-    annotation = champ.annotation
-    if getattr(annotation, "__origin__", None) is list:
-        return "liste de collectifs (1 à 200)"
-    texte = annotation.__name__ if isinstance(annotation, type) else str(annotation)
-    return TYPES.get(texte.replace("NoneType", "None"), texte)
+    noms = _types_de_base(champ.annotation)
+    return TYPES.get(frozenset(noms), " ou ".join(sorted(noms)))
 
 
 def _champs(schema: type[Any]) -> list[dict[str, Any]]:
@@ -98,11 +114,38 @@ def _reponse_abregee(sortie: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
     return abregee, len(explication), len(parametres)
 
 
+METHODES = ("get", "post", "put", "patch", "delete")
+
+
+def points_d_entree() -> list[dict[str, Any]]:
+    """Chaque point de l'API, dans l'ordre du schéma OpenAPI : méthode, adresse, rôle, jeton
+    demandé ou non, codes de réponse."""
+    from .urls import api  # l'instance est montée par config/urls, qui importe aussi ce module
+
+    schema = api.get_openapi_schema()
+    return [
+        {
+            "methode": methode.upper(),
+            "adresse": adresse,
+            "role": operation.get("summary", ""),
+            "jeton": bool(operation.get("security")),
+            "codes": ", ".join(str(c) for c in sorted(operation.get("responses", {}), key=int)),
+        }
+        for adresse, operations in schema["paths"].items()
+        for methode, operation in operations.items()
+        if methode in METHODES
+    ]
+
+
 def documentation(request: HttpRequest) -> HttpResponse:
     contexte: dict[str, Any] = {
         "titre": "Documentation de l'API",
         "url_simulations": request.build_absolute_uri("/api/v1/simulations"),
+        "url_base": request.build_absolute_uri("/api/v1/"),
         "url_openapi": reverse("api-1.0.0:openapi-json"),
+        "points": points_d_entree(),
+        # Les libellés de l'OpenAPI, sans leur balisage Markdown.
+        "codes_erreur": [(code, texte.replace("`", "")) for code, texte in LIBELLES_CODES.items()],
         "requete": _en_json(EXEMPLE),
         "champs_simulation": _champs(SimulationEntreeSchema),
         "champs_collectif": _champs(CollectifEntreeSchema),

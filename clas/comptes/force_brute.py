@@ -4,8 +4,8 @@ Axes compte les échecs de connexion lui-même (son moteur d'authentification et
 `user_login_failed`). Les autres portes qu'on pourrait essayer à la chaîne passent par
 `compter_essai` et `refuser_si_verrouille` : mot de passe oublié, lien de nouveau mot de
 passe faux, inscription et son lien de confirmation faux, demande d'un nouveau lien. Les
-jetons d'API, quand ils existeront, s'y brancheront de même : `refuser_si_verrouille(request,
-None)` avant de lire le jeton, `compter_essai(request, None)` quand il est faux.
+jetons d'API s'y branchent de même (`clas/api/auth.py`) : `verrou(request, None)` avant de
+lire le jeton (429 en JSON), `compter_essai(request, None)` quand il est inconnu.
 
 Réglages (config/settings.py) : 10 essais en 15 minutes sur un compte ou depuis une adresse
 IP verrouillent 15 minutes après le dernier. Le verrou d'un compte se lève aussi par un lien

@@ -111,6 +111,29 @@ def test_la_documentation_decrit_chaque_champ_de_l_entree(anonyme: Client) -> No
         assert f"<td><code>{champ}</code></td>" in page, champ
 
 
+def test_la_documentation_presente_chaque_point_d_entree_et_les_jetons(anonyme: Client) -> None:
+    page = texte(anonyme.get("/api/"))
+    document = anonyme.get("/api/v1/openapi.json").json()
+
+    for adresse, operations in document["paths"].items():
+        for methode in operations:
+            ligne = f"<tr><td><code>{methode.upper()}</code></td><td><code>{adresse}</code></td>"
+            assert ligne in page, (methode, adresse)
+    assert 'href="/mon-compte/jetons-api/"' in page
+    assert "Authorization: Bearer" in page
+    assert "docs/api.md" in page
+    for code in ("400", "401", "403", "404", "409", "422", "429"):
+        assert f"<tr><td><code>{code}</code></td>" in page, code
+
+
+def test_les_types_de_l_entree_sont_dits_en_francais(anonyme: Client) -> None:
+    page = texte(anonyme.get("/api/"))
+
+    assert "typing." not in page and "FieldInfo" not in page
+    assert "<td><code>depenses_totales</code></td><td>nombre ou texte" in page
+    assert "<td><code>nb_enfants</code></td><td>nombre entier ou texte" in page
+
+
 def test_l_ancienne_adresse_swagger_mene_a_la_page_francaise(anonyme: Client) -> None:
     reponse = anonyme.get("/api/v1/docs")
 
