@@ -44,13 +44,16 @@ def montant_csv(montant: Decimal) -> str:
 
 
 def cellule_csv(valeur: object) -> str:
-    """Une cellule d'un CSV : montant à la française, date jj/mm/aaaa, texte neutralisé."""
+    """Une cellule d'un CSV : montant à la française, date jj/mm/aaaa, « oui »/« non »
+    (comme le XLSX), texte neutralisé."""
     if valeur is None:
         return ""
     if isinstance(valeur, Decimal):
         return montant_csv(valeur)
-    if isinstance(valeur, bool | int):
-        return str(int(valeur))
+    if isinstance(valeur, bool):  # avant int : True est un int
+        return oui_non(valeur)
+    if isinstance(valeur, int):
+        return str(valeur)
     if isinstance(valeur, dt.datetime | dt.date):
         return f"{jour(valeur):%d/%m/%Y}"
     return texte_sur(str(valeur))
