@@ -9,9 +9,9 @@ Sur une base remplie par le jeu national (une année ≈ 12 000 collectifs à l'
 
 Mesure, pour l'administration nationale :
 - la tâche `produire_export` elle-même (comptage, progression, fichier enregistré), sur
-  l'export des collectifs de la file « tous », restreint à l'année scolaire la plus récente
-  (la file n'a pas de filtre d'année : l'export est le même, sa requête filtrée), puis sur
-  toutes les années du jeu ;
+  l'export des collectifs de la file « tous » filtrée sur l'année scolaire la plus récente
+  (`?file=tous&annee=…`, ce que demande le bouton d'export de la file ainsi filtrée), puis
+  sur toutes les années du jeu ;
 - le pic de mémoire Python (tracemalloc) d'une année puis de toutes : plat s'il ne grandit
   pas avec le nombre de lignes.
 Tout est écrit dans une transaction annulée à la fin ; les fichiers produits sont effacés.
@@ -19,7 +19,6 @@ Tout est écrit dans une transaction annulée à la fin ; les fichiers produits 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import platform
 import sys
@@ -40,7 +39,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import QuerySet  # noqa: E402
+from django.db.models import Count, QuerySet  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -52,7 +51,6 @@ from clas.dossiers.models import Collectif  # noqa: E402
 from clas.instruction.exports import COLLECTIFS  # noqa: E402
 
 CHEMIN = "clas.instruction.exports.COLLECTIFS"
-CHEMIN_ANNEE = "__main__.COLLECTIFS_DE_L_ANNEE"  # le même export, restreint à une année
 MINIMUM = 5000  # en dessous, la base n'est pas le jeu national
 ECRIRE = {"csv": ecrire_csv, "xlsx": ecrire_xlsx}
 
@@ -69,18 +67,28 @@ def _national() -> Utilisateur:
     return utilisateur
 
 
+def _parametres(annee: str | None) -> dict[str, list[str]]:
+    """Les paramètres de la file : « tous », filtrée sur l'année si elle est donnée."""
+    return {"file": ["tous"], **({"annee": [annee]} if annee else {})}
+
+
 def _collectifs(national: Utilisateur, annee: str | None) -> QuerySet[Collectif]:
-    requete = COLLECTIFS.lignes(national, QueryDict("file=tous"))
-    return requete if annee is None else requete.filter(dossier__campagne__annee_scolaire=annee)
+    parametres = QueryDict(mutable=True)
+    for cle, valeurs in _parametres(annee).items():
+        parametres.setlist(cle, valeurs)
+    return COLLECTIFS.lignes(national, parametres)
 
 
-ANNEE: dict[str, str] = {}
-COLLECTIFS_DE_L_ANNEE = dataclasses.replace(
-    COLLECTIFS,
-    lignes=lambda utilisateur, parametres: COLLECTIFS.lignes(utilisateur, parametres).filter(
-        dossier__campagne__annee_scolaire=ANNEE["annee"]
-    ),
-)
+def _annee_mesuree() -> str:
+    """L'année la plus récente qui a l'ampleur d'une année du jeu national (une année
+    ajoutée à la main, de quelques collectifs, ne mesure rien) ; sinon la plus fournie."""
+    par_annee = dict(
+        Collectif.objects.values_list("dossier__campagne__annee_scolaire")
+        .annotate(n=Count("pk"))
+        .values_list("dossier__campagne__annee_scolaire", "n")
+    )
+    pleines = [a for a, n in par_annee.items() if n >= MINIMUM]
+    return max(pleines) if pleines else max(par_annee, key=par_annee.__getitem__)
 
 
 def _chrono(fonction: Callable[[], Any]) -> tuple[float, Any]:
@@ -89,13 +97,14 @@ def _chrono(fonction: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - debut, resultat
 
 
-def mesurer_tache(national: Utilisateur, chemin: str, format_: str) -> dict[str, Any]:
-    """La tâche de fond telle que le travailleur l'exécute."""
+def mesurer_tache(national: Utilisateur, annee: str | None, format_: str) -> dict[str, Any]:
+    """La tâche de fond telle que le travailleur l'exécute (toutes les années si `annee`
+    est None)."""
     demande = ExportDemande.objects.create(
         demandeur=national,
-        export=chemin,
+        export=CHEMIN,
         format=format_,
-        parametres={"file": ["tous"]},
+        parametres=_parametres(annee),
         nom_fichier=f"mesure-collectifs.{format_}",
     )
     duree, _ = _chrono(lambda: produire_export.call(demande.pk))
@@ -128,12 +137,9 @@ def main() -> None:
     try:
         with transaction.atomic():
             national = _national()
-            annee = max(
-                Collectif.objects.values_list("dossier__campagne__annee_scolaire", flat=True)
-            )
-            ANNEE["annee"] = annee
-            une_annee = {f: mesurer_tache(national, CHEMIN_ANNEE, f) for f in ECRIRE}
-            tache = {f: mesurer_tache(national, CHEMIN, f) for f in ECRIRE}
+            annee = _annee_mesuree()
+            une_annee = {f: mesurer_tache(national, annee, f) for f in ECRIRE}
+            tache = {f: mesurer_tache(national, None, f) for f in ECRIRE}
             memoire = {
                 f: (
                     pic_memoire(_collectifs(national, annee), f),
