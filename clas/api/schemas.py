@@ -41,7 +41,10 @@ class CollectifEntreeSchema(Schema):
         ..., description="Intervenants salariés ou bénévoles"
     )
     semaines_de_fonctionnement: Annotated[int, Field(ge=0, le=SEMAINES_MAX)] | EntierTexte
-    milieu_rural: bool | None = Field(False, description="null : false")
+    milieu_rural: bool | None = Field(
+        False,
+        description="En milieu rural : l'effectif minimal dérogatoire s'applique ; null vaut false",
+    )
     enfant_en_situation_de_handicap: bool | None = Field(
         False, description="Le collectif accueille un enfant en situation de handicap"
     )
