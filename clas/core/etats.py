@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from .exceptions import ActionImpossible
 
@@ -186,19 +187,22 @@ class Table(Generic[M]):
                 raise TransitionImpossible(
                     f"Action impossible : {self.designation} est « {self.libelle(str(avant))} »."
                 )
-        noms_champs: set[str] = {self.champ}
-        horodatage = self.modele._meta.get_field(self.horodatage) if self.horodatage else None
-        for instance, valeurs in zip(instances, champs, strict=True):
-            for nom_champ, valeur in valeurs.items():
-                setattr(instance, nom_champ, valeur)
-                noms_champs.add(nom_champ)
-            setattr(instance, self.champ, transition.cible)
-            if isinstance(horodatage, models.Field):
-                # bulk_update n'appelle pas `pre_save` : l'horodatage `auto_now` à la main.
-                horodatage.pre_save(instance, False)
+        communs = _champs_communs(champs)
         if self.horodatage:
-            noms_champs.add(self.horodatage)
-        self.modele._default_manager.bulk_update(instances, sorted(noms_champs), batch_size=500)
+            # Ni update() ni bulk_update n'appellent `pre_save` : l'horodatage `auto_now` à
+            # la main, le même pour tous (une seule transaction).
+            communs[self.horodatage] = timezone.now()
+        communs[self.champ] = transition.cible
+        variables = sorted({nom for valeurs in champs for nom in valeurs} - communs.keys())
+        for instance, valeurs in zip(instances, champs, strict=True):
+            for nom_champ, valeur in {**valeurs, **communs}.items():
+                setattr(instance, nom_champ, valeur)
+        # Ce qui est commun (l'état, le lot, l'horodatage) en un UPDATE ; bulk_update, qui
+        # écrit un CASE par ligne et par champ (long à compiler pour 1 200 lignes), pour les
+        # seuls champs propres à chaque objet (la référence du virement).
+        self.modele._default_manager.filter(pk__in=list(etats)).update(**communs)
+        if variables:
+            self.modele._default_manager.bulk_update(instances, variables, batch_size=500)
         lignes = [
             (instance, etats[instance.pk], description)
             for instance, description in zip(instances, descriptions, strict=True)
@@ -208,6 +212,16 @@ class Table(Generic[M]):
         return [
             self.journal(objet, transition, avant, auteur, texte) for objet, avant, texte in lignes
         ]
+
+
+def _champs_communs(champs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Les champs qui ont la même valeur pour chaque objet."""
+    premier, *autres = champs
+    return {
+        nom: valeur
+        for nom, valeur in premier.items()
+        if all(nom in valeurs and valeurs[nom] == valeur for valeurs in autres)
+    }
 
 
 def libelle_etat(objet: str, code: str) -> str:

@@ -134,3 +134,13 @@ def test_transition_impossible_est_une_action_impossible_en_francais():
     from clas.core.exceptions import ActionImpossible
 
     assert issubclass(TransitionImpossible, ActionImpossible)
+
+
+def test_en_masse_ce_qui_est_commun_s_ecrit_en_une_fois_le_reste_objet_par_objet() -> None:
+    """`appliquer_en_masse` écrit en un UPDATE les champs de même valeur pour tous (le lot),
+    et par bulk_update ceux propres à chacun (la référence du virement)."""
+    from clas.core.etats import _champs_communs
+
+    champs = [{"lot": 7, "reference": "A1", "note": "x"}, {"lot": 7, "reference": "A2"}]
+    assert _champs_communs(champs) == {"lot": 7}
+    assert _champs_communs([{"lot": 7, "reference": "A1"}]) == {"lot": 7, "reference": "A1"}
