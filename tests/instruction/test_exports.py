@@ -12,6 +12,7 @@ from tests.conftest import PERSONAS
 from tests.core.lecture_exports import cellules_xlsx, contenu, dictionnaires_csv, lignes_csv
 
 from .outils import creer_dossier
+from .test_files_filtres import TOUS_LES_DOSSIERS
 
 # Marqué ici (pas seulement par les fixtures) : pytest-django lance ces tests avec ceux qui
 # ont la base, avant les tests transactionnels qui la vident.
@@ -93,16 +94,9 @@ def test_l_export_suit_le_filtre_annee_scolaire(instructeur, exports_ancienne_an
     assert [(ligne["Structure"], ligne["Année scolaire"]) for ligne in lignes] == [
         ("Ancien Lyon", "2024-2025")
     ]
-    assert _structures(instructeur.get(URL_CSV + "?file=tous&annee=2026-2027")) == {
-        "Accepté Givors",
-        "Collègue Vénissieux",
-        "Compléments Bron",
-        "Déposé Lyon",
-        "Mien Villeurbanne",
-        "Refusé Givors",
-        "Sans suite Tarare",
-        "À valider Lyon",
-    }
+    assert _structures(instructeur.get(URL_CSV + "?file=tous&annee=2026-2027")) == set(
+        TOUS_LES_DOSSIERS
+    )
 
 
 def test_l_export_national_des_collectifs_d_une_annee_couvre_toutes_les_caf(
