@@ -30,14 +30,10 @@ from clas.statistiques.views.tableau_de_bord import annee_par_defaut
 from . import donnees as s
 from .auth import JetonPersonnel, RequeteApi
 from .erreurs import ErreurApi, erreurs_possibles
-from .lecture import _caf
+from .lecture import _caf, _montant
 from .parametres import AnneeScolaire, CodeCaf
 
 routeur = Router(auth=JetonPersonnel())
-
-
-def _montant(valeur: Decimal) -> str:
-    return f"{Decimal(valeur):.2f}"
 
 
 def _part(valeur: Decimal | None) -> str | None:
